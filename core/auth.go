@@ -1,0 +1,193 @@
+package core
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/alexedwards/scs/v2"
+	"golang.org/x/sync/singleflight"
+)
+
+// Defaults of Options.
+const (
+	DefaultStateLifetime  = 10 * time.Minute
+	DefaultReturnTo       = "/"
+	DefaultRefreshMargin  = 2 * time.Minute
+	DefaultRefreshTimeout = 10 * time.Second
+)
+
+// User is the logged-in WeChat user, as kept in the session. An identity
+// is (AppID, OpenID); UnionID links one person's openids across the apps
+// of one open-platform account when WeChat provides it.
+type User struct {
+	// AppID is the application the openid belongs to (the website
+	// application, or the official account for in-WeChat logins).
+	AppID string
+	// OpenID identifies the user within AppID. Never empty.
+	OpenID string
+	// UnionID is the cross-app identifier; empty when WeChat sent none.
+	UnionID string
+	// AccountID is the application's own account id, set by a LoginHook
+	// that maps WeChat users to accounts; empty otherwise.
+	AccountID string
+	// Nickname, Sex, Province, City, Country and HeadImgURL come from
+	// /sns/userinfo; they are empty under scope snsapi_base. Nickname is
+	// untrusted text: escape it.
+	Nickname   string
+	Sex        int
+	Province   string
+	City       string
+	Country    string
+	HeadImgURL string
+	// LoggedInAt is when the login completed.
+	LoggedInAt time.Time
+}
+
+// LoginHook runs when WeChat has identified the user and before the
+// login completes. It may modify u (set AccountID, say, after linking by
+// UnionID) and accepts the login by returning nil; any error rejects it
+// (the error is wrapped with ErrLoginRejected). tok is read-only.
+type LoginHook func(ctx context.Context, u *User, tok *Token) error
+
+// Options configures an Auth. Sessions and at least one of Website and
+// OfficialAccount are required.
+type Options struct {
+	// Website is the website application, for the QR-code login of
+	// visitors outside the WeChat app. Its scope is snsapi_login.
+	Website *Config
+	// OfficialAccount, when set, logs in visitors inside the WeChat app
+	// (snsapi_userinfo or snsapi_base), and everyone when Website is nil.
+	OfficialAccount *Config
+	// Sessions keeps the login state and the user. Any scs store works;
+	// use a shared one (Redis) when running several instances.
+	Sessions *scs.SessionManager
+	// StateLifetime is how long a begun login may take. Default 10 min.
+	StateLifetime time.Duration
+	// DefaultReturnTo is where a login ends when no safe return-to path
+	// was asked for. Default "/".
+	DefaultReturnTo string
+	// Lang is the language of the profile fetched at login (LangZhCN,
+	// LangZhTW, LangEN). Default: WeChat's.
+	Lang string
+	// RefreshMargin refreshes an access token this long before it
+	// expires. Default 2 min.
+	RefreshMargin time.Duration
+	// RefreshTimeout bounds one refresh, which runs detached from the
+	// request that started it. Default 10 s.
+	RefreshTimeout time.Duration
+	// OnLogin, if set, accepts, rejects or maps each login.
+	OnLogin LoginHook
+	// Logger receives a line per failed login or refresh, never a
+	// secret. Default slog.Default().
+	Logger *slog.Logger
+	// Now is the clock, for tests. Default time.Now.
+	Now func() time.Time
+}
+
+// Auth is the WeChat login flow on top of scs sessions: it begins logins,
+// completes callbacks, reads the current user and keeps the access token
+// fresh. It is safe for concurrent use. Every method takes a context that
+// holds the request's session (loaded by scs' LoadAndSave or Load).
+type Auth struct {
+	opts     Options
+	sessions *scs.SessionManager
+
+	callbacks singleflight.Group // one code exchange per state
+	refreshes singleflight.Group // one refresh per (appid, openid)
+
+	mu      sync.Mutex
+	recent  map[string]*Token // newest refreshed token per (appid, openid)
+	pruneAt int               // size of recent that triggers forgetting expired tokens
+}
+
+// New returns an Auth for opts.
+func New(opts Options) (*Auth, error) {
+	if opts.Sessions == nil {
+		return nil, errors.New("wxlogin: Options.Sessions is required")
+	}
+	if opts.Website == nil && opts.OfficialAccount == nil {
+		return nil, errors.New("wxlogin: Options.Website or Options.OfficialAccount is required")
+	}
+	for name, c := range map[string]*Config{"Website": opts.Website, "OfficialAccount": opts.OfficialAccount} {
+		if c == nil {
+			continue
+		}
+		if c.AppID == "" || c.AppSecret == "" || c.RedirectURL == "" {
+			return nil, fmt.Errorf("wxlogin: Options.%s needs AppID, AppSecret and RedirectURL", name)
+		}
+		if (name == "Website") != c.IsWebsite() {
+			return nil, fmt.Errorf("wxlogin: Options.%s has scope %q", name, c.Scope())
+		}
+	}
+	if opts.Website != nil && opts.OfficialAccount != nil && opts.Website.AppID == opts.OfficialAccount.AppID {
+		return nil, errors.New("wxlogin: the website application and the official account need distinct appids")
+	}
+	if opts.StateLifetime <= 0 {
+		opts.StateLifetime = DefaultStateLifetime
+	}
+	if rt, ok := SafeReturnTo(opts.DefaultReturnTo); ok {
+		opts.DefaultReturnTo = rt
+	} else {
+		opts.DefaultReturnTo = DefaultReturnTo
+	}
+	if opts.RefreshMargin <= 0 {
+		opts.RefreshMargin = DefaultRefreshMargin
+	}
+	if opts.RefreshTimeout <= 0 {
+		opts.RefreshTimeout = DefaultRefreshTimeout
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	return &Auth{opts: opts, sessions: opts.Sessions, recent: make(map[string]*Token)}, nil
+}
+
+// Sessions returns the session manager the Auth keeps its state in.
+func (a *Auth) Sessions() *scs.SessionManager { return a.sessions }
+
+// DefaultReturnTo returns the path a login ends at when none was given.
+func (a *Auth) DefaultReturnTo() string { return a.opts.DefaultReturnTo }
+
+// config returns the configuration of appID, or nil.
+func (a *Auth) config(appID string) *Config {
+	for _, c := range []*Config{a.opts.Website, a.opts.OfficialAccount} {
+		if c != nil && c.AppID == appID {
+			return c
+		}
+	}
+	return nil
+}
+
+// CurrentUser returns the logged-in user of the session in ctx, or false.
+// It reads the session only: no network call. The User is shared with the
+// session: do not modify it.
+func (a *Auth) CurrentUser(ctx context.Context) (*User, bool) {
+	u := a.sessionUser(ctx)
+	return u, u != nil && u.OpenID != ""
+}
+
+// Logout ends the login: the session is destroyed, so its cookie no
+// longer authenticates anything, and the response clears it.
+func (a *Auth) Logout(ctx context.Context) error {
+	if err := a.sessions.Destroy(ctx); err != nil {
+		return fmt.Errorf("wxlogin: logout: %w", err)
+	}
+	return nil
+}
+
+// endLogin forgets the user and token of the session in ctx and renews
+// its id, keeping the app's other session data.
+func (a *Auth) endLogin(ctx context.Context) {
+	a.sessions.Remove(ctx, keyUser)
+	a.sessions.Remove(ctx, keyToken)
+	if err := a.sessions.RenewToken(ctx); err != nil {
+		a.opts.Logger.LogAttrs(ctx, slog.LevelWarn, "wxlogin: renewing the session id failed", slog.String("error", err.Error()))
+	}
+}

@@ -1,0 +1,70 @@
+package core
+
+import (
+	"log/slog"
+	"net/http"
+	"time"
+)
+
+// The scopes WeChat knows.
+const (
+	// ScopeLogin is the website (open platform) QR-code login scope, used
+	// with the /connect/qrconnect page.
+	ScopeLogin = "snsapi_login"
+	// ScopeBase is the silent official-account scope: openid only, no
+	// consent page, no /sns/userinfo.
+	ScopeBase = "snsapi_base"
+	// ScopeUserInfo is the official-account scope that asks the user's
+	// consent and allows /sns/userinfo.
+	ScopeUserInfo = "snsapi_userinfo"
+)
+
+// Endpoint holds WeChat's base URLs. The zero value means the real hosts;
+// tests and offline development point it at a fake such as
+// weixintest.Server.
+type Endpoint struct {
+	// OpenBaseURL is the base of the authorize pages /connect/qrconnect
+	// and /connect/oauth2/authorize. Default: https://open.weixin.qq.com.
+	OpenBaseURL string
+	// APIBaseURL is the base of /sns/oauth2/access_token,
+	// /sns/oauth2/refresh_token, /sns/auth and /sns/userinfo.
+	// Default: https://api.weixin.qq.com.
+	APIBaseURL string
+}
+
+// DefaultEndpoint is WeChat's production endpoint.
+var DefaultEndpoint = Endpoint{
+	OpenBaseURL: "https://open.weixin.qq.com",
+	APIBaseURL:  "https://api.weixin.qq.com",
+}
+
+// Config describes one WeChat application: a website application on the
+// open platform (scope snsapi_login) or an official account (scope
+// snsapi_base or snsapi_userinfo). It mirrors golang.org/x/oauth2.Config.
+//
+// A Config is safe for concurrent use once it is no longer modified.
+type Config struct {
+	// AppID is the application's appid.
+	AppID string
+	// AppSecret is the application's secret. It is sent only to the
+	// code exchange and never logged.
+	AppSecret string
+	// RedirectURL is the absolute callback URL. Its host must equal the
+	// callback domain configured in WeChat's console.
+	RedirectURL string
+	// Scopes are the scopes requested; WeChat accepts one. Default:
+	// snsapi_login.
+	Scopes []string
+	// Endpoint holds the base URLs; the zero value means WeChat's.
+	Endpoint Endpoint
+	// HTTPClient makes the API calls. Default: a client with no timeout
+	// of its own (each call is bounded by Timeout).
+	HTTPClient *http.Client
+	// Timeout bounds each API call, retries included. Default: 10s.
+	Timeout time.Duration
+	// Logger receives one line per failed call, without secrets.
+	// Default: slog.Default().
+	Logger *slog.Logger
+	// Now is the clock, for tests. Default: time.Now.
+	Now func() time.Time
+}

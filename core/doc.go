@@ -1,0 +1,27 @@
+// Package core is the framework-independent heart of wxlogin: WeChat
+// ("Log in with WeChat", 微信登录) login for Go web applications.
+//
+// It has two layers.
+//
+// Config is a client of WeChat's OAuth 2.0 dialect, shaped like
+// golang.org/x/oauth2: AuthCodeURL builds the QR-code page
+// (/connect/qrconnect, snsapi_login) or the official-account page
+// (/connect/oauth2/authorize, snsapi_base / snsapi_userinfo) with the
+// parameters in the order WeChat checks and #wechat_redirect at the end;
+// Exchange, Refresh, CheckToken and UserInfo call the API. WeChat's
+// errcodes become *APIError values that match sentinels such as
+// ErrCodeUsed with errors.Is; MustLogIn and Temporary say what to do
+// about an error. Replies are decoded whatever their Content-Type, capped
+// at MaxResponseBytes, bounded in time, and reads are retried on "system
+// busy", 5xx and network errors; the code exchange never is. No error or
+// log line carries the secret, a code or a token.
+//
+// Auth is the login flow on top of github.com/alexedwards/scs/v2
+// sessions: BeginLogin issues a state bound to the browser's session,
+// single-use and short-lived; CompleteLogin checks it, exchanges the
+// code, renews the session id and stores the User; CurrentUser reads the
+// session alone; Token keeps the access token fresh with one refresh at a
+// time per user; Logout destroys the session. The adapters nethttpmw,
+// ginmw and fibermw turn these into handlers and middleware, and
+// weixintest is a fake WeChat to test against.
+package core

@@ -1,0 +1,174 @@
+package core
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+)
+
+// Sentinel errors for the WeChat errcodes a caller must act on. An
+// *APIError matches the sentinel of its errcode with errors.Is:
+//
+//	if errors.Is(err, core.ErrCodeUsed) { … }
+var (
+	// ErrSystemBusy is errcode -1: retry a read after a short wait.
+	ErrSystemBusy = errors.New("weixin: system busy")
+	// ErrInvalidCredential is errcode 40001 from the code exchange, 40013
+	// (invalid appid) or 40125 (invalid appsecret): a configuration error.
+	ErrInvalidCredential = errors.New("weixin: invalid appid or secret")
+	// ErrInvalidOpenID is errcode 40003.
+	ErrInvalidOpenID = errors.New("weixin: invalid openid")
+	// ErrAccessTokenInvalid is errcode 40014, or 40001 from a call made
+	// with an access token: refresh, else log in again.
+	ErrAccessTokenInvalid = errors.New("weixin: access token invalid")
+	// ErrAccessTokenExpired is errcode 42001: refresh.
+	ErrAccessTokenExpired = errors.New("weixin: access token expired")
+	// ErrCodeInvalid is errcode 40029 or 41008: start the login again.
+	ErrCodeInvalid = errors.New("weixin: authorization code invalid")
+	// ErrCodeUsed is errcode 40163: the code was already exchanged.
+	ErrCodeUsed = errors.New("weixin: authorization code already used")
+	// ErrCodeExpired is errcode 42003: start the login again.
+	ErrCodeExpired = errors.New("weixin: authorization code expired")
+	// ErrRefreshTokenInvalid is errcode 40030: log in again.
+	ErrRefreshTokenInvalid = errors.New("weixin: refresh token invalid")
+	// ErrRefreshTokenExpired is errcode 42002, or a refresh token older
+	// than its 30 days: log in again.
+	ErrRefreshTokenExpired = errors.New("weixin: refresh token expired")
+	// ErrQuota is errcode 45011: the per-minute quota is used up; back off.
+	ErrQuota = errors.New("weixin: API quota reached")
+	// ErrScopeNotAuthorized is errcode 48001, e.g. /sns/userinfo under
+	// snsapi_base.
+	ErrScopeNotAuthorized = errors.New("weixin: API not authorised for this scope")
+
+	// ErrUpstream matches every failure to get a usable answer from
+	// WeChat: a transport error, a non-2xx status, a malformed or
+	// oversized body. It wraps an *UpstreamError.
+	ErrUpstream = errors.New("weixin: upstream failure")
+)
+
+// APIError is a non-zero errcode returned by WeChat (always on HTTP 200).
+// Its message never contains the secret, code or tokens of the request.
+type APIError struct {
+	// Op is the call that failed: "exchange", "refresh", "auth" or
+	// "userinfo".
+	Op string
+	// Code is WeChat's errcode.
+	Code int
+	// Message is WeChat's errmsg.
+	Message string
+}
+
+func (e *APIError) Error() string {
+	return fmt.Sprintf("weixin %s: errcode %d: %s", e.Op, e.Code, e.Message)
+}
+
+// Is reports whether target is the sentinel error of e's errcode.
+func (e *APIError) Is(target error) bool {
+	return target != nil && target == e.sentinel()
+}
+
+func (e *APIError) sentinel() error {
+	switch e.Code {
+	case -1:
+		return ErrSystemBusy
+	case 40001:
+		if e.Op == opExchange || e.Op == opRefresh {
+			return ErrInvalidCredential
+		}
+		return ErrAccessTokenInvalid
+	case 40013, 40125:
+		return ErrInvalidCredential
+	case 40003:
+		return ErrInvalidOpenID
+	case 40014:
+		return ErrAccessTokenInvalid
+	case 42001:
+		return ErrAccessTokenExpired
+	case 40029, 41008:
+		return ErrCodeInvalid
+	case 40163:
+		return ErrCodeUsed
+	case 42003:
+		return ErrCodeExpired
+	case 40030:
+		return ErrRefreshTokenInvalid
+	case 42002:
+		return ErrRefreshTokenExpired
+	case 45011:
+		return ErrQuota
+	case 48001:
+		return ErrScopeNotAuthorized
+	}
+	return nil
+}
+
+// UpstreamError is a failure to get a usable answer from WeChat: the
+// request could not be sent or completed, the status was not 2xx, or the
+// body was malformed or larger than the cap. It never carries the
+// request URL (which holds the secret, code or token); Err is the
+// underlying cause with any *url.Error unwrapped.
+type UpstreamError struct {
+	// Op is the call that failed.
+	Op string
+	// StatusCode is the HTTP status, or 0 when no response arrived.
+	StatusCode int
+	// Timeout reports whether the call ran out of time.
+	Timeout bool
+	// Err is the cause, if any.
+	Err error
+}
+
+func (e *UpstreamError) Error() string {
+	msg := "weixin " + e.Op + ": "
+	switch {
+	case e.Timeout:
+		msg += "timed out"
+	case e.StatusCode != 0 && (e.StatusCode < 200 || e.StatusCode > 299):
+		msg += fmt.Sprintf("HTTP %d", e.StatusCode)
+	default:
+		msg += "upstream failure"
+	}
+	if e.Err != nil {
+		msg += ": " + e.Err.Error()
+	}
+	return msg
+}
+
+// Unwrap returns the cause.
+func (e *UpstreamError) Unwrap() error { return e.Err }
+
+// Is makes every UpstreamError match ErrUpstream, and a timeout match
+// context.DeadlineExceeded.
+func (e *UpstreamError) Is(target error) bool {
+	return target == ErrUpstream || (e.Timeout && target == context.DeadlineExceeded)
+}
+
+// MustLogIn reports whether err means the user has to log in again: the
+// authorization code or the refresh token is invalid, used or expired, or
+// the login is otherwise gone (ErrLoginRequired).
+func MustLogIn(err error) bool {
+	for _, target := range []error{
+		ErrLoginRequired, ErrCodeInvalid, ErrCodeUsed, ErrCodeExpired,
+		ErrRefreshTokenInvalid, ErrRefreshTokenExpired,
+	} {
+		if errors.Is(err, target) {
+			return true
+		}
+	}
+	return false
+}
+
+// Temporary reports whether repeating the same call later may succeed:
+// WeChat was busy, over quota, answered 5xx, or could not be reached in
+// time. Configuration and credential errors are not temporary.
+func Temporary(err error) bool {
+	if errors.Is(err, ErrSystemBusy) || errors.Is(err, ErrQuota) {
+		return true
+	}
+	var ue *UpstreamError
+	if errors.As(err, &ue) {
+		return ue.StatusCode == 0 || ue.StatusCode >= 500 || ue.StatusCode == http.StatusTooManyRequests
+	}
+	return false
+}

@@ -1,0 +1,265 @@
+package core
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/subtle"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"slices"
+)
+
+// Errors of the login flow. Each is returned wrapped; test with errors.Is.
+var (
+	// ErrStateMissing: the callback carries no state.
+	ErrStateMissing = errors.New("wxlogin: the callback has no state")
+	// ErrStateInvalid: the state was not issued to this browser's session
+	// (forged, from another browser, or forgotten), or is malformed.
+	ErrStateInvalid = errors.New("wxlogin: the login state is not valid for this browser")
+	// ErrStateExpired: the login was begun too long ago.
+	ErrStateExpired = errors.New("wxlogin: the login took too long")
+	// ErrStateUsed: the state was already used by a completed login that
+	// is no longer this browser's.
+	ErrStateUsed = errors.New("wxlogin: the login state was already used")
+	// ErrLoginDeclined: the user declined on WeChat's page (no code).
+	ErrLoginDeclined = errors.New("wxlogin: the user declined the login")
+	// ErrSnapshotUser: an official account's "snapshot page" visitor,
+	// who is not a real login.
+	ErrSnapshotUser = errors.New("wxlogin: snapshot-page visitor is not a login")
+	// ErrLoginRejected: the LoginHook refused the user.
+	ErrLoginRejected = errors.New("wxlogin: login rejected")
+	// ErrLoginRequired: nobody is logged in, or the login has ended (its
+	// refresh token is invalid or expired): the user must log in again.
+	ErrLoginRequired = errors.New("wxlogin: login required")
+	// ErrNotConfigured: no application fits the visitor.
+	ErrNotConfigured = errors.New("wxlogin: no WeChat application configured for this visitor")
+)
+
+// LoginRequest describes a login to begin.
+type LoginRequest struct {
+	// ReturnTo is where to go after the login; kept only when
+	// SafeReturnTo accepts it, else the default applies.
+	ReturnTo string
+	// InWeChat says the visitor browses inside the WeChat app (see
+	// IsWeChatBrowser): the official-account flow is used when configured.
+	InWeChat bool
+	// Options are extra authorize-URL parameters, such as ForcePopup.
+	Options []AuthCodeOption
+}
+
+// LoginStart is a begun login.
+type LoginStart struct {
+	// AuthURL is WeChat's authorize page, to redirect the browser to.
+	AuthURL string
+	// State is the login's state, for an embedded QR code (wxLogin.js).
+	State string
+	// AppID, RedirectURL and Scope are those of the application used,
+	// for an embedded QR code.
+	AppID       string
+	RedirectURL string
+	Scope       string
+	// ReturnTo is the path the login will end at.
+	ReturnTo string
+}
+
+// LoginResult is a completed login.
+type LoginResult struct {
+	// User is the logged-in user.
+	User *User
+	// ReturnTo is the safe path to send the browser to.
+	ReturnTo string
+	// Repeated reports a callback of a login this browser had already
+	// completed (a reload, or WeChat redirecting twice): nothing was
+	// exchanged again.
+	Repeated bool
+}
+
+// BeginLogin starts a login in the session in ctx: it issues a fresh
+// state (130 bits from crypto/rand, [A-Z2-7]), bound to this session,
+// single-use and expiring after Options.StateLifetime, and returns the
+// authorize URL to redirect to. Several logins may be in flight in one
+// session (tabs); the oldest is forgotten past eight.
+func (a *Auth) BeginLogin(ctx context.Context, req LoginRequest) (*LoginStart, error) {
+	cfg := a.opts.Website
+	if a.opts.OfficialAccount != nil && (req.InWeChat || cfg == nil) {
+		cfg = a.opts.OfficialAccount
+	}
+	if cfg == nil {
+		return nil, ErrNotConfigured
+	}
+	returnTo, ok := SafeReturnTo(req.ReturnTo)
+	if !ok {
+		returnTo = a.opts.DefaultReturnTo
+	}
+	state := rand.Text()
+	now := a.opts.Now()
+
+	pending := slices.DeleteFunc(slices.Clone(a.pending(ctx)), func(p pendingLogin) bool {
+		return !now.Before(p.Expires)
+	})
+	if len(pending) >= maxPending {
+		pending = pending[len(pending)-maxPending+1:]
+	}
+	pending = append(pending, pendingLogin{
+		State: state, AppID: cfg.AppID, ReturnTo: returnTo, Expires: now.Add(a.opts.StateLifetime),
+	})
+	a.putPending(ctx, pending)
+
+	return &LoginStart{
+		AuthURL:     cfg.AuthCodeURL(state, req.Options...),
+		State:       state,
+		AppID:       cfg.AppID,
+		RedirectURL: cfg.RedirectURL,
+		Scope:       cfg.Scope(),
+		ReturnTo:    returnTo,
+	}, nil
+}
+
+// CompleteLogin handles WeChat's callback, whose query is q: it checks the
+// state against the session's in constant time and consumes it, exchanges
+// the code, fetches the profile when the scope allows, runs the
+// LoginHook, renews the session id (against session fixation) and stores
+// the user and token in the session.
+//
+// A callback of a login this session already completed returns the same
+// result with Repeated set, without exchanging anything. Two callbacks
+// of one login arriving at once (WeChat redirecting twice) share one code
+// exchange. Errors wrap the sentinels above or the API's; HTTPStatus maps
+// them to a status code.
+func (a *Auth) CompleteLogin(ctx context.Context, q url.Values) (*LoginResult, error) {
+	state := q.Get("state")
+	if state == "" {
+		return nil, ErrStateMissing
+	}
+	if !validState(state) {
+		return nil, ErrStateInvalid
+	}
+	pending := a.pending(ctx)
+	i := findState(len(pending), func(i int) string { return pending[i].State }, state)
+	if i < 0 {
+		return a.repeatedCallback(ctx, state)
+	}
+	p := pending[i]
+	a.putPending(ctx, slices.Delete(slices.Clone(pending), i, i+1)) // single use, whatever follows
+	if !a.opts.Now().Before(p.Expires) {
+		return nil, ErrStateExpired
+	}
+	code := q.Get("code")
+	if code == "" {
+		return nil, ErrLoginDeclined
+	}
+	cfg := a.config(p.AppID)
+	if cfg == nil {
+		return nil, ErrNotConfigured
+	}
+
+	v, err, _ := a.callbacks.Do(p.AppID+"\x00"+state, func() (any, error) {
+		// Detached from this request: a second callback of the same
+		// login may be waiting for the result.
+		return a.identify(context.WithoutCancel(ctx), cfg, code)
+	})
+	if err != nil {
+		a.opts.Logger.LogAttrs(ctx, slog.LevelWarn, "wxlogin: login failed",
+			slog.String("appid", p.AppID), slog.String("error", err.Error()))
+		return nil, err
+	}
+	id := v.(*identity)
+	if err := a.sessions.RenewToken(ctx); err != nil {
+		return nil, fmt.Errorf("wxlogin: renewing the session id: %w", err)
+	}
+	u := *id.user
+	tok := *id.token
+	a.sessions.Put(ctx, keyUser, &u)
+	a.sessions.Put(ctx, keyToken, &tok)
+	done := append(slices.Clone(a.done(ctx)), doneLogin{State: state, ReturnTo: p.ReturnTo})
+	if len(done) > maxDone {
+		done = done[len(done)-maxDone:]
+	}
+	a.sessions.Put(ctx, keyDone, done)
+	return &LoginResult{User: &u, ReturnTo: p.ReturnTo}, nil
+}
+
+// identity is what a code exchange yields.
+type identity struct {
+	user  *User
+	token *Token
+}
+
+// identify exchanges code, fetches the profile and runs the hook.
+func (a *Auth) identify(ctx context.Context, cfg *Config, code string) (*identity, error) {
+	tok, err := cfg.Exchange(ctx, code)
+	if err != nil {
+		return nil, err
+	}
+	if tok.IsSnapshotUser {
+		return nil, ErrSnapshotUser
+	}
+	u := &User{AppID: cfg.AppID, OpenID: tok.OpenID, UnionID: tok.UnionID, LoggedInAt: a.opts.Now()}
+	if tok.HasScope(ScopeLogin) || tok.HasScope(ScopeUserInfo) {
+		info, err := cfg.UserInfo(ctx, tok, a.opts.Lang)
+		if err != nil {
+			return nil, err
+		}
+		u.UnionID = info.UnionID
+		u.Nickname = info.Nickname
+		u.Sex = info.Sex
+		u.Province = info.Province
+		u.City = info.City
+		u.Country = info.Country
+		u.HeadImgURL = info.HeadImgURL
+	}
+	if a.opts.OnLogin != nil {
+		if err := a.opts.OnLogin(ctx, u, tok); err != nil {
+			return nil, fmt.Errorf("%w: %w", ErrLoginRejected, err)
+		}
+		if u.OpenID != tok.OpenID || u.AppID != cfg.AppID {
+			return nil, fmt.Errorf("%w: the hook may not change AppID or OpenID", ErrLoginRejected)
+		}
+	}
+	return &identity{user: u, token: tok}, nil
+}
+
+// repeatedCallback answers a callback whose state is not pending: a
+// reload of a login this session completed continues; anything else is
+// refused.
+func (a *Auth) repeatedCallback(ctx context.Context, state string) (*LoginResult, error) {
+	done := a.done(ctx)
+	i := findState(len(done), func(i int) string { return done[i].State }, state)
+	if i < 0 {
+		return nil, ErrStateInvalid
+	}
+	u, ok := a.CurrentUser(ctx)
+	if !ok {
+		return nil, ErrStateUsed
+	}
+	return &LoginResult{User: u, ReturnTo: done[i].ReturnTo, Repeated: true}, nil
+}
+
+// findState returns the index of state among n states, comparing every
+// one in constant time, or -1.
+func findState(n int, at func(int) string, state string) int {
+	found := -1
+	for i := range n {
+		if subtle.ConstantTimeCompare([]byte(at(i)), []byte(state)) == 1 {
+			found = i
+		}
+	}
+	return found
+}
+
+// validState reports whether s has WeChat's state syntax: 1 to 128 bytes
+// of [A-Za-z0-9].
+func validState(s string) bool {
+	if len(s) == 0 || len(s) > 128 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9') {
+			return false
+		}
+	}
+	return true
+}

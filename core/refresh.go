@@ -1,0 +1,103 @@
+package core
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+)
+
+// Token returns a valid access token for the user logged in to the session
+// in ctx, for calling WeChat's APIs on their behalf. When the token has
+// expired or will within Options.RefreshMargin, it is refreshed first and
+// the result written back to the session.
+//
+// However many requests ask at once, at most one refresh per (appid,
+// openid) is in flight in this process; the others wait for it and share
+// its result. The refresh runs detached from the request that started it,
+// bounded by Options.RefreshTimeout, so a cancelled request does not fail
+// the others.
+//
+// When nobody is logged in, or the refresh token is invalid or expired
+// (30 days after login), the login ends and the error matches
+// ErrLoginRequired. Other failures (WeChat unreachable, busy) leave the
+// login intact.
+func (a *Auth) Token(ctx context.Context) (*Token, error) {
+	u, ok := a.CurrentUser(ctx)
+	t := a.sessionToken(ctx)
+	if !ok || t == nil || t.OpenID != u.OpenID {
+		return nil, ErrLoginRequired
+	}
+	now := a.opts.Now()
+	if t.Expiry.IsZero() || now.Add(a.opts.RefreshMargin).Before(t.Expiry) {
+		return t, nil
+	}
+	cfg := a.config(t.AppID)
+	if cfg == nil {
+		a.endLogin(ctx)
+		return nil, fmt.Errorf("%w: application %s is no longer configured", ErrLoginRequired, t.AppID)
+	}
+	key := t.AppID + "\x00" + t.OpenID
+	var err error
+	nt := a.fresher(key, t)
+	if nt == nil {
+		v, e, _ := a.refreshes.Do(key, func() (any, error) {
+			// Another caller may have refreshed between our look and Do.
+			if nt := a.fresher(key, t); nt != nil {
+				return nt, nil
+			}
+			rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), a.opts.RefreshTimeout)
+			defer cancel()
+			nt, err := cfg.Refresh(rctx, t)
+			if err != nil {
+				return nil, err
+			}
+			a.remember(key, nt)
+			return nt, nil
+		})
+		err = e
+		if v != nil {
+			nt = v.(*Token)
+		}
+	}
+	if err != nil {
+		if MustLogIn(err) {
+			a.endLogin(ctx)
+			return nil, fmt.Errorf("%w: %w", ErrLoginRequired, err)
+		}
+		a.opts.Logger.LogAttrs(ctx, slog.LevelWarn, "wxlogin: token refresh failed",
+			slog.String("appid", t.AppID), slog.String("error", err.Error()))
+		return nil, err
+	}
+	a.sessions.Put(ctx, keyToken, nt)
+	return nt, nil
+}
+
+// fresher returns the newest token refreshed for key when it is fresher
+// than t and valid past the margin, else nil.
+func (a *Auth) fresher(key string, t *Token) *Token {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	r := a.recent[key]
+	if r == nil || !r.Expiry.After(t.Expiry) || !a.opts.Now().Add(a.opts.RefreshMargin).Before(r.Expiry) {
+		return nil
+	}
+	return r
+}
+
+// remember records t as the newest token of key, and forgets the tokens
+// that have expired.
+func (a *Auth) remember(key string, t *Token) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.recent[key] = t
+	if len(a.recent) < a.pruneAt {
+		return
+	}
+	now := a.opts.Now()
+	for k, r := range a.recent {
+		if !now.Before(r.Expiry) {
+			delete(a.recent, k)
+		}
+	}
+	a.pruneAt = max(64, 2*len(a.recent))
+}
