@@ -53,17 +53,17 @@ func (a *Auth) sessionUser(ctx context.Context) *User {
 }
 
 func (a *Auth) sessionToken(ctx context.Context) *Token {
-	t, _ := a.sessions.Get(ctx, keyToken).(*Token)
+	t, _ := decodeLazy(a.sessions.Get(ctx, keyToken)).(*Token)
 	return t
 }
 
 func (a *Auth) pending(ctx context.Context) []pendingLogin {
-	p, _ := a.sessions.Get(ctx, keyPending).([]pendingLogin)
+	p, _ := decodeLazy(a.sessions.Get(ctx, keyPending)).([]pendingLogin)
 	return p
 }
 
 func (a *Auth) done(ctx context.Context) []doneLogin {
-	d, _ := a.sessions.Get(ctx, keyDone).([]doneLogin)
+	d, _ := decodeLazy(a.sessions.Get(ctx, keyDone)).([]doneLogin)
 	return d
 }
 

@@ -1,0 +1,127 @@
+package core
+
+import (
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/alexedwards/scs/v2"
+)
+
+type appValue struct{ Cart []string }
+
+func sampleValues() map[string]any {
+	now := time.Date(2026, 11, 25, 8, 0, 0, 123, time.UTC)
+	return map[string]any{
+		keyUser: &User{AppID: "wx1", OpenID: "o1", UnionID: "u1", AccountID: "a1", Nickname: "Lily 🌸 李",
+			Sex: 2, Province: "广东", City: "深圳", Country: "中国", HeadImgURL: "https://x/0", LoggedInAt: now},
+		keyToken: &Token{AccessToken: "AT", RefreshToken: "RT", Expiry: now, RefreshExpiry: now.Add(time.Hour),
+			AppID: "wx1", OpenID: "o1", UnionID: "u1", Scopes: []string{ScopeLogin}, IsSnapshotUser: true},
+		keyPending: []pendingLogin{{State: "S1", AppID: "wx1", ReturnTo: "/a", Expires: now}, {State: "S2", ReturnTo: "/b"}},
+		keyDone:    []doneLogin{{State: "S0", ReturnTo: "/c"}},
+		"str":      "text",
+		"yes":      true,
+		"no":       false,
+		"int":      -42,
+		"int64":    int64(1) << 40,
+		"int32":    int32(-7),
+		"float":    3.25,
+		"time":     now,
+		"bytes":    []byte{0, 1, 2},
+		"app":      appValue{Cart: []string{"apple"}},
+	}
+}
+
+func TestSessionCodecRoundTrip(t *testing.T) {
+	gobRegisterOnce()
+	deadline := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
+	in := sampleValues()
+	b, err := SessionCodec{}.Encode(deadline, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gotDeadline, out, err := SessionCodec{}.Decode(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !gotDeadline.Equal(deadline) {
+		t.Errorf("deadline %v, want %v", gotDeadline, deadline)
+	}
+	for k, want := range in {
+		got := decodeLazy(out[k])
+		if !reflect.DeepEqual(normalise(got), normalise(want)) {
+			t.Errorf("%s: got %#v, want %#v", k, got, want)
+		}
+	}
+	// Re-encoding what was decoded (lazy values included) is stable.
+	b2, err := SessionCodec{}.Encode(deadline, out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, out2, err := (SessionCodec{}).Decode(b2); err != nil || len(out2) != len(in) {
+		t.Fatalf("second round: %v, %d values", err, len(out2))
+	}
+}
+
+// Sessions written by scs' default codec are read, so switching to
+// SessionCodec logs nobody out.
+func TestSessionCodecReadsGob(t *testing.T) {
+	gobRegisterOnce()
+	in := sampleValues()
+	delete(in, "time") // gob needs time.Time registered for that; scs' users do so
+	b, err := scs.GobCodec{}.Encode(time.Now(), in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, out, err := SessionCodec{}.Decode(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if u, _ := out[keyUser].(*User); u == nil || u.Nickname != "Lily 🌸 李" {
+		t.Errorf("user from a gob session: %#v", out[keyUser])
+	}
+	if tok, _ := decodeLazy(out[keyToken]).(*Token); tok == nil || tok.RefreshToken != "RT" {
+		t.Errorf("token from a gob session: %#v", out[keyToken])
+	}
+}
+
+func TestSessionCodecRejectsCorruptData(t *testing.T) {
+	b, err := SessionCodec{}.Encode(time.Now(), sampleValues())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := len(codecMagic); i < len(b); i += 7 {
+		if _, _, err := (SessionCodec{}).Decode(b[:i]); err == nil {
+			t.Fatalf("a session cut at %d of %d bytes decoded", i, len(b))
+		}
+	}
+	if _, _, err := (SessionCodec{}).Decode(append(b, 0)); err == nil {
+		t.Error("trailing garbage accepted")
+	}
+}
+
+func FuzzSessionCodecDecode(f *testing.F) {
+	gobRegisterOnce()
+	b, _ := SessionCodec{}.Encode(time.Now(), sampleValues())
+	f.Add(b)
+	f.Add([]byte(codecMagic))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		_, values, err := SessionCodec{}.Decode(b)
+		if err != nil {
+			return
+		}
+		for _, v := range values {
+			decodeLazy(v)
+		}
+		if _, err := (SessionCodec{}).Encode(time.Now(), values); err != nil {
+			t.Fatalf("decoded values do not encode: %v", err)
+		}
+	})
+}
+
+func normalise(v any) any {
+	if t, ok := v.(time.Time); ok {
+		return t.UTC().Format(time.RFC3339Nano)
+	}
+	return v
+}
