@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"runtime"
@@ -25,6 +26,7 @@ func api(t *testing.T) (*weixintest.Server, *core.Config) {
 	t.Cleanup(srv.Close)
 	cfg := srv.Config(weixintest.DefaultAppID, callbackURL, core.ScopeLogin)
 	cfg.Timeout = 500 * time.Millisecond
+	cfg.Logger = slog.New(slog.DiscardHandler)
 	return srv, &cfg
 }
 

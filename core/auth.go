@@ -18,6 +18,7 @@ const (
 	DefaultReturnTo       = "/"
 	DefaultRefreshMargin  = 2 * time.Minute
 	DefaultRefreshTimeout = 10 * time.Second
+	DefaultLoginPath      = "/auth/weixin/login"
 )
 
 // User is the logged-in WeChat user, as kept in the session. An identity
@@ -81,6 +82,13 @@ type Options struct {
 	RefreshTimeout time.Duration
 	// OnLogin, if set, accepts, rejects or maps each login.
 	OnLogin LoginHook
+	// LoginPath is the login route, where LoginRequiredResponse sends
+	// visitors. Default "/auth/weixin/login".
+	LoginPath string
+	// ErrorPage, if set, renders the HTML error page of a failed login,
+	// callback or logout; status is HTTPStatus(err). Never show
+	// err.Error() to the user unescaped.
+	ErrorPage func(status int, err error) []byte
 	// Logger receives a line per failed login or refresh, never a
 	// secret. Default slog.Default().
 	Logger *slog.Logger
@@ -125,6 +133,9 @@ func New(opts Options) (*Auth, error) {
 	}
 	if opts.Website != nil && opts.OfficialAccount != nil && opts.Website.AppID == opts.OfficialAccount.AppID {
 		return nil, errors.New("wxlogin: the website application and the official account need distinct appids")
+	}
+	if opts.LoginPath == "" {
+		opts.LoginPath = DefaultLoginPath
 	}
 	if opts.StateLifetime <= 0 {
 		opts.StateLifetime = DefaultStateLifetime

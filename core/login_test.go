@@ -3,6 +3,7 @@ package core_test
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -309,7 +310,8 @@ func TestSnapshotUserIsNotALogin(t *testing.T) {
 	e := newEnv(t)
 	snap := e.srv.AddUser(weixintest.User{Nickname: "快照", Snapshot: true})
 	base := e.srv.Config(weixintest.DefaultMPAppID, callbackURL, core.ScopeBase)
-	auth, err := core.New(core.Options{OfficialAccount: &base, Sessions: e.sm, Now: e.srv.Now})
+	base.Logger = slog.New(slog.DiscardHandler)
+	auth, err := core.New(core.Options{OfficialAccount: &base, Sessions: e.sm, Now: e.srv.Now, Logger: base.Logger})
 	if err != nil {
 		t.Fatal(err)
 	}

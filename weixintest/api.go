@@ -1,0 +1,234 @@
+package weixintest
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// refreshTokenLifetime is how long a refresh token lives from the login.
+const refreshTokenLifetime = 30 * 24 * time.Hour
+
+// errmsgs are WeChat's messages for the errcodes the fake answers.
+var errmsgs = map[int]string{
+	-1:    "system error",
+	40001: "invalid credential, access_token is invalid or not latest",
+	40002: "invalid grant_type",
+	40003: "invalid openid",
+	40005: "invalid lang",
+	40013: "invalid appid",
+	40014: "invalid access_token",
+	40029: "invalid code",
+	40030: "invalid refresh_token",
+	40125: "invalid appsecret",
+	40163: "code been used",
+	41008: "missing code",
+	42001: "access_token expired",
+	42002: "refresh_token expired",
+	42003: "code expired",
+	45011: "api minute-quota reach limit  mustslower  retry next minute",
+	48001: "api unauthorized",
+}
+
+// writeErr answers errcode on HTTP 200, as WeChat does.
+func writeErr(w http.ResponseWriter, errcode int) {
+	msg, ok := errmsgs[errcode]
+	if !ok {
+		msg = "unknown error"
+	}
+	writeJSON(w, map[string]any{"errcode": errcode, "errmsg": fmt.Sprintf("%s, rid: %s", msg, randomToken(8))})
+}
+
+// writeJSON answers v as JSON served as text/plain, as WeChat does.
+func writeJSON(w http.ResponseWriter, v any) {
+	w.Header().Set("Content-Type", "text/plain")
+	json.NewEncoder(w).Encode(v)
+}
+
+// apiFunc handles an API call under the server's lock: a reply, or a
+// non-zero errcode.
+type apiFunc func(q url.Values, now time.Time) (reply map[string]any, errcode int)
+
+// api serves an API path: faults first, then f; every call is recorded.
+func (s *Server) api(f apiFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		r.ParseForm()
+		q := r.Form
+		if fault := s.takeFault(r.URL.Path); fault != nil {
+			ok, errcode, status := fault.answers()
+			if fault.Delay > 0 {
+				// Counted on arrival: the client may give up waiting.
+				s.record(r.Method, r.URL.Path, q, errcode, status)
+				if !fault.wait(r) {
+					return
+				}
+			}
+			if ok {
+				if fault.Delay == 0 {
+					s.record(r.Method, r.URL.Path, q, errcode, status)
+				}
+				fault.write(w)
+				return
+			}
+			if fault.Delay > 0 {
+				s.mu.Lock()
+				reply, errcode := f(q, s.now())
+				s.mu.Unlock()
+				writeReply(w, reply, errcode)
+				return
+			}
+		}
+		s.mu.Lock()
+		reply, errcode := f(q, s.now())
+		s.mu.Unlock()
+		s.record(r.Method, r.URL.Path, q, errcode, http.StatusOK)
+		writeReply(w, reply, errcode)
+	}
+}
+
+func writeReply(w http.ResponseWriter, reply map[string]any, errcode int) {
+	if errcode != 0 {
+		writeErr(w, errcode)
+		return
+	}
+	writeJSON(w, reply)
+}
+
+func (s *Server) handleAccessToken(q url.Values, now time.Time) (map[string]any, int) {
+	app, ok := s.apps[q.Get("appid")]
+	switch {
+	case !ok:
+		return nil, 40013
+	case q.Get("secret") != app.Secret:
+		return nil, 40125
+	case q.Get("grant_type") != "authorization_code":
+		return nil, 40002
+	case q.Get("code") == "":
+		return nil, 41008
+	}
+	c, ok := s.codes[q.Get("code")]
+	switch {
+	case !ok || c.appID != app.AppID:
+		return nil, 40029
+	case c.used:
+		return nil, 40163
+	case !now.Before(c.expires):
+		return nil, 42003
+	}
+	c.used = true
+	rt := &grant{appID: c.appID, userID: c.userID, scope: c.scope, issued: now, expires: now.Add(refreshTokenLifetime)}
+	refreshToken := randomToken(86)
+	s.refresh[refreshToken] = rt
+	return s.tokenReply(app, rt, refreshToken, now, true), 0
+}
+
+func (s *Server) handleRefreshToken(q url.Values, now time.Time) (map[string]any, int) {
+	app, ok := s.apps[q.Get("appid")]
+	if !ok {
+		return nil, 40013
+	}
+	if q.Get("grant_type") != "refresh_token" {
+		return nil, 40002
+	}
+	rt, ok := s.refresh[q.Get("refresh_token")]
+	switch {
+	case !ok || rt.appID != app.AppID:
+		return nil, 40030
+	case !now.Before(rt.expires):
+		return nil, 42002
+	}
+	return s.tokenReply(app, rt, q.Get("refresh_token"), now, false), 0
+}
+
+// tokenReply issues or extends rt's access token and describes it.
+func (s *Server) tokenReply(app App, rt *grant, refreshToken string, now time.Time, exchange bool) map[string]any {
+	at, ok := s.access[rt.accessToken]
+	if ok && now.Before(at.expires) {
+		at.expires = now.Add(s.accessTTL) // still valid: same token, later expiry
+	} else {
+		delete(s.access, rt.accessToken)
+		rt.accessToken = randomToken(96)
+		at = &grant{appID: rt.appID, userID: rt.userID, scope: rt.scope, issued: now, expires: now.Add(s.accessTTL)}
+		s.access[rt.accessToken] = at
+	}
+	reply := map[string]any{
+		"access_token":  rt.accessToken,
+		"expires_in":    int(s.accessTTL / time.Second),
+		"refresh_token": refreshToken,
+		"openid":        s.OpenID(rt.appID, rt.userID),
+		"scope":         rt.scope,
+	}
+	u := s.userLocked(rt.userID)
+	if u != nil && u.UnionID != "" && (app.Kind == Website || rt.scope == "snsapi_userinfo") {
+		reply["unionid"] = u.UnionID
+	}
+	if app.Kind == OfficialAccount && exchange {
+		snap := 0
+		if u != nil && u.Snapshot && rt.scope == "snsapi_base" {
+			snap = 1
+		}
+		reply["is_snapshotuser"] = snap
+	}
+	return reply
+}
+
+// accessGrant checks an access token and openid: the grant, or an errcode.
+func (s *Server) accessGrant(q url.Values, now time.Time) (*grant, int) {
+	at, ok := s.access[q.Get("access_token")]
+	switch {
+	case !ok:
+		return nil, 40014
+	case !now.Before(at.expires):
+		return nil, 42001
+	case q.Get("openid") != s.OpenID(at.appID, at.userID):
+		return nil, 40003
+	}
+	return at, 0
+}
+
+func (s *Server) handleAuth(q url.Values, now time.Time) (map[string]any, int) {
+	if _, errcode := s.accessGrant(q, now); errcode != 0 {
+		return nil, errcode
+	}
+	return map[string]any{"errcode": 0, "errmsg": "ok"}, 0
+}
+
+func (s *Server) handleUserInfo(q url.Values, now time.Time) (map[string]any, int) {
+	at, errcode := s.accessGrant(q, now)
+	if errcode != 0 {
+		return nil, errcode
+	}
+	if !strings.Contains(at.scope, "snsapi_userinfo") && !strings.Contains(at.scope, "snsapi_login") {
+		return nil, 48001
+	}
+	switch q.Get("lang") {
+	case "", "zh_CN", "zh_TW", "en":
+	default:
+		return nil, 40005
+	}
+	u := s.userLocked(at.userID)
+	if u == nil {
+		return nil, 40003
+	}
+	privilege := u.Privilege
+	if privilege == nil {
+		privilege = []string{}
+	}
+	reply := map[string]any{
+		"openid":     s.OpenID(at.appID, at.userID),
+		"nickname":   u.Nickname,
+		"sex":        u.Sex,
+		"province":   u.Province,
+		"city":       u.City,
+		"country":    u.Country,
+		"headimgurl": u.HeadImgURL,
+		"privilege":  privilege,
+	}
+	if u.UnionID != "" {
+		reply["unionid"] = u.UnionID
+	}
+	return reply, 0
+}

@@ -1,0 +1,96 @@
+package weixintest
+
+import (
+	"crypto/sha256"
+	"encoding/base64"
+	"fmt"
+	"slices"
+)
+
+// AppKind is the kind of a WeChat application.
+type AppKind int
+
+const (
+	// Website is an open-platform website application: QR-code login,
+	// scope snsapi_login, /connect/qrconnect.
+	Website AppKind = iota
+	// OfficialAccount is an official account (公众号): in-WeChat login,
+	// scopes snsapi_base and snsapi_userinfo, /connect/oauth2/authorize.
+	OfficialAccount
+)
+
+// App is an application registered with the fake.
+type App struct {
+	AppID  string
+	Secret string
+	Kind   AppKind
+	// CallbackDomain is the bare host redirect_uri must have, as set in
+	// WeChat's console; empty accepts any host.
+	CallbackDomain string
+}
+
+// User is a WeChat user of the fake.
+type User struct {
+	// ID is the user's key within the fake ("u1"); assigned when empty.
+	ID string
+	// UnionID is generated when empty, unless NoUnionID is set.
+	UnionID   string
+	NoUnionID bool
+	Nickname  string
+	// Sex is 0 (unknown), 1 (male) or 2 (female).
+	Sex        int
+	Province   string
+	City       string
+	Country    string
+	HeadImgURL string
+	Privilege  []string
+	// Snapshot makes the user an official account's "snapshot page"
+	// visitor: a snsapi_base exchange returns is_snapshotuser=1.
+	Snapshot bool
+}
+
+// AddApp registers an application, replacing one with the same AppID.
+func (s *Server) AddApp(a App) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.apps[a.AppID] = a
+}
+
+// AddUser adds a user and returns it as stored, ID and UnionID filled in.
+func (s *Server) AddUser(u User) User {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if u.ID == "" {
+		u.ID = fmt.Sprintf("u%d", len(s.users)+1)
+		for s.userLocked(u.ID) != nil {
+			u.ID += "x"
+		}
+	}
+	if u.UnionID == "" && !u.NoUnionID {
+		sum := sha256.Sum256([]byte("unionid\x00" + u.ID))
+		u.UnionID = "o6_b" + base64.RawURLEncoding.EncodeToString(sum[:])[:24]
+	}
+	if u.NoUnionID {
+		u.UnionID = ""
+	}
+	u.Privilege = slices.Clone(u.Privilege)
+	s.users = slices.DeleteFunc(s.users, func(x User) bool { return x.ID == u.ID })
+	s.users = append(s.users, u)
+	return u
+}
+
+// Users returns the users, in the order they were added.
+func (s *Server) Users() []User {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.users)
+}
+
+func (s *Server) userLocked(id string) *User {
+	for i := range s.users {
+		if s.users[i].ID == id {
+			return &s.users[i]
+		}
+	}
+	return nil
+}

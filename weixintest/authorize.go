@@ -1,0 +1,261 @@
+package weixintest
+
+import (
+	"errors"
+	"fmt"
+	"html/template"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+)
+
+// authRequest is a validated request for WeChat's authorize page.
+type authRequest struct {
+	app         App
+	redirectURI string
+	scope       string
+	state       string
+}
+
+// errRedirectURI is WeChat's message for a redirect_uri outside the
+// callback domain.
+var errRedirectURI = errors.New("redirect_uri 参数错误")
+
+// validate checks the parameters of an authorize page at path.
+func (s *Server) validate(path string, q url.Values) (*authRequest, error) {
+	s.mu.Lock()
+	app, ok := s.apps[q.Get("appid")]
+	s.mu.Unlock()
+	if !ok {
+		return nil, errors.New("appid 参数错误 (unknown appid)")
+	}
+	if q.Get("response_type") != "code" {
+		return nil, errors.New("response_type must be code")
+	}
+	scope := q.Get("scope")
+	switch {
+	case path == PathQRConnect && app.Kind != Website:
+		return nil, errors.New("qrconnect needs a website application (scope 参数错误)")
+	case path == PathQRConnect && scope != "snsapi_login":
+		return nil, errors.New("scope 参数错误: qrconnect takes snsapi_login")
+	case path == PathAuthorize && app.Kind != OfficialAccount:
+		return nil, errors.New("oauth2/authorize needs an official account")
+	case path == PathAuthorize && scope != "snsapi_base" && scope != "snsapi_userinfo":
+		return nil, errors.New("scope 参数错误: oauth2/authorize takes snsapi_base or snsapi_userinfo")
+	case path != PathQRConnect && path != PathAuthorize:
+		return nil, fmt.Errorf("%s is not an authorize page", path)
+	}
+	ru, err := url.Parse(q.Get("redirect_uri"))
+	if err != nil || (ru.Scheme != "http" && ru.Scheme != "https") || ru.Host == "" {
+		return nil, errRedirectURI
+	}
+	if app.CallbackDomain != "" && ru.Hostname() != app.CallbackDomain {
+		return nil, errRedirectURI
+	}
+	state := q.Get("state")
+	if len(state) > 128 || strings.IndexFunc(state, func(r rune) bool {
+		return !('a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9')
+	}) >= 0 {
+		return nil, errors.New("state 参数错误: only [A-Za-z0-9], at most 128 bytes")
+	}
+	return &authRequest{app: app, redirectURI: ru.String(), scope: scope, state: state}, nil
+}
+
+// validateURL checks a whole authorize URL as the official-account page
+// does: parameters in WeChat's order and #wechat_redirect at the end.
+func (s *Server) validateURL(authURL string) (*authRequest, error) {
+	u, err := url.Parse(authURL)
+	if err != nil {
+		return nil, fmt.Errorf("weixintest: authorize URL: %w", err)
+	}
+	if u.Fragment != "wechat_redirect" {
+		return nil, errors.New("weixintest: the authorize URL must end with #wechat_redirect")
+	}
+	var keys []string
+	for _, kv := range strings.Split(u.RawQuery, "&") {
+		k, _, _ := strings.Cut(kv, "=")
+		keys = append(keys, k)
+	}
+	want := []string{"appid", "redirect_uri", "response_type", "scope", "state"}
+	if len(keys) < len(want) || !slices.Equal(keys[:len(want)], want) {
+		return nil, fmt.Errorf("weixintest: parameters %v, want %v in that order", keys, want)
+	}
+	for _, k := range keys[len(want):] {
+		if k != "lang" && k != "forcePopup" && k != "connect_redirect" {
+			return nil, fmt.Errorf("weixintest: unexpected parameter %q", k)
+		}
+	}
+	req, err := s.validate(u.Path, u.Query())
+	if err != nil {
+		return nil, fmt.Errorf("weixintest: %w", err)
+	}
+	return req, nil
+}
+
+// Authorize acts as user userID confirming the login on the page at
+// authURL, which it checks strictly (parameter order, #wechat_redirect,
+// scope, redirect_uri, state). It returns the callback URL WeChat would
+// redirect to, redirect_uri?code=CODE&state=STATE; it does not fetch it.
+func (s *Server) Authorize(authURL, userID string) (*url.URL, error) {
+	req, err := s.validateURL(authURL)
+	if err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	known := s.userLocked(userID) != nil
+	s.mu.Unlock()
+	if !known {
+		return nil, fmt.Errorf("weixintest: no user %q", userID)
+	}
+	code := s.NewCode(req.app.AppID, userID, req.scope)
+	return appendQuery(req.redirectURI, url.Values{"code": {code}, "state": {req.state}})
+}
+
+// Decline acts as the user declining the login at authURL: the callback
+// URL carries the state and no code.
+func (s *Server) Decline(authURL string) (*url.URL, error) {
+	req, err := s.validateURL(authURL)
+	if err != nil {
+		return nil, err
+	}
+	return appendQuery(req.redirectURI, url.Values{"state": {req.state}})
+}
+
+// NewCode issues an authorization code of appID for user userID with
+// scope, as if the user had consented.
+func (s *Server) NewCode(appID, userID, scope string) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ttl := s.codeTTL
+	if ttl == 0 {
+		ttl = 10 * time.Minute
+		if s.apps[appID].Kind == OfficialAccount {
+			ttl = 5 * time.Minute
+		}
+	}
+	code := randomToken(32)
+	now := s.now()
+	s.codes[code] = &grant{appID: appID, userID: userID, scope: scope, issued: now, expires: now.Add(ttl)}
+	return code
+}
+
+var consentPage = template.Must(template.New("consent").Parse(`<!doctype html>
+<html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+<title>微信登录 (weixintest)</title>
+<style>
+body{font:16px/1.5 system-ui,sans-serif;max-width:24rem;margin:3rem auto;padding:0 1rem;text-align:center;color:#222}
+button{display:flex;align-items:center;gap:.75rem;width:100%;margin:.5rem 0;padding:.6rem 1rem;font-size:1rem;border:1px solid #ddd;border-radius:8px;background:#fff;cursor:pointer}
+button.user:hover{border-color:#07c160}
+img{width:40px;height:40px;border-radius:4px}
+#decline{justify-content:center;color:#888}
+.note{color:#888;font-size:.85rem}
+</style></head><body>
+<h1>微信登录</h1>
+<p>weixintest — a fake WeChat for development.<br>App <code>{{.AppID}}</code> asks for <code>{{.Scope}}</code>.</p>
+<form method="post" action="{{.Confirm}}">
+<input type="hidden" name="appid" value="{{.AppID}}">
+<input type="hidden" name="redirect_uri" value="{{.RedirectURI}}">
+<input type="hidden" name="response_type" value="code">
+<input type="hidden" name="scope" value="{{.Scope}}">
+<input type="hidden" name="state" value="{{.State}}">
+<input type="hidden" name="path" value="{{.Path}}">
+{{range .Users}}<button class="user" id="user-{{.ID}}" name="user" value="{{.ID}}"><img src="{{.HeadImgURL}}" alt=""><span>{{.Nickname}}</span></button>
+{{end}}<button id="decline" name="decline" value="1">拒绝 Decline</button>
+</form>
+<p class="note">Pick a user to log in as; nothing leaves this machine.</p>
+</body></html>
+`))
+
+// handleAuthorizePage serves the consent page of both authorize pages.
+func (s *Server) handleAuthorizePage(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	req, err := s.validate(r.URL.Path, q)
+	s.record(r.Method, r.URL.Path, q, 0, statusOf(err))
+	if err != nil {
+		pageError(w, err)
+		return
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	consentPage.Execute(w, map[string]any{
+		"AppID": req.app.AppID, "Scope": req.scope, "State": req.state, "RedirectURI": req.redirectURI,
+		"Path": r.URL.Path, "Confirm": PathConfirm, "Users": s.Users(),
+	})
+}
+
+// handleConfirm receives the consent page's form and redirects to the
+// callback, with a code unless the user declined.
+func (s *Server) handleConfirm(w http.ResponseWriter, r *http.Request) {
+	r.ParseForm()
+	req, err := s.validate(r.PostForm.Get("path"), r.PostForm)
+	s.record(r.Method, r.URL.Path, r.PostForm, 0, statusOf(err))
+	if err != nil {
+		pageError(w, err)
+		return
+	}
+	params := url.Values{"state": {req.state}}
+	if r.PostForm.Get("decline") == "" {
+		userID := r.PostForm.Get("user")
+		s.mu.Lock()
+		known := s.userLocked(userID) != nil
+		s.mu.Unlock()
+		if !known {
+			pageError(w, fmt.Errorf("no user %q", userID))
+			return
+		}
+		params.Set("code", s.NewCode(req.app.AppID, userID, req.scope))
+	}
+	u, err := appendQuery(req.redirectURI, params)
+	if err != nil {
+		pageError(w, err)
+		return
+	}
+	http.Redirect(w, r, u.String(), http.StatusFound)
+}
+
+func statusOf(err error) int {
+	if err != nil {
+		return http.StatusBadRequest
+	}
+	return http.StatusOK
+}
+
+func pageError(w http.ResponseWriter, err error) {
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(http.StatusBadRequest)
+	fmt.Fprintf(w, "<!doctype html><meta charset=\"utf-8\"><title>微信登录</title><h1>该链接无法访问</h1><p>%s</p>",
+		template.HTMLEscapeString(err.Error()))
+}
+
+var avatarSVG = template.Must(template.New("avatar").Parse(`<svg xmlns="http://www.w3.org/2000/svg" width="{{.Size}}" height="{{.Size}}" viewBox="0 0 100 100">` +
+	`<rect width="100" height="100" fill="{{.Color}}"/><text x="50" y="66" font-size="48" text-anchor="middle" fill="#fff" font-family="sans-serif">{{.Initial}}</text></svg>`))
+
+// handleAvatar serves a user's avatar: an initial on a coloured square.
+func (s *Server) handleAvatar(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	u := s.userLocked(r.PathValue("id"))
+	var nick string
+	if u != nil {
+		nick = u.Nickname
+	}
+	s.mu.Unlock()
+	if u == nil {
+		http.NotFound(w, r)
+		return
+	}
+	initial := "?"
+	for _, c := range nick {
+		initial = string(c)
+		break
+	}
+	colors := []string{"#07c160", "#10aeff", "#fa9d3b", "#fa5151", "#6467f0"}
+	size := r.PathValue("size")
+	if size == "0" {
+		size = "640"
+	}
+	w.Header().Set("Content-Type", "image/svg+xml")
+	avatarSVG.Execute(w, map[string]string{"Size": size, "Color": colors[len(nick)%len(colors)], "Initial": initial})
+}

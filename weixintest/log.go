@@ -1,0 +1,54 @@
+package weixintest
+
+import (
+	"maps"
+	"net/url"
+	"slices"
+	"time"
+)
+
+// Call is one request served by the fake.
+type Call struct {
+	Time   time.Time
+	Method string
+	Path   string
+	// Query holds the request's parameters, secrets included: the log is
+	// for tests.
+	Query url.Values
+	// Errcode is the errcode answered, 0 for success.
+	Errcode int
+	// Status is the HTTP status answered. A delayed call is logged on
+	// arrival, with the status and errcode of its fault (0 when the
+	// fault only delays).
+	Status int
+}
+
+// Calls returns how many requests were served on path, faulted ones
+// included.
+func (s *Server) Calls(path string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.calls[path]
+}
+
+// Log returns every request served, in order.
+func (s *Server) Log() []Call {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.log)
+}
+
+// ResetLog clears the call counts and the log.
+func (s *Server) ResetLog() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	clear(s.calls)
+	s.log = nil
+}
+
+func (s *Server) record(method, path string, q url.Values, errcode, status int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.calls[path]++
+	s.log = append(s.log, Call{Time: s.now(), Method: method, Path: path, Query: maps.Clone(q), Errcode: errcode, Status: status})
+}

@@ -1,0 +1,204 @@
+package weixintest
+
+import (
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"sync"
+	"time"
+
+	"github.com/wxlogin/wxlogin/core"
+)
+
+// The applications NewServer registers.
+const (
+	// DefaultAppID is a website application (scope snsapi_login).
+	DefaultAppID = "wxd0e1f2a3b4c5d6e7"
+	// DefaultAppSecret is DefaultAppID's secret.
+	DefaultAppSecret = "weixintest-website-secret-0123456789"
+	// DefaultMPAppID is an official account (snsapi_base, snsapi_userinfo).
+	DefaultMPAppID = "wxa1b2c3d4e5f60718"
+	// DefaultMPAppSecret is DefaultMPAppID's secret.
+	DefaultMPAppSecret = "weixintest-mp-secret-0123456789"
+)
+
+// The paths the Server serves, usable with InjectFault and Calls.
+const (
+	PathAccessToken  = "/sns/oauth2/access_token"
+	PathRefreshToken = "/sns/oauth2/refresh_token"
+	PathAuth         = "/sns/auth"
+	PathUserInfo     = "/sns/userinfo"
+	PathQRConnect    = "/connect/qrconnect"
+	PathAuthorize    = "/connect/oauth2/authorize"
+	// PathConfirm receives the consent page's form.
+	PathConfirm = "/connect/weixintest/confirm"
+)
+
+// Server is a fake WeChat listening on a loopback address.
+type Server struct {
+	// URL is the base URL of both the authorize pages and the API, for
+	// core.Endpoint's OpenBaseURL and APIBaseURL.
+	URL string
+
+	ts *httptest.Server
+
+	mu        sync.Mutex
+	offset    time.Duration
+	apps      map[string]App
+	users     []User
+	codes     map[string]*grant
+	access    map[string]*grant
+	refresh   map[string]*grant
+	accessTTL time.Duration
+	codeTTL   time.Duration
+	faults    map[string][]*Fault
+	calls     map[string]int
+	log       []Call
+}
+
+// grant is an issued code, access token or refresh token.
+type grant struct {
+	appID, userID, scope string
+	issued, expires      time.Time
+	used                 bool
+	accessToken          string // for a refresh token: its current access token
+}
+
+// NewServer starts a fake WeChat with the two default applications and
+// three users: "u1" (张三), "u2" (an emoji nickname) and "u3" (Alice).
+// Close it when done.
+func NewServer() *Server {
+	s := &Server{
+		apps:      map[string]App{},
+		codes:     map[string]*grant{},
+		access:    map[string]*grant{},
+		refresh:   map[string]*grant{},
+		faults:    map[string][]*Fault{},
+		calls:     map[string]int{},
+		accessTTL: 2 * time.Hour,
+	}
+	s.ts = httptest.NewServer(s.routes())
+	s.URL = s.ts.URL
+	s.AddApp(App{AppID: DefaultAppID, Secret: DefaultAppSecret, Kind: Website})
+	s.AddApp(App{AppID: DefaultMPAppID, Secret: DefaultMPAppSecret, Kind: OfficialAccount})
+	for _, u := range []User{
+		{ID: "u1", Nickname: "张三", Sex: 1, Province: "广东", City: "深圳", Country: "中国"},
+		{ID: "u2", Nickname: "Lily 🌸✨", Sex: 2, Province: "上海", City: "上海", Country: "中国"},
+		{ID: "u3", Nickname: "Alice", Sex: 0, Province: "California", City: "San Francisco", Country: "US"},
+	} {
+		u.HeadImgURL = s.URL + "/weixintest/avatar/" + u.ID + "/132"
+		s.AddUser(u)
+	}
+	return s
+}
+
+// Close shuts the server down.
+func (s *Server) Close() { s.ts.Close() }
+
+// Endpoint returns the endpoint to give a core.Config.
+func (s *Server) Endpoint() core.Endpoint {
+	return core.Endpoint{OpenBaseURL: s.URL, APIBaseURL: s.URL}
+}
+
+// Config returns a core.Config for the registered application appID,
+// with its secret, this server's endpoint and clock, and scope.
+func (s *Server) Config(appID, redirectURL, scope string) core.Config {
+	s.mu.Lock()
+	app := s.apps[appID]
+	s.mu.Unlock()
+	return core.Config{
+		AppID:       appID,
+		AppSecret:   app.Secret,
+		RedirectURL: redirectURL,
+		Scopes:      []string{scope},
+		Endpoint:    s.Endpoint(),
+		Now:         s.Now,
+	}
+}
+
+func (s *Server) routes() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc(PathAccessToken, s.api(s.handleAccessToken))
+	mux.HandleFunc(PathRefreshToken, s.api(s.handleRefreshToken))
+	mux.HandleFunc(PathAuth, s.api(s.handleAuth))
+	mux.HandleFunc(PathUserInfo, s.api(s.handleUserInfo))
+	mux.HandleFunc("GET "+PathQRConnect, s.handleAuthorizePage)
+	mux.HandleFunc("GET "+PathAuthorize, s.handleAuthorizePage)
+	mux.HandleFunc("POST "+PathConfirm, s.handleConfirm)
+	mux.HandleFunc("GET /weixintest/avatar/{id}/{size}", s.handleAvatar)
+	return mux
+}
+
+// Now returns the fake's clock: real time plus what Advance added.
+func (s *Server) Now() time.Time {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.now()
+}
+
+func (s *Server) now() time.Time { return time.Now().Add(s.offset) }
+
+// Advance moves the fake's clock forward by d: codes and tokens expire
+// accordingly. Give the app the same clock (Config's Now, as Config does).
+func (s *Server) Advance(d time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.offset += d
+}
+
+// SetAccessTokenTTL sets the lifetime of the access tokens issued from now
+// on. Default 2 hours.
+func (s *Server) SetAccessTokenTTL(d time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.accessTTL = max(d, time.Second)
+}
+
+// SetCodeTTL sets the lifetime of the codes issued from now on. Default:
+// 10 minutes for websites, 5 for official accounts.
+func (s *Server) SetCodeTTL(d time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.codeTTL = d
+}
+
+// ExpireAccessTokens makes every access token issued so far expired.
+func (s *Server) ExpireAccessTokens() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := s.now()
+	for _, g := range s.access {
+		g.expires = now
+	}
+}
+
+// OpenID returns user userID's openid in application appID: stable, and
+// distinct per application, as WeChat's.
+func (s *Server) OpenID(appID, userID string) string {
+	sum := sha256.Sum256([]byte("openid\x00" + appID + "\x00" + userID))
+	return "o" + base64.RawURLEncoding.EncodeToString(sum[:])[:27]
+}
+
+// randomToken returns n random characters of [A-Za-z0-9_-].
+func randomToken(n int) string {
+	b := make([]byte, n)
+	rand.Read(b)
+	return base64.RawURLEncoding.EncodeToString(b)[:n]
+}
+
+// appendQuery returns raw with params added to its query.
+func appendQuery(raw string, params url.Values) (*url.URL, error) {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return nil, err
+	}
+	q := u.Query()
+	for k, vs := range params {
+		q[k] = vs
+	}
+	u.RawQuery = q.Encode()
+	return u, nil
+}
