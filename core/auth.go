@@ -38,11 +38,16 @@ type User struct {
 	// Nickname, Sex, Province, City, Country and HeadImgURL come from
 	// /sns/userinfo; they are empty under scope snsapi_base. Nickname is
 	// untrusted text: escape it.
-	Nickname   string
-	Sex        int
-	Province   string
-	City       string
-	Country    string
+	Nickname string
+	// Sex is 0 (unknown), 1 (male) or 2 (female).
+	Sex int
+	// Province, City and Country are the user's region.
+	Province string
+	// City: see Province.
+	City string
+	// Country: see Province.
+	Country string
+	// HeadImgURL is the avatar, over https for WeChat's hosts.
 	HeadImgURL string
 	// LoggedInAt is when the login completed.
 	LoggedInAt time.Time

@@ -59,6 +59,7 @@ type APIError struct {
 	Message string
 }
 
+// Error describes the errcode, naming the call, never its parameters.
 func (e *APIError) Error() string {
 	return fmt.Sprintf("weixin %s: errcode %d: %s", e.Op, e.Code, e.Message)
 }
@@ -119,6 +120,7 @@ type UpstreamError struct {
 	Err error
 }
 
+// Error describes the failure without the request URL.
 func (e *UpstreamError) Error() string {
 	msg := "weixin " + e.Op + ": "
 	switch {

@@ -57,9 +57,11 @@ type LoginStart struct {
 	State string
 	// AppID, RedirectURL and Scope are those of the application used,
 	// for an embedded QR code.
-	AppID       string
+	AppID string
+	// RedirectURL is the callback URL WeChat will send the user to.
 	RedirectURL string
-	Scope       string
+	// Scope is the scope requested.
+	Scope string
 	// ReturnTo is the path the login will end at.
 	ReturnTo string
 }

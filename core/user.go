@@ -12,15 +12,23 @@ import (
 // when rendering. HeadImgURL is rewritten to https when WeChat serves it
 // over http.
 type UserInfo struct {
-	OpenID  string `json:"openid"`
+	// OpenID identifies the user within the application; it equals the
+	// token's.
+	OpenID string `json:"openid"`
+	// UnionID links the user's openids across one open-platform
+	// account's applications; empty when WeChat sent none.
 	UnionID string `json:"unionid,omitempty"`
 	// Nickname is the user's display name.
 	Nickname string `json:"nickname"`
 	// Sex is 0 (unknown), 1 (male) or 2 (female).
-	Sex      int    `json:"sex"`
+	Sex int `json:"sex"`
+	// Province, City and Country are the user's region, in the
+	// language asked for.
 	Province string `json:"province"`
-	City     string `json:"city"`
-	Country  string `json:"country"`
+	// City: see Province.
+	City string `json:"city"`
+	// Country: see Province.
+	Country string `json:"country"`
 	// HeadImgURL is the avatar; its last path segment is the size (0 =
 	// 640 px, 46, 64, 96, 132). It stops working when the user changes
 	// avatar.

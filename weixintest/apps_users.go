@@ -21,9 +21,12 @@ const (
 
 // App is an application registered with the fake.
 type App struct {
-	AppID  string
+	// AppID is the application's appid.
+	AppID string
+	// Secret is its appsecret.
 	Secret string
-	Kind   AppKind
+	// Kind says which authorize page and scopes it takes.
+	Kind AppKind
 	// CallbackDomain is the bare host redirect_uri must have, as set in
 	// WeChat's console; empty accepts any host.
 	CallbackDomain string
@@ -34,16 +37,23 @@ type User struct {
 	// ID is the user's key within the fake ("u1"); assigned when empty.
 	ID string
 	// UnionID is generated when empty, unless NoUnionID is set.
-	UnionID   string
+	UnionID string
+	// NoUnionID makes WeChat send no unionid for the user.
 	NoUnionID bool
-	Nickname  string
+	// Nickname is any Unicode, emoji included.
+	Nickname string
 	// Sex is 0 (unknown), 1 (male) or 2 (female).
-	Sex        int
-	Province   string
-	City       string
-	Country    string
+	Sex int
+	// Province, City and Country are the user's region.
+	Province string
+	// City: see Province.
+	City string
+	// Country: see Province.
+	Country string
+	// HeadImgURL is the avatar URL returned by /sns/userinfo.
 	HeadImgURL string
-	Privilege  []string
+	// Privilege is returned as is by /sns/userinfo ([] when nil).
+	Privilege []string
 	// Snapshot makes the user an official account's "snapshot page"
 	// visitor: a snsapi_base exchange returns is_snapshotuser=1.
 	Snapshot bool

@@ -9,9 +9,12 @@ import (
 
 // Call is one request served by the fake.
 type Call struct {
-	Time   time.Time
+	// Time is the fake's clock when the call arrived.
+	Time time.Time
+	// Method is the HTTP method.
 	Method string
-	Path   string
+	// Path is the URL path, one of the Path constants.
+	Path string
 	// Query holds the request's parameters, secrets included: the log is
 	// for tests.
 	Query url.Values
