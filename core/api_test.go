@@ -21,11 +21,11 @@ import (
 // api returns a fake WeChat and a Config of its website application.
 func api(t *testing.T) (*weixintest.Server, *core.Config) {
 	t.Helper()
-	t.Cleanup(core.SetRetryBackoff(5 * time.Millisecond))
 	srv := weixintest.NewServer()
 	t.Cleanup(srv.Close)
 	cfg := srv.Config(weixintest.DefaultAppID, callbackURL, core.ScopeLogin)
 	cfg.Timeout = 500 * time.Millisecond
+	cfg.RetryBackoff = time.Millisecond
 	cfg.Logger = slog.New(slog.DiscardHandler)
 	return srv, &cfg
 }

@@ -31,9 +31,9 @@ const (
 	opUserInfo = "userinfo"
 )
 
-// retryBackoff is the wait before the first retry of a read; it doubles
-// for the second. A variable so tests can shorten it.
-var retryBackoff = 200 * time.Millisecond
+// DefaultRetryBackoff is the wait before the first retry of a read when
+// Config.RetryBackoff is zero.
+const DefaultRetryBackoff = 200 * time.Millisecond
 
 // maxAttempts is how many times a read is tried in all.
 const maxAttempts = 3
@@ -74,6 +74,13 @@ func (c *Config) timeout() time.Duration {
 	return DefaultTimeout
 }
 
+func (c *Config) retryBackoff() time.Duration {
+	if c.RetryBackoff > 0 {
+		return c.RetryBackoff
+	}
+	return DefaultRetryBackoff
+}
+
 func (c *Config) httpClient() *http.Client {
 	if c.HTTPClient != nil {
 		return c.HTTPClient
@@ -96,7 +103,7 @@ func (c *Config) get(ctx context.Context, op, path string, q url.Values, retry b
 		if err == nil || !retry || attempt == maxAttempts || !worthRetrying(err) {
 			break
 		}
-		wait := retryBackoff << (attempt - 1)
+		wait := c.retryBackoff() << (attempt - 1)
 		wait += rand.N(wait/2 + 1)
 		t := time.NewTimer(wait)
 		select {

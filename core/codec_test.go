@@ -1,7 +1,9 @@
 package core
 
 import (
+	"encoding/gob"
 	"reflect"
+	"sync"
 	"testing"
 	"time"
 
@@ -125,3 +127,7 @@ func normalise(v any) any {
 	}
 	return v
 }
+
+var registerApp sync.Once
+
+func gobRegisterOnce() { registerApp.Do(func() { gob.Register(appValue{}) }) }

@@ -62,6 +62,9 @@ type Config struct {
 	HTTPClient *http.Client
 	// Timeout bounds each API call, retries included. Default: 10s.
 	Timeout time.Duration
+	// RetryBackoff is the wait before the first retry of a read; it
+	// doubles for the second, with jitter. Default: 200ms.
+	RetryBackoff time.Duration
 	// Logger receives one line per failed call, without secrets.
 	// Default: slog.Default().
 	Logger *slog.Logger

@@ -49,16 +49,16 @@ func (s *syncBuffer) String() string {
 // the official account; tweak adjusts the options before New.
 func newEnv(t testing.TB, tweak ...func(*core.Options)) *env {
 	t.Helper()
-	restore := core.SetRetryBackoff(5 * time.Millisecond)
-	t.Cleanup(restore)
 	srv := weixintest.NewServer()
 	t.Cleanup(srv.Close)
 	logs := &syncBuffer{}
 	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	web := srv.Config(weixintest.DefaultAppID, callbackURL, core.ScopeLogin)
 	web.Logger = logger
+	web.RetryBackoff = time.Millisecond
 	mp := srv.Config(weixintest.DefaultMPAppID, callbackURL, core.ScopeUserInfo)
 	mp.Logger = logger
+	mp.RetryBackoff = time.Millisecond
 	sm := scs.New()
 	sm.Store = memstore.NewWithCleanupInterval(0)
 	opts := core.Options{

@@ -101,3 +101,21 @@ func (a *Auth) remember(key string, t *Token) {
 	}
 	a.pruneAt = max(64, 2*len(a.recent))
 }
+
+// UserInfo fetches the current user's profile from WeChat now
+// (/sns/userinfo), with the access token Token yields, in lang (empty:
+// Options.Lang). Errors are those of Token and of Config.UserInfo.
+func (a *Auth) UserInfo(ctx context.Context, lang string) (*UserInfo, error) {
+	tok, err := a.Token(ctx)
+	if err != nil {
+		return nil, err
+	}
+	cfg := a.config(tok.AppID)
+	if cfg == nil {
+		return nil, ErrLoginRequired
+	}
+	if lang == "" {
+		lang = a.opts.Lang
+	}
+	return cfg.UserInfo(ctx, tok, lang)
+}

@@ -3,7 +3,12 @@ package core
 import (
 	"context"
 	"encoding/gob"
+	"errors"
+	"fmt"
+	"net/http"
 	"time"
+
+	"github.com/alexedwards/scs/v2"
 )
 
 // The session keys wxlogin uses; an app's own keys must not start with
@@ -75,3 +80,52 @@ func (a *Auth) putPending(ctx context.Context, p []pendingLogin) {
 	}
 	a.sessions.Put(ctx, keyPending, p)
 }
+
+// ErrSessionStore means the session store failed (Redis down or slow):
+// the request cannot be served now, but nobody was logged out.
+var ErrSessionStore = errors.New("wxlogin: session store unavailable")
+
+// LoadSession loads the session whose cookie value is token into ctx, as
+// scs' LoadAndSave does, for adapters that cannot use that middleware as
+// it is (Gin writes through its own ResponseWriter; Fiber is not
+// net/http). Errors wrap ErrSessionStore.
+func (a *Auth) LoadSession(ctx context.Context, token string) (context.Context, error) {
+	ctx, err := a.sessions.Load(ctx, token)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrSessionStore, err)
+	}
+	return ctx, nil
+}
+
+// SaveSession commits the session in ctx when it changed and returns the
+// headers to add to the response (Set-Cookie and its Cache-Control), nil
+// when there are none: the ones scs' LoadAndSave would write. Errors wrap
+// ErrSessionStore.
+func (a *Auth) SaveSession(ctx context.Context) (http.Header, error) {
+	var token string
+	var expiry time.Time
+	switch a.sessions.Status(ctx) {
+	case scs.Modified:
+		var err error
+		if token, expiry, err = a.sessions.Commit(ctx); err != nil {
+			return nil, fmt.Errorf("%w: %w", ErrSessionStore, err)
+		}
+	case scs.Destroyed:
+	default:
+		return nil, nil
+	}
+	h := headerWriter{}
+	a.sessions.WriteSessionCookie(ctx, h, token, expiry)
+	return http.Header(h), nil
+}
+
+// headerWriter is an http.ResponseWriter that keeps only headers: it
+// lets scs write the session cookie exactly as it does for net/http.
+type headerWriter http.Header
+
+func (h headerWriter) Header() http.Header         { return http.Header(h) }
+func (h headerWriter) Write(b []byte) (int, error) { return len(b), nil }
+func (h headerWriter) WriteHeader(int)             {}
+
+// SessionCookieName returns the name of the session cookie.
+func (a *Auth) SessionCookieName() string { return a.sessions.Cookie.Name }

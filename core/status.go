@@ -14,6 +14,7 @@ import (
 //   - 403 when the login was declined, rejected by the LoginHook, or a
 //     snapshot-page visit;
 //   - 401 when the user must log in (ErrLoginRequired);
+//   - 503 when the session store failed (ErrSessionStore);
 //   - 504 when WeChat did not answer in time, 502 for any other failure
 //     of WeChat's (an errcode, a 5xx, a malformed reply, unreachable);
 //   - 500 for anything else; 200 for nil.
@@ -29,6 +30,8 @@ func HTTPStatus(err error) int {
 		return http.StatusForbidden
 	case errors.Is(err, ErrLoginRequired):
 		return http.StatusUnauthorized
+	case errors.Is(err, ErrSessionStore):
+		return http.StatusServiceUnavailable
 	}
 	var ue *UpstreamError
 	if errors.As(err, &ue) {

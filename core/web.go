@@ -172,3 +172,27 @@ func DefaultErrorPage(status int, err error, loginPath string) []byte {
 	errorPage.Execute(&b, struct{ Title, Message, LoginPath string }{title, msg, loginPath})
 	return b.Bytes()
 }
+
+// JSONErrorResponse answers an API request whose call to WeChat (usually
+// through Token) failed: 401 {"error":"login_required","login_url":…}
+// when the login has ended, else {"error":"upstream","status":N} with
+// N = HTTPStatus(err) (502, or 504 on a timeout), or 503
+// {"error":"session_store"} when the session store failed. The body
+// never carries the error's text.
+func (a *Auth) JSONErrorResponse(err error) Response {
+	status := HTTPStatus(err)
+	var body any
+	switch {
+	case errors.Is(err, ErrLoginRequired):
+		body = map[string]string{"error": "login_required", "login_url": a.opts.LoginPath}
+	case errors.Is(err, ErrSessionStore):
+		body = map[string]string{"error": "session_store"}
+	case status == http.StatusBadGateway || status == http.StatusGatewayTimeout:
+		body = map[string]any{"error": "upstream", "status": status}
+	default:
+		body = map[string]string{"error": "internal"}
+	}
+	b, _ := json.Marshal(body)
+	h := http.Header{"Content-Type": {"application/json; charset=utf-8"}, "Cache-Control": {"no-store"}}
+	return Response{Status: status, Header: h, Body: b}
+}

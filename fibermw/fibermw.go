@@ -1,0 +1,157 @@
+// Package fibermw mounts WeChat login on a Fiber (v2) app: a login, a
+// callback and a logout handler, the RequireWeixinUser middleware, and
+// User to read the logged-in user. It is a thin adapter over core.Auth;
+// nethttpmw and ginmw behave identically.
+//
+// Fiber runs on fasthttp, so scs' net/http middleware does not apply:
+// Sessions drives scs directly (cookie → Load → handlers → Commit →
+// cookie) with the same cookie settings.
+//
+//	h := fibermw.New(auth, fibermw.Options{})
+//	app := fiber.New()
+//	app.Use(h.Sessions)
+//	app.Get("/auth/weixin/login", h.Login)
+//	app.Get("/auth/weixin/callback", h.Callback)
+//	app.All("/auth/weixin/logout", h.Logout) // POST; other methods are 405
+//	app.Get("/me", h.RequireWeixinUser, me)
+package fibermw
+
+import (
+	"net/http"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/utils"
+	"github.com/wxlogin/wxlogin/core"
+)
+
+// Options customises the Handlers.
+type Options struct {
+	// LoginRequired, if set, answers the requests RequireWeixinUser
+	// refuses, instead of the default: 302 to the login route for a
+	// browser navigating, 401 JSON {"error":"login_required",…} for
+	// anything else.
+	LoginRequired fiber.Handler
+}
+
+// Handlers are the WeChat login routes and middleware of one core.Auth.
+// Every method is a fiber.Handler.
+type Handlers struct {
+	auth *core.Auth
+	opts Options
+}
+
+// New returns the Handlers of auth.
+func New(auth *core.Auth, opts Options) *Handlers {
+	return &Handlers{auth: auth, opts: opts}
+}
+
+// Sessions loads the scs session of the Auth into the request's user
+// context (c.UserContext()) and, after the handlers, saves it and sets
+// the session cookie. Every handler below must run after it.
+func (h *Handlers) Sessions(c *fiber.Ctx) error {
+	// c.Cookies' value lives only as long as the request: copy it.
+	token := utils.CopyString(c.Cookies(h.auth.SessionCookieName()))
+	ctx, err := h.auth.LoadSession(c.UserContext(), token)
+	if err != nil {
+		return write(c, h.auth.ErrorResponse(err))
+	}
+	c.SetUserContext(ctx)
+	c.Vary("Cookie")
+	herr := c.Next()
+	if herr != nil {
+		// Let Fiber's error handler write the response now, so that the
+		// session is saved with it.
+		if err := c.App().ErrorHandler(c, herr); err != nil {
+			c.Status(fiber.StatusInternalServerError)
+		}
+	}
+	hdr, err := h.auth.SaveSession(ctx)
+	if err != nil {
+		return write(c, h.auth.ErrorResponse(err))
+	}
+	for k, vs := range hdr {
+		for _, v := range vs {
+			c.Response().Header.Add(k, v)
+		}
+	}
+	return nil
+}
+
+// Login redirects to WeChat's authorize page (the official account's for
+// visitors inside WeChat, when configured). The query parameter next is
+// where the login ends, when it is a same-site path.
+func (h *Handlers) Login(c *fiber.Ctx) error {
+	return write(c, h.auth.LoginResponse(c.UserContext(), c.Query("next"), c.Get(fiber.HeaderUserAgent)))
+}
+
+// Callback completes the login WeChat redirects back with, then redirects
+// to its next path; on failure it answers an error page (4xx for the
+// browser's side, 502/504 for WeChat's).
+func (h *Handlers) Callback(c *fiber.Ctx) error {
+	q := make(map[string][]string)
+	c.Context().QueryArgs().VisitAll(func(k, v []byte) {
+		q[string(k)] = append(q[string(k)], string(v))
+	})
+	return write(c, h.auth.CallbackResponse(c.UserContext(), q))
+}
+
+// Logout ends the session on POST and redirects to "/"; other methods get
+// 405 and end nothing.
+func (h *Handlers) Logout(c *fiber.Ctx) error {
+	return write(c, h.auth.LogoutResponse(c.UserContext(), c.Method()))
+}
+
+// userKey is the c.Locals key of the user.
+const userKey = "wxlogin.user"
+
+// RequireWeixinUser lets requests with a logged-in user through, with the
+// user in c.Locals (see User), and answers the others as
+// Options.LoginRequired says.
+func (h *Handlers) RequireWeixinUser(c *fiber.Ctx) error {
+	u, ok := h.auth.CurrentUser(c.UserContext())
+	if !ok {
+		if h.opts.LoginRequired != nil {
+			return h.opts.LoginRequired(c)
+		}
+		return write(c, h.auth.LoginRequiredResponse(c.Method(), c.Get(fiber.HeaderAccept), c.OriginalURL()))
+	}
+	c.Locals(userKey, u)
+	return c.Next()
+}
+
+// User returns the user RequireWeixinUser let through. Do not modify it.
+func User(c *fiber.Ctx) (*core.User, bool) {
+	u, ok := c.Locals(userKey).(*core.User)
+	return u, ok
+}
+
+// CurrentUser returns the logged-in user of the request's session, in any
+// handler after Sessions (a public page that greets logged-in users).
+func (h *Handlers) CurrentUser(c *fiber.Ctx) (*core.User, bool) {
+	return h.auth.CurrentUser(c.UserContext())
+}
+
+// Token returns a valid access token of the request's user for calling
+// WeChat's APIs, refreshed first when needed; see core.Auth.Token. An
+// error matching core.ErrLoginRequired means the login has ended.
+func (h *Handlers) Token(c *fiber.Ctx) (*core.Token, error) {
+	return h.auth.Token(c.UserContext())
+}
+
+// write copies resp to c.
+func write(c *fiber.Ctx, resp core.Response) error {
+	for k, vs := range resp.Header {
+		for i, v := range vs {
+			if i == 0 {
+				c.Set(k, v)
+			} else {
+				c.Append(k, v)
+			}
+		}
+	}
+	c.Status(resp.Status)
+	if c.Method() == http.MethodHead {
+		return nil
+	}
+	return c.Send(resp.Body)
+}

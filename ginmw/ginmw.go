@@ -1,0 +1,205 @@
+// Package ginmw mounts WeChat login on a Gin app: a login, a callback and
+// a logout handler, the RequireWeixinUser middleware, and User to read
+// the logged-in user. It is a thin adapter over core.Auth; nethttpmw and
+// fibermw behave identically.
+//
+//	h := ginmw.New(auth, ginmw.Options{})
+//	r := gin.New()
+//	r.Use(h.Sessions)
+//	r.GET("/auth/weixin/login", h.Login)
+//	r.GET("/auth/weixin/callback", h.Callback)
+//	r.Any("/auth/weixin/logout", h.Logout) // POST; other methods are 405
+//	r.GET("/me", h.RequireWeixinUser, me)
+package ginmw
+
+import (
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+	"github.com/wxlogin/wxlogin/core"
+)
+
+// Options customises the Handlers.
+type Options struct {
+	// LoginRequired, if set, answers the requests RequireWeixinUser
+	// refuses (it should abort), instead of the default: 302 to the
+	// login route for a browser navigating, 401 JSON
+	// {"error":"login_required",…} for anything else.
+	LoginRequired gin.HandlerFunc
+}
+
+// Handlers are the WeChat login routes and middleware of one core.Auth.
+// Every method is a gin.HandlerFunc.
+type Handlers struct {
+	auth *core.Auth
+	opts Options
+}
+
+// New returns the Handlers of auth.
+func New(auth *core.Auth, opts Options) *Handlers {
+	return &Handlers{auth: auth, opts: opts}
+}
+
+// Sessions loads the scs session of the Auth for the request and saves
+// it before the response is written, as scs' LoadAndSave does for
+// net/http. Every handler below must run after it.
+func (h *Handlers) Sessions(c *gin.Context) {
+	var token string
+	if ck, err := c.Request.Cookie(h.auth.SessionCookieName()); err == nil {
+		token = ck.Value
+	}
+	ctx, err := h.auth.LoadSession(c.Request.Context(), token)
+	if err != nil {
+		write(c, h.auth.ErrorResponse(err))
+		c.Abort()
+		return
+	}
+	c.Request = c.Request.WithContext(ctx)
+	c.Header("Vary", "Cookie")
+	sw := &sessionWriter{ResponseWriter: c.Writer, h: h, c: c}
+	c.Writer = sw
+	c.Next()
+	sw.save()
+}
+
+// sessionWriter saves the session just before the response's headers go
+// out, so that its cookie goes with them.
+//
+// When the session cannot be saved (the store is down), the response
+// becomes the 503 error page and what the handler writes is dropped: a
+// login must not look successful without its session.
+type sessionWriter struct {
+	gin.ResponseWriter
+	h      *Handlers
+	c      *gin.Context
+	saved  bool
+	failed bool
+}
+
+// save saves the session once; it reports whether the handler's response
+// may go out.
+func (w *sessionWriter) save() bool {
+	if w.saved {
+		return !w.failed
+	}
+	w.saved = true
+	hdr, err := w.h.auth.SaveSession(w.c.Request.Context())
+	if err != nil {
+		w.failed = true
+		resp := w.h.auth.ErrorResponse(err)
+		for k, v := range resp.Header {
+			w.ResponseWriter.Header()[k] = v
+		}
+		w.ResponseWriter.WriteHeader(resp.Status)
+		w.ResponseWriter.Write(resp.Body)
+		return false
+	}
+	for k, v := range hdr {
+		w.ResponseWriter.Header()[k] = append(w.ResponseWriter.Header()[k], v...)
+	}
+	return true
+}
+
+func (w *sessionWriter) WriteHeader(code int) {
+	if w.save() {
+		w.ResponseWriter.WriteHeader(code)
+	}
+}
+
+func (w *sessionWriter) WriteHeaderNow() {
+	if w.save() {
+		w.ResponseWriter.WriteHeaderNow()
+	}
+}
+
+func (w *sessionWriter) Write(b []byte) (int, error) {
+	if !w.save() {
+		return len(b), nil
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+func (w *sessionWriter) WriteString(s string) (int, error) {
+	if !w.save() {
+		return len(s), nil
+	}
+	return w.ResponseWriter.WriteString(s)
+}
+
+// Login redirects to WeChat's authorize page (the official account's for
+// visitors inside WeChat, when configured). The query parameter next is
+// where the login ends, when it is a same-site path.
+func (h *Handlers) Login(c *gin.Context) {
+	write(c, h.auth.LoginResponse(c.Request.Context(), c.Query("next"), c.Request.UserAgent()))
+}
+
+// Callback completes the login WeChat redirects back with, then redirects
+// to its next path; on failure it answers an error page (4xx for the
+// browser's side, 502/504 for WeChat's).
+func (h *Handlers) Callback(c *gin.Context) {
+	write(c, h.auth.CallbackResponse(c.Request.Context(), c.Request.URL.Query()))
+}
+
+// Logout ends the session on POST and redirects to "/"; other methods get
+// 405 and end nothing.
+func (h *Handlers) Logout(c *gin.Context) {
+	write(c, h.auth.LogoutResponse(c.Request.Context(), c.Request.Method))
+}
+
+// userKey is the gin.Context key of the user.
+const userKey = "wxlogin.user"
+
+// RequireWeixinUser lets requests with a logged-in user through, with the
+// user in the gin.Context (see User), and aborts the others as
+// Options.LoginRequired says.
+func (h *Handlers) RequireWeixinUser(c *gin.Context) {
+	u, ok := h.auth.CurrentUser(c.Request.Context())
+	if !ok {
+		if h.opts.LoginRequired != nil {
+			h.opts.LoginRequired(c)
+			c.Abort()
+			return
+		}
+		write(c, h.auth.LoginRequiredResponse(c.Request.Method, c.GetHeader("Accept"), c.Request.URL.RequestURI()))
+		c.Abort()
+		return
+	}
+	c.Set(userKey, u)
+	c.Next()
+}
+
+// User returns the user RequireWeixinUser let through. Do not modify it.
+func User(c *gin.Context) (*core.User, bool) {
+	v, ok := c.Get(userKey)
+	if !ok {
+		return nil, false
+	}
+	u, ok := v.(*core.User)
+	return u, ok
+}
+
+// CurrentUser returns the logged-in user of the request's session, in any
+// handler after Sessions (a public page that greets logged-in users).
+func (h *Handlers) CurrentUser(c *gin.Context) (*core.User, bool) {
+	return h.auth.CurrentUser(c.Request.Context())
+}
+
+// Token returns a valid access token of the request's user for calling
+// WeChat's APIs, refreshed first when needed; see core.Auth.Token. An
+// error matching core.ErrLoginRequired means the login has ended.
+func (h *Handlers) Token(c *gin.Context) (*core.Token, error) {
+	return h.auth.Token(c.Request.Context())
+}
+
+// write copies resp to c.
+func write(c *gin.Context, resp core.Response) {
+	for k, v := range resp.Header {
+		c.Writer.Header()[k] = v
+	}
+	c.Status(resp.Status)
+	if c.Request.Method == http.MethodHead {
+		c.Writer.WriteHeaderNow()
+		return
+	}
+	c.Writer.Write(resp.Body)
+}

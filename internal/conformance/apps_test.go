@@ -1,0 +1,138 @@
+package conformance
+
+import (
+	"encoding/json"
+	"fmt"
+	"html/template"
+	"net"
+	"net/http"
+	"testing"
+
+	"github.com/gin-gonic/gin"
+	"github.com/gofiber/fiber/v2"
+	"github.com/wxlogin/wxlogin/core"
+	"github.com/wxlogin/wxlogin/fibermw"
+	"github.com/wxlogin/wxlogin/ginmw"
+	"github.com/wxlogin/wxlogin/nethttpmw"
+)
+
+// adapter builds the same small app with one framework and serves it on
+// ln until the test ends.
+type adapter struct {
+	name  string
+	serve func(t testing.TB, auth *core.Auth, ln net.Listener)
+}
+
+var adapters = []adapter{
+	{"nethttp", serveNetHTTP},
+	{"gin", serveGin},
+	{"fiber", serveFiber},
+}
+
+// userJSON is the body of /api/me and /api/userinfo.
+type userJSON struct {
+	OpenID     string `json:"openid"`
+	UnionID    string `json:"unionid"`
+	Nickname   string `json:"nickname"`
+	HeadImgURL string `json:"headimgurl"`
+}
+
+var mePage = template.Must(template.New("me").Parse(`<!doctype html><title>me</title><h1>{{.Nickname}}</h1><img src="{{.HeadImgURL}}" alt="">`))
+
+func serveNetHTTP(t testing.TB, auth *core.Auth, ln net.Listener) {
+	h := nethttpmw.New(auth, nethttpmw.Options{})
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, "ok") })
+	mux.HandleFunc("GET /auth/weixin/login", h.Login)
+	mux.HandleFunc("GET /auth/weixin/callback", h.Callback)
+	mux.HandleFunc("/auth/weixin/logout", h.Logout)
+	mux.Handle("GET /me", h.RequireWeixinUser(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		u, _ := nethttpmw.User(r.Context())
+		mePage.Execute(w, u)
+	})))
+	mux.Handle("GET /api/me", h.RequireWeixinUser(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		u, _ := nethttpmw.User(r.Context())
+		w.Header().Set("Content-Type", "application/json")
+		json.NewEncoder(w).Encode(userJSON{u.OpenID, u.UnionID, u.Nickname, u.HeadImgURL})
+	})))
+	mux.Handle("GET /api/userinfo", h.RequireWeixinUser(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		info, err := auth.UserInfo(r.Context(), "")
+		if err != nil {
+			resp := auth.JSONErrorResponse(err)
+			for k, v := range resp.Header {
+				w.Header()[k] = v
+			}
+			w.WriteHeader(resp.Status)
+			w.Write(resp.Body)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		json.NewEncoder(w).Encode(userJSON{info.OpenID, info.UnionID, info.Nickname, info.HeadImgURL})
+	})))
+	srv := &http.Server{Handler: h.Sessions(mux)}
+	go srv.Serve(ln)
+	t.Cleanup(func() { srv.Close() })
+}
+
+func serveGin(t testing.TB, auth *core.Auth, ln net.Listener) {
+	gin.SetMode(gin.ReleaseMode)
+	h := ginmw.New(auth, ginmw.Options{})
+	r := gin.New()
+	r.GET("/healthz", func(c *gin.Context) { c.String(http.StatusOK, "ok") })
+	api := r.Group("/", h.Sessions)
+	api.GET("/auth/weixin/login", h.Login)
+	api.GET("/auth/weixin/callback", h.Callback)
+	api.Any("/auth/weixin/logout", h.Logout)
+	api.Match([]string{http.MethodGet, http.MethodHead}, "/me", h.RequireWeixinUser, func(c *gin.Context) {
+		u, _ := ginmw.User(c)
+		c.Header("Content-Type", "text/html; charset=utf-8")
+		c.Status(http.StatusOK)
+		mePage.Execute(c.Writer, u)
+	})
+	api.GET("/api/me", h.RequireWeixinUser, func(c *gin.Context) {
+		u, _ := ginmw.User(c)
+		c.JSON(http.StatusOK, userJSON{u.OpenID, u.UnionID, u.Nickname, u.HeadImgURL})
+	})
+	api.GET("/api/userinfo", h.RequireWeixinUser, func(c *gin.Context) {
+		info, err := auth.UserInfo(c.Request.Context(), "")
+		if err != nil {
+			resp := auth.JSONErrorResponse(err)
+			c.Data(resp.Status, resp.Header.Get("Content-Type"), resp.Body)
+			return
+		}
+		c.JSON(http.StatusOK, userJSON{info.OpenID, info.UnionID, info.Nickname, info.HeadImgURL})
+	})
+	srv := &http.Server{Handler: r}
+	go srv.Serve(ln)
+	t.Cleanup(func() { srv.Close() })
+}
+
+func serveFiber(t testing.TB, auth *core.Auth, ln net.Listener) {
+	h := fibermw.New(auth, fibermw.Options{})
+	app := fiber.New(fiber.Config{DisableStartupMessage: true})
+	app.Get("/healthz", func(c *fiber.Ctx) error { return c.SendString("ok") })
+	app.Use(h.Sessions)
+	app.Get("/auth/weixin/login", h.Login)
+	app.Get("/auth/weixin/callback", h.Callback)
+	app.All("/auth/weixin/logout", h.Logout)
+	app.Get("/me", h.RequireWeixinUser, func(c *fiber.Ctx) error {
+		u, _ := fibermw.User(c)
+		c.Type("html", "utf-8")
+		return mePage.Execute(c, u)
+	})
+	app.Get("/api/me", h.RequireWeixinUser, func(c *fiber.Ctx) error {
+		u, _ := fibermw.User(c)
+		return c.JSON(userJSON{u.OpenID, u.UnionID, u.Nickname, u.HeadImgURL})
+	})
+	app.Get("/api/userinfo", h.RequireWeixinUser, func(c *fiber.Ctx) error {
+		info, err := auth.UserInfo(c.UserContext(), "")
+		if err != nil {
+			resp := auth.JSONErrorResponse(err)
+			c.Set(fiber.HeaderContentType, resp.Header.Get("Content-Type"))
+			return c.Status(resp.Status).Send(resp.Body)
+		}
+		return c.JSON(userJSON{info.OpenID, info.UnionID, info.Nickname, info.HeadImgURL})
+	})
+	go app.Listener(ln)
+	t.Cleanup(func() { app.Shutdown() })
+}

@@ -1,0 +1,485 @@
+package conformance
+
+import (
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/alexedwards/scs/v2"
+	"github.com/alexedwards/scs/v2/memstore"
+	"github.com/wxlogin/wxlogin/core"
+	"github.com/wxlogin/wxlogin/weixintest"
+)
+
+const (
+	htmlAccept = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+	wechatUA   = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148 MicroMessenger/8.0.47(0x18002f2c) NetType/WIFI Language/zh_CN"
+)
+
+// env is one app, built with one adapter, and the fake WeChat it uses.
+type env struct {
+	t    *testing.T
+	wx   *weixintest.Server
+	auth *core.Auth
+	base string // the app's URL
+}
+
+func newEnv(t *testing.T, a adapter) *env {
+	t.Helper()
+	wx := weixintest.NewServer()
+	t.Cleanup(wx.Close)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := "http://" + ln.Addr().String()
+	logger := slog.New(slog.DiscardHandler)
+	web := wx.Config(weixintest.DefaultAppID, base+"/auth/weixin/callback", core.ScopeLogin)
+	mp := wx.Config(weixintest.DefaultMPAppID, base+"/auth/weixin/callback", core.ScopeUserInfo)
+	for _, c := range []*core.Config{&web, &mp} {
+		c.Timeout = 300 * time.Millisecond
+		c.RetryBackoff = time.Millisecond
+		c.Logger = logger
+	}
+	sm := scs.New()
+	sm.Store = memstore.NewWithCleanupInterval(0)
+	auth, err := core.New(core.Options{
+		Website: &web, OfficialAccount: &mp, Sessions: sm, DefaultReturnTo: "/me",
+		Logger: logger, Now: wx.Now,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.serve(t, auth, ln)
+	return &env{t: t, wx: wx, auth: auth, base: base}
+}
+
+// browser is an HTTP client with a cookie jar that does not follow
+// redirects by itself.
+type browser struct {
+	e   *env
+	c   *http.Client
+	ua  string
+	jar *cookiejar.Jar
+}
+
+func (e *env) browser() *browser {
+	jar, _ := cookiejar.New(nil)
+	return &browser{e: e, jar: jar, c: &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error {
+		return http.ErrUseLastResponse
+	}}}
+}
+
+// response is what came back, body read.
+type response struct {
+	*http.Response
+	body string
+}
+
+func (b *browser) do(method, rawURL, accept string) response {
+	b.e.t.Helper()
+	if strings.HasPrefix(rawURL, "/") {
+		rawURL = b.e.base + rawURL
+	}
+	req, err := http.NewRequest(method, rawURL, nil)
+	if err != nil {
+		b.e.t.Fatal(err)
+	}
+	if accept != "" {
+		req.Header.Set("Accept", accept)
+	}
+	if b.ua != "" {
+		req.Header.Set("User-Agent", b.ua)
+	}
+	resp, err := b.c.Do(req)
+	if err != nil {
+		b.e.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return response{resp, string(body)}
+}
+
+func (b *browser) get(path string) response { return b.do(http.MethodGet, path, htmlAccept) }
+
+func (b *browser) sessionCookie() string {
+	u, _ := url.Parse(b.e.base)
+	for _, c := range b.jar.Cookies(u) {
+		if c.Name == "session" {
+			return c.Value
+		}
+	}
+	return ""
+}
+
+func (b *browser) setSessionCookie(v string) {
+	u, _ := url.Parse(b.e.base)
+	b.jar.SetCookies(u, []*http.Cookie{{Name: "session", Value: v, Path: "/"}})
+}
+
+// startLogin asks the app to log in and returns WeChat's authorize URL.
+func (b *browser) startLogin(next string) string {
+	b.e.t.Helper()
+	path := "/auth/weixin/login"
+	if next != "" {
+		path += "?next=" + url.QueryEscape(next)
+	}
+	r := b.get(path)
+	if r.StatusCode != http.StatusFound {
+		b.e.t.Fatalf("login: %d %s", r.StatusCode, r.body)
+	}
+	return r.Header.Get("Location")
+}
+
+// login logs user in and returns the callback's response.
+func (b *browser) login(user, next string) response {
+	b.e.t.Helper()
+	cb, err := b.e.wx.Authorize(b.startLogin(next), user)
+	if err != nil {
+		b.e.t.Fatal(err)
+	}
+	return b.get(cb.String())
+}
+
+func (b *browser) me() (userJSON, int) {
+	r := b.do(http.MethodGet, "/api/me", "application/json")
+	var u userJSON
+	json.Unmarshal([]byte(r.body), &u)
+	return u, r.StatusCode
+}
+
+// forEach runs scenario against every adapter.
+func forEach(t *testing.T, scenario func(t *testing.T, e *env)) {
+	for _, a := range adapters {
+		t.Run(a.name, func(t *testing.T) {
+			scenario(t, newEnv(t, a))
+		})
+	}
+}
+
+func checkSecurityHeaders(t *testing.T, what string, r response) {
+	t.Helper()
+	for k, v := range map[string]string{"X-Frame-Options": "DENY", "Referrer-Policy": "no-referrer", "Cache-Control": "no-store"} {
+		if got := r.Header.Values(k); len(got) == 0 || got[0] != v {
+			t.Errorf("%s: %s = %q, want %q", what, k, got, v)
+		}
+	}
+}
+
+func TestLoginFlow(t *testing.T) {
+	forEach(t, func(t *testing.T, e *env) {
+		b := e.browser()
+		if r := b.get("/healthz"); r.StatusCode != 200 || r.body != "ok" || len(r.Cookies()) != 0 {
+			t.Errorf("healthz: %d %q cookies %v", r.StatusCode, r.body, r.Cookies())
+		}
+		// Unauthenticated page → login with next.
+		r := b.get("/me")
+		if r.StatusCode != http.StatusFound || r.Header.Get("Location") != "/auth/weixin/login?next=%2Fme" {
+			t.Fatalf("GET /me: %d %v", r.StatusCode, r.Header)
+		}
+		r = b.get("/auth/weixin/login?next=%2Fme")
+		checkSecurityHeaders(t, "login", r)
+		loc := r.Header.Get("Location")
+		wantPrefix := e.wx.URL + "/connect/qrconnect?appid=" + weixintest.DefaultAppID + "&redirect_uri=" +
+			url.QueryEscape(e.base+"/auth/weixin/callback") + "&response_type=code&scope=snsapi_login&state="
+		if !strings.HasPrefix(loc, wantPrefix) || !strings.HasSuffix(loc, "#wechat_redirect") {
+			t.Fatalf("authorize URL %s", loc)
+		}
+		setCookie := r.Header.Get("Set-Cookie")
+		for _, attr := range []string{"HttpOnly", "SameSite=Lax", "Path=/"} {
+			if !strings.Contains(setCookie, attr) {
+				t.Errorf("session cookie %q lacks %s", setCookie, attr)
+			}
+		}
+		if strings.Contains(setCookie, "Secure") {
+			t.Errorf("Secure cookie on an http redirect URL: %q", setCookie)
+		}
+		preLogin := b.sessionCookie()
+		cb, err := e.wx.Authorize(loc, "u2")
+		if err != nil {
+			t.Fatal(err)
+		}
+		r = b.get(cb.String())
+		checkSecurityHeaders(t, "callback", r)
+		if r.StatusCode != http.StatusFound || r.Header.Get("Location") != "/me" {
+			t.Fatalf("callback: %d %v %s", r.StatusCode, r.Header, r.body)
+		}
+		// Session fixation: a new id at login, the old one dead.
+		loggedIn := b.sessionCookie()
+		if loggedIn == "" || loggedIn == preLogin {
+			t.Error("session id not renewed at login")
+		}
+		r = b.get("/me")
+		if r.StatusCode != 200 || !strings.Contains(r.body, "Lily 🌸✨") {
+			t.Errorf("/me: %d %s", r.StatusCode, r.body)
+		}
+		u, status := b.me()
+		if status != 200 || u.OpenID != e.wx.OpenID(weixintest.DefaultAppID, "u2") || u.Nickname != "Lily 🌸✨" || u.UnionID == "" {
+			t.Errorf("/api/me: %d %+v", status, u)
+		}
+		old := e.browser()
+		old.setSessionCookie(preLogin)
+		if _, status := old.me(); status != http.StatusUnauthorized {
+			t.Errorf("pre-login cookie: %d", status)
+		}
+		// Logout: GET is refused, POST ends the session for good.
+		if r := b.get("/auth/weixin/logout"); r.StatusCode != http.StatusMethodNotAllowed {
+			t.Errorf("GET logout: %d", r.StatusCode)
+		}
+		if _, status := b.me(); status != 200 {
+			t.Errorf("GET logout logged out: %d", status)
+		}
+		r = b.do(http.MethodPost, "/auth/weixin/logout", htmlAccept)
+		if r.StatusCode != http.StatusFound || r.Header.Get("Location") != "/" {
+			t.Errorf("POST logout: %d %v", r.StatusCode, r.Header)
+		}
+		if _, status := b.me(); status != http.StatusUnauthorized {
+			t.Errorf("after logout: %d", status)
+		}
+		replay := e.browser()
+		replay.setSessionCookie(loggedIn)
+		if _, status := replay.me(); status != http.StatusUnauthorized {
+			t.Errorf("the logged-out cookie still works: %d", status)
+		}
+	})
+}
+
+func TestUnauthenticated(t *testing.T) {
+	forEach(t, func(t *testing.T, e *env) {
+		b := e.browser()
+		for _, tt := range []struct {
+			method, path, accept string
+			status               int
+			login                string
+		}{
+			{"GET", "/me?tab=a%2Cb", htmlAccept, 302, "/auth/weixin/login?next=%2Fme%3Ftab%3Da%252Cb"},
+			{"GET", "/me?tab=a%20b", htmlAccept, 302, "/auth/weixin/login"}, // white space once decoded: next dropped
+			{"HEAD", "/me", "text/html", 302, "/auth/weixin/login?next=%2Fme"},
+			{"GET", "/api/me", "application/json", 401, "/auth/weixin/login?next=%2Fapi%2Fme"},
+			{"GET", "/api/me", "", 401, "/auth/weixin/login?next=%2Fapi%2Fme"},
+			{"GET", "/me", "*/*", 401, "/auth/weixin/login?next=%2Fme"},
+		} {
+			r := b.do(tt.method, tt.path, tt.accept)
+			if r.StatusCode != tt.status {
+				t.Errorf("%s %s (%s): %d, want %d", tt.method, tt.path, tt.accept, r.StatusCode, tt.status)
+				continue
+			}
+			if tt.status == 302 {
+				if got := r.Header.Get("Location"); got != tt.login {
+					t.Errorf("%s %s: Location %q, want %q", tt.method, tt.path, got, tt.login)
+				}
+				continue
+			}
+			var body struct {
+				Error    string `json:"error"`
+				LoginURL string `json:"login_url"`
+			}
+			if err := json.Unmarshal([]byte(r.body), &body); err != nil || body.Error != "login_required" || body.LoginURL != tt.login ||
+				!strings.HasPrefix(r.Header.Get("Content-Type"), "application/json") {
+				t.Errorf("%s %s: %s %v", tt.method, tt.path, r.body, r.Header)
+			}
+		}
+	})
+}
+
+var hostileNext = []string{
+	"//evil.example", "https://evil.example/", "/\\evil.example", "/%2F%2Fevil.example", "javascript:alert(1)",
+	"/%0d%0aSet-Cookie:x=1", "\\\\evil.example", "/" + strings.Repeat("a", 1100),
+}
+
+func TestHostileNext(t *testing.T) {
+	forEach(t, func(t *testing.T, e *env) {
+		for _, next := range hostileNext {
+			b := e.browser()
+			r := b.login("u1", next)
+			if r.StatusCode != http.StatusFound || r.Header.Get("Location") != "/me" {
+				t.Errorf("next=%q: %d → %q, want /me", next, r.StatusCode, r.Header.Get("Location"))
+			}
+		}
+		if r := e.browser().login("u1", "/orders?id=7"); r.Header.Get("Location") != "/orders?id=7" {
+			t.Errorf("a safe next was not kept: %q", r.Header.Get("Location"))
+		}
+	})
+}
+
+func TestStateAttacks(t *testing.T) {
+	forEach(t, func(t *testing.T, e *env) {
+		victim := e.browser()
+		attacker := e.browser()
+		cases := map[string]func() string{
+			"forged state": func() string {
+				cb, _ := e.wx.Authorize(victim.startLogin(""), "u1")
+				q := cb.Query()
+				q.Set("state", "FORGED0STATE0FORGED0STATE0")
+				cb.RawQuery = q.Encode()
+				return cb.String()
+			},
+			"missing state": func() string {
+				cb, _ := e.wx.Authorize(victim.startLogin(""), "u1")
+				q := cb.Query()
+				q.Del("state")
+				cb.RawQuery = q.Encode()
+				return cb.String()
+			},
+			"another browser's state": func() string {
+				cb, _ := e.wx.Authorize(attacker.startLogin(""), "u3")
+				return cb.String()
+			},
+			"declined": func() string {
+				cb, _ := e.wx.Decline(victim.startLogin(""))
+				return cb.String()
+			},
+			"expired": func() string {
+				cb, _ := e.wx.Authorize(victim.startLogin(""), "u1")
+				e.wx.Advance(11 * time.Minute)
+				return cb.String()
+			},
+		}
+		for name, makeURL := range cases {
+			r := victim.get(makeURL())
+			if r.StatusCode < 400 || r.StatusCode > 499 || !strings.HasPrefix(r.Header.Get("Content-Type"), "text/html") {
+				t.Errorf("%s: %d %v", name, r.StatusCode, r.Header)
+			}
+			checkSecurityHeaders(t, name, r)
+			if strings.Contains(r.body, "<script") || strings.Contains(r.body, "https://") {
+				t.Errorf("%s: the error page loads something: %s", name, r.body)
+			}
+			if _, status := victim.me(); status != http.StatusUnauthorized {
+				t.Fatalf("%s: logged in", name)
+			}
+		}
+		// Reused: a state that served a login in another browser.
+		b := e.browser()
+		cb, _ := e.wx.Authorize(b.startLogin(""), "u1")
+		if r := b.get(cb.String()); r.StatusCode != http.StatusFound {
+			t.Fatalf("login: %d", r.StatusCode)
+		}
+		if r := b.get(cb.String()); r.StatusCode != http.StatusFound || r.Header.Get("Location") != "/me" {
+			t.Errorf("reload of the callback in the same browser: %d %v", r.StatusCode, r.Header.Get("Location"))
+		}
+		if r := victim.get(cb.String()); r.StatusCode != http.StatusBadRequest {
+			t.Errorf("replay in another browser: %d", r.StatusCode)
+		}
+		if n := e.wx.Calls(weixintest.PathAccessToken); n != 1 {
+			t.Errorf("%d code exchanges, want 1", n)
+		}
+	})
+}
+
+func TestWeChatErrors(t *testing.T) {
+	forEach(t, func(t *testing.T, e *env) {
+		for _, tt := range []struct {
+			fault  weixintest.Fault
+			status int
+		}{
+			{weixintest.Fault{Errcode: 40029, Times: 1}, 400},
+			{weixintest.Fault{Errcode: 40163, Times: 1}, 400},
+			{weixintest.Fault{Errcode: 42003, Times: 1}, 400},
+			{weixintest.Fault{Errcode: 40125, Times: 1}, 502},
+			{weixintest.Fault{Errcode: -1, Times: 1}, 502},
+			{weixintest.Fault{Status: 500, Times: 1}, 502},
+			{weixintest.Fault{Malformed: true, Times: 1}, 502},
+			{weixintest.Fault{Delay: 2 * time.Second, Times: 1}, 504},
+		} {
+			b := e.browser()
+			cb, _ := e.wx.Authorize(b.startLogin(""), "u1")
+			e.wx.InjectFault(weixintest.PathAccessToken, tt.fault)
+			r := b.get(cb.String())
+			if r.StatusCode != tt.status || !strings.Contains(r.body, "<h1>") {
+				t.Errorf("%+v: %d, want %d", tt.fault, r.StatusCode, tt.status)
+			}
+			if _, status := b.me(); status != http.StatusUnauthorized {
+				t.Errorf("%+v: logged in", tt.fault)
+			}
+		}
+	})
+}
+
+func TestConcurrentRefresh(t *testing.T) {
+	forEach(t, func(t *testing.T, e *env) {
+		b := e.browser()
+		b.login("u1", "")
+		e.wx.Advance(3 * time.Hour)
+		e.wx.InjectFault(weixintest.PathRefreshToken, weixintest.Fault{Delay: 50 * time.Millisecond, Times: 1})
+		const n = 50
+		var wg sync.WaitGroup
+		statuses := make([]int, n)
+		for i := range n {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				statuses[i] = b.do(http.MethodGet, "/api/userinfo", "application/json").StatusCode
+			}()
+		}
+		wg.Wait()
+		for i, s := range statuses {
+			if s != 200 {
+				t.Fatalf("request %d: %d", i, s)
+			}
+		}
+		if got := e.wx.Calls(weixintest.PathRefreshToken); got != 1 {
+			t.Errorf("%d upstream refreshes for %d requests, want 1", got, n)
+		}
+		if got := e.wx.Calls(weixintest.PathUserInfo); got != n+1 {
+			t.Errorf("%d userinfo calls, want %d", got, n+1)
+		}
+	})
+}
+
+func TestUserInfoFailures(t *testing.T) {
+	forEach(t, func(t *testing.T, e *env) {
+		b := e.browser()
+		b.login("u1", "")
+		e.wx.Advance(3 * time.Hour)
+		e.wx.InjectFault(weixintest.PathRefreshToken, weixintest.Fault{Status: 502})
+		if r := b.do(http.MethodGet, "/api/userinfo", "application/json"); r.StatusCode != 502 || !strings.Contains(r.body, `"upstream"`) {
+			t.Errorf("WeChat down: %d %s", r.StatusCode, r.body)
+		}
+		e.wx.ClearFaults()
+		e.wx.InjectFault(weixintest.PathRefreshToken, weixintest.Fault{Delay: 2 * time.Second, Times: 1})
+		if r := b.do(http.MethodGet, "/api/userinfo", "application/json"); r.StatusCode != 504 {
+			t.Errorf("WeChat slow: %d %s", r.StatusCode, r.body)
+		}
+		if _, status := b.me(); status != 200 {
+			t.Fatalf("a WeChat failure ended the login: %d", status)
+		}
+		e.wx.InjectFault(weixintest.PathRefreshToken, weixintest.Fault{Errcode: 42002})
+		if r := b.do(http.MethodGet, "/api/userinfo", "application/json"); r.StatusCode != 401 || !strings.Contains(r.body, "login_required") {
+			t.Errorf("refresh token expired: %d %s", r.StatusCode, r.body)
+		}
+		if _, status := b.me(); status != 401 {
+			t.Errorf("the login did not end: %d", status)
+		}
+	})
+}
+
+func TestInWeChatVisitor(t *testing.T) {
+	forEach(t, func(t *testing.T, e *env) {
+		b := e.browser()
+		b.ua = wechatUA
+		loc := b.startLogin("/api/me")
+		want := e.wx.URL + "/connect/oauth2/authorize?appid=" + weixintest.DefaultMPAppID + "&redirect_uri=" +
+			url.QueryEscape(e.base+"/auth/weixin/callback") + "&response_type=code&scope=snsapi_userinfo&state="
+		if !strings.HasPrefix(loc, want) {
+			t.Fatalf("in-WeChat login: %s", loc)
+		}
+		cb, err := e.wx.Authorize(loc, "u1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r := b.get(cb.String()); r.Header.Get("Location") != "/api/me" {
+			t.Fatalf("callback: %d %v", r.StatusCode, r.Header)
+		}
+		if u, _ := b.me(); u.OpenID != e.wx.OpenID(weixintest.DefaultMPAppID, "u1") {
+			t.Errorf("openid %q is not the official account's", u.OpenID)
+		}
+	})
+}

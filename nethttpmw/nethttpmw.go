@@ -1,0 +1,115 @@
+// Package nethttpmw mounts WeChat login on a net/http app: a login, a
+// callback and a logout handler, the RequireWeixinUser middleware, and
+// User to read the logged-in user. It is a thin adapter over core.Auth;
+// ginmw and fibermw behave identically.
+//
+//	h := nethttpmw.New(auth, nethttpmw.Options{})
+//	mux.HandleFunc("GET /auth/weixin/login", h.Login)
+//	mux.HandleFunc("GET /auth/weixin/callback", h.Callback)
+//	mux.HandleFunc("/auth/weixin/logout", h.Logout) // POST; GET is 405
+//	mux.Handle("GET /me", h.RequireWeixinUser(me))
+//	http.ListenAndServe(addr, h.Sessions(mux))
+package nethttpmw
+
+import (
+	"context"
+	"net/http"
+
+	"github.com/wxlogin/wxlogin/core"
+)
+
+// Options customises the Handlers.
+type Options struct {
+	// LoginRequired, if set, answers the requests RequireWeixinUser
+	// refuses, instead of the default: 302 to the login route for a
+	// browser navigating, 401 JSON {"error":"login_required",…} for
+	// anything else.
+	LoginRequired http.Handler
+}
+
+// Handlers are the WeChat login routes and middleware of one core.Auth.
+type Handlers struct {
+	auth *core.Auth
+	opts Options
+}
+
+// New returns the Handlers of auth.
+func New(auth *core.Auth, opts Options) *Handlers {
+	return &Handlers{auth: auth, opts: opts}
+}
+
+// Sessions is scs' LoadAndSave middleware for the session manager of the
+// Auth: every handler below must run inside it.
+func (h *Handlers) Sessions(next http.Handler) http.Handler {
+	return h.auth.Sessions().LoadAndSave(next)
+}
+
+// Login redirects to WeChat's authorize page (the official account's for
+// visitors inside WeChat, when configured). The query parameter next is
+// where the login ends, when it is a same-site path.
+func (h *Handlers) Login(w http.ResponseWriter, r *http.Request) {
+	write(w, r, h.auth.LoginResponse(r.Context(), r.URL.Query().Get("next"), r.UserAgent()))
+}
+
+// Callback completes the login WeChat redirects back with, then redirects
+// to its next path; on failure it answers an error page (4xx for the
+// browser's side, 502/504 for WeChat's).
+func (h *Handlers) Callback(w http.ResponseWriter, r *http.Request) {
+	write(w, r, h.auth.CallbackResponse(r.Context(), r.URL.Query()))
+}
+
+// Logout ends the session on POST and redirects to "/"; other methods get
+// 405 and end nothing.
+func (h *Handlers) Logout(w http.ResponseWriter, r *http.Request) {
+	write(w, r, h.auth.LogoutResponse(r.Context(), r.Method))
+}
+
+type userKey struct{}
+
+// RequireWeixinUser lets requests with a logged-in user through to next,
+// with the user in the context (see User), and answers the others as
+// Options.LoginRequired says.
+func (h *Handlers) RequireWeixinUser(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		u, ok := h.auth.CurrentUser(r.Context())
+		if !ok {
+			if h.opts.LoginRequired != nil {
+				h.opts.LoginRequired.ServeHTTP(w, r)
+				return
+			}
+			write(w, r, h.auth.LoginRequiredResponse(r.Method, r.Header.Get("Accept"), r.URL.RequestURI()))
+			return
+		}
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), userKey{}, u)))
+	})
+}
+
+// User returns the user RequireWeixinUser let through. Do not modify it.
+func User(ctx context.Context) (*core.User, bool) {
+	u, ok := ctx.Value(userKey{}).(*core.User)
+	return u, ok
+}
+
+// CurrentUser returns the logged-in user of r's session, in any handler
+// inside Sessions (a public page that greets logged-in users, say).
+func (h *Handlers) CurrentUser(r *http.Request) (*core.User, bool) {
+	return h.auth.CurrentUser(r.Context())
+}
+
+// Token returns a valid access token of r's user for calling WeChat's
+// APIs, refreshed first when needed; see core.Auth.Token. An error
+// matching core.ErrLoginRequired means the login has ended.
+func (h *Handlers) Token(r *http.Request) (*core.Token, error) {
+	return h.auth.Token(r.Context())
+}
+
+// write copies resp to w.
+func write(w http.ResponseWriter, r *http.Request, resp core.Response) {
+	for k, v := range resp.Header {
+		w.Header()[k] = v
+	}
+	w.WriteHeader(resp.Status)
+	if r.Method != http.MethodHead {
+		w.Write(resp.Body)
+	}
+}
