@@ -87,9 +87,10 @@ func (SessionCodec) Decode(b []byte) (time.Time, map[string]any, error) {
 		return time.Time{}, nil, errCorruptSession
 	}
 	values := make(map[string]any, n)
+	var arena *decoded
 	for range n {
 		k := r.str()
-		v, err := r.value()
+		v, err := r.value(&arena)
 		if err != nil {
 			return time.Time{}, nil, err
 		}
@@ -195,7 +196,7 @@ func (w *writer) value(v any) error {
 				w.str(d.ReturnTo)
 			}
 		})
-	case lazy:
+	case *lazy:
 		w.b = append(w.b, v.tag)
 		w.str(v.raw)
 	default:
@@ -280,7 +281,31 @@ func (r *reader) time() time.Time {
 	return time.Unix(0, n).UTC()
 }
 
-func (r *reader) value() (any, error) {
+// decoded holds, in one allocation, the values of one session that
+// wxlogin reads: the user and the still-encoded token and login lists.
+// The session's map points into it.
+type decoded struct {
+	user   User
+	lazies [3]lazy
+	n      int
+}
+
+// lazySlot returns a place for one more lazy value.
+func (d *decoded) lazySlot() *lazy {
+	if d.n == len(d.lazies) {
+		return new(lazy)
+	}
+	d.n++
+	return &d.lazies[d.n-1]
+}
+
+func (r *reader) value(arena **decoded) (any, error) {
+	slots := func() *decoded {
+		if *arena == nil {
+			*arena = new(decoded)
+		}
+		return *arena
+	}
 	switch tag := r.byte(); tag {
 	case tagString:
 		return r.str(), nil
@@ -305,9 +330,15 @@ func (r *reader) value() (any, error) {
 	case tagBytes:
 		return []byte(r.str()), nil
 	case tagUser:
-		return decodeUser(r.str())
+		u := &slots().user
+		if err := decodeUser(r.str(), u); err != nil {
+			return nil, err
+		}
+		return u, nil
 	case tagToken, tagPending, tagDone:
-		return lazy{tag: tag, raw: r.str()}, nil
+		l := slots().lazySlot()
+		*l = lazy{tag: tag, raw: r.str()}
+		return l, nil
 	case tagGob:
 		var v any
 		if err := gob.NewDecoder(bytes.NewReader([]byte(r.str()))).Decode(&v); err != nil {
@@ -319,24 +350,21 @@ func (r *reader) value() (any, error) {
 	}
 }
 
-func decodeUser(raw string) (*User, error) {
+func decodeUser(raw string, u *User) error {
 	r := &reader{s: raw}
-	u := &User{
+	*u = User{
 		AppID: r.str(), OpenID: r.str(), UnionID: r.str(), AccountID: r.str(), Nickname: r.str(),
 		Province: r.str(), City: r.str(), Country: r.str(), HeadImgURL: r.str(),
 	}
 	u.Sex = int(r.int())
 	u.LoggedInAt = r.time()
-	if r.err != nil {
-		return nil, r.err
-	}
-	return u, nil
+	return r.err
 }
 
 // decodeLazy decodes a value SessionCodec left encoded; any other value
 // is returned as it is.
 func decodeLazy(v any) any {
-	l, ok := v.(lazy)
+	l, ok := v.(*lazy)
 	if !ok {
 		return v
 	}
