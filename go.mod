@@ -1,13 +1,13 @@
 module github.com/wxlogin/wxlogin
 
-go 1.26.8
+go 1.25.0
 
 require (
 	github.com/alexedwards/scs/v2 v2.9.0
 	github.com/gin-gonic/gin v1.12.0
 	github.com/gofiber/fiber/v2 v2.52.15
 	github.com/valyala/fasthttp v1.51.0
-	golang.org/x/sync v0.25.0
+	golang.org/x/sync v0.22.0
 )
 
 require (
