@@ -483,3 +483,26 @@ func TestInWeChatVisitor(t *testing.T) {
 		}
 	})
 }
+
+// The redirect URI comes from the configuration, whatever Host and
+// X-Forwarded-* say.
+func TestRedirectURIIgnoresHostHeaders(t *testing.T) {
+	forEach(t, func(t *testing.T, e *env) {
+		req, _ := http.NewRequest(http.MethodGet, e.base+"/auth/weixin/login", nil)
+		req.Host = "evil.example"
+		req.Header.Set("X-Forwarded-Host", "evil.example")
+		req.Header.Set("X-Forwarded-Proto", "https")
+		resp, err := e.browser().c.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		loc, err := url.Parse(resp.Header.Get("Location"))
+		if err != nil || resp.StatusCode != http.StatusFound {
+			t.Fatalf("login: %d %v", resp.StatusCode, err)
+		}
+		if got := loc.Query().Get("redirect_uri"); got != e.base+"/auth/weixin/callback" {
+			t.Errorf("redirect_uri = %q", got)
+		}
+	})
+}
