@@ -2,6 +2,7 @@ package core
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 )
@@ -15,7 +16,8 @@ import (
 // openid) is in flight in this process; the others wait for it and share
 // its result. The refresh runs detached from the request that started it,
 // bounded by Options.RefreshTimeout, so a cancelled request does not fail
-// the others.
+// the others; a caller whose ctx ends first stops waiting with an
+// *UpstreamError.
 //
 // When nobody is logged in, or the refresh token is invalid or expired
 // (30 days after login), the login ends and the error matches
@@ -40,8 +42,8 @@ func (a *Auth) Token(ctx context.Context) (*Token, error) {
 	var err error
 	nt := a.fresher(key, t)
 	if nt == nil {
-		v, e, _ := a.refreshes.Do(key, func() (any, error) {
-			// Another caller may have refreshed between our look and Do.
+		ch := a.refreshes.DoChan(key, func() (any, error) {
+			// Another caller may have refreshed between our look and here.
 			if nt := a.fresher(key, t); nt != nil {
 				return nt, nil
 			}
@@ -54,9 +56,15 @@ func (a *Auth) Token(ctx context.Context) (*Token, error) {
 			a.remember(key, nt)
 			return nt, nil
 		})
-		err = e
-		if v != nil {
-			nt = v.(*Token)
+		select {
+		case r := <-ch:
+			err = r.Err
+			if r.Val != nil {
+				nt = r.Val.(*Token)
+			}
+		case <-ctx.Done():
+			// This caller gives up; the refresh goes on for the others.
+			return nil, &UpstreamError{Op: opRefresh, Timeout: errors.Is(ctx.Err(), context.DeadlineExceeded), Err: ctx.Err()}
 		}
 	}
 	if err != nil {

@@ -133,7 +133,9 @@ func TestTokenRefreshSurvivesCancelledCaller(t *testing.T) {
 	if err != nil || !tok.Valid(e.srv.Now()) {
 		t.Fatalf("waiting caller: %v, %v", tok, err)
 	}
-	<-first
+	if err := <-first; !errors.Is(err, context.Canceled) {
+		t.Errorf("the cancelled caller: %v, want context.Canceled", err)
+	}
 	if n := e.srv.Calls(weixintest.PathRefreshToken); n != 1 {
 		t.Errorf("%d refreshes, want 1", n)
 	}

@@ -154,7 +154,7 @@ img{width:40px;height:40px;border-radius:4px}
 </style></head><body>
 <h1>微信登录</h1>
 <p>weixintest — a fake WeChat for development.<br>App <code>{{.AppID}}</code> asks for <code>{{.Scope}}</code>.</p>
-<form method="post" action="{{.Confirm}}">
+<form method="post" action="{{.Confirm}}"{{if .Top}} target="_top"{{end}}>
 <input type="hidden" name="appid" value="{{.AppID}}">
 <input type="hidden" name="redirect_uri" value="{{.RedirectURI}}">
 <input type="hidden" name="response_type" value="code">
@@ -182,6 +182,9 @@ func (s *Server) handleAuthorizePage(w http.ResponseWriter, r *http.Request) {
 	consentPage.Execute(w, map[string]any{
 		"AppID": req.app.AppID, "Scope": req.scope, "State": req.state, "RedirectURI": req.redirectURI,
 		"Path": r.URL.Path, "Confirm": PathConfirm, "Users": s.Users(),
+		// Embedded by wxLogin.js, the page redirects the whole window
+		// unless self_redirect is true, as WeChat's does.
+		"Top": q.Get("login_type") == "jssdk" && q.Get("self_redirect") != "true",
 	})
 }
 

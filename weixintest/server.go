@@ -35,6 +35,10 @@ const (
 	PathAuthorize    = "/connect/oauth2/authorize"
 	// PathConfirm receives the consent page's form.
 	PathConfirm = "/connect/weixintest/confirm"
+	// PathWxLoginJS serves a stand-in for WeChat's wxLogin.js (served by
+	// WeChat at https://res.wx.qq.com + this path), so that a page
+	// embedding the QR code works offline.
+	PathWxLoginJS = "/connect/zh_CN/htmledition/js/wxLogin.js"
 )
 
 // Server is a fake WeChat listening on a loopback address.
@@ -129,6 +133,7 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET "+PathAuthorize, s.handleAuthorizePage)
 	mux.HandleFunc("POST "+PathConfirm, s.handleConfirm)
 	mux.HandleFunc("GET /weixintest/avatar/{id}/{size}", s.handleAvatar)
+	mux.HandleFunc("GET "+PathWxLoginJS, handleWxLoginJS)
 	return mux
 }
 

@@ -1,0 +1,147 @@
+// Package exampleapp is what the three examples share: configuration from
+// the environment (with an offline dev mode on the fake WeChat), the
+// core.Auth it builds, and the pages. Each example adds only its
+// framework's routes.
+package exampleapp
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/url"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/alexedwards/scs/goredisstore"
+	"github.com/alexedwards/scs/v2"
+	"github.com/redis/go-redis/v9"
+	"github.com/wxlogin/wxlogin/core"
+	"github.com/wxlogin/wxlogin/weixintest"
+)
+
+// App is a configured example.
+type App struct {
+	// Auth is the login flow.
+	Auth *core.Auth
+	// Addr is the listen address.
+	Addr string
+	// PublicURL is the app's external base URL, without a trailing slash.
+	PublicURL string
+	// WxLoginJS is the URL of WeChat's wxLogin.js (the fake's in dev
+	// mode), for the embedded QR-code page.
+	WxLoginJS string
+	// Logger is the app's logger.
+	Logger *slog.Logger
+
+	closers []func()
+}
+
+// Close stops what FromEnv started (the dev-mode fake, the Redis client).
+func (a *App) Close() {
+	for _, c := range a.closers {
+		c()
+	}
+}
+
+// FromEnv configures the example from the environment (see README.md,
+// "Configuration"). Without WEIXIN_APPID it starts the fake WeChat
+// in-process (dev mode) and logs its URL.
+func FromEnv() (*App, error) {
+	logger := slog.New(slog.NewTextHandler(os.Stderr, nil))
+	app := &App{Logger: logger, Addr: env("ADDR", "127.0.0.1:8080")}
+	if _, _, err := net.SplitHostPort(app.Addr); err != nil {
+		return nil, fmt.Errorf("ADDR %q: %w", app.Addr, err)
+	}
+	app.PublicURL = strings.TrimRight(env("PUBLIC_URL", "http://"+app.Addr), "/")
+	if u, err := url.Parse(app.PublicURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, fmt.Errorf("PUBLIC_URL %q: want an absolute http(s) URL", app.PublicURL)
+	}
+	callback := app.PublicURL + "/auth/weixin/callback"
+
+	endpoint := core.Endpoint{OpenBaseURL: os.Getenv("WEIXIN_OPEN_BASE_URL"), APIBaseURL: os.Getenv("WEIXIN_API_BASE_URL")}
+	appID, secret := os.Getenv("WEIXIN_APPID"), os.Getenv("WEIXIN_SECRET")
+	mpID, mpSecret := os.Getenv("WEIXIN_MP_APPID"), os.Getenv("WEIXIN_MP_SECRET")
+	app.WxLoginJS = "https://res.wx.qq.com" + weixintest.PathWxLoginJS
+	if endpoint.OpenBaseURL != "" {
+		app.WxLoginJS = strings.TrimRight(endpoint.OpenBaseURL, "/") + weixintest.PathWxLoginJS
+	}
+	if appID == "" {
+		wx := weixintest.NewServer()
+		app.closers = append(app.closers, wx.Close)
+		endpoint = wx.Endpoint()
+		appID, secret = weixintest.DefaultAppID, weixintest.DefaultAppSecret
+		if mpID == "" {
+			mpID, mpSecret = weixintest.DefaultMPAppID, weixintest.DefaultMPAppSecret
+		}
+		app.WxLoginJS = wx.URL + weixintest.PathWxLoginJS
+		logger.Info(fmt.Sprintf("dev mode: fake WeChat at %s — open %s/", wx.URL, app.PublicURL))
+	} else if secret == "" {
+		return nil, errors.New("WEIXIN_APPID is set but WEIXIN_SECRET is not")
+	}
+	if (mpID == "") != (mpSecret == "") {
+		return nil, errors.New("set both WEIXIN_MP_APPID and WEIXIN_MP_SECRET, or neither")
+	}
+
+	sessions := scs.New()
+	sessions.Lifetime = 30 * 24 * time.Hour // as long as a refresh token
+	sessions.IdleTimeout = 7 * 24 * time.Hour
+	if raw := os.Getenv("SESSION_REDIS_URL"); raw != "" {
+		opts, err := redis.ParseURL(raw)
+		if err != nil {
+			return nil, fmt.Errorf("SESSION_REDIS_URL: %w", err)
+		}
+		client := redis.NewClient(opts)
+		app.closers = append(app.closers, func() { client.Close() })
+		sessions.Store = goredisstore.New(client)
+	}
+	opts := core.Options{
+		Website: &core.Config{
+			AppID: appID, AppSecret: secret, RedirectURL: callback,
+			Scopes: []string{core.ScopeLogin}, Endpoint: endpoint, Logger: logger,
+		},
+		Sessions:        sessions,
+		DefaultReturnTo: "/me",
+		Logger:          logger,
+	}
+	if mpID != "" {
+		opts.OfficialAccount = &core.Config{
+			AppID: mpID, AppSecret: mpSecret, RedirectURL: callback,
+			Scopes: []string{core.ScopeUserInfo}, Endpoint: endpoint, Logger: logger,
+		}
+	}
+	switch v := os.Getenv("COOKIE_SECURE"); v {
+	case "":
+	case "true":
+		sessions.Cookie.Secure = true
+	case "false":
+		opts.InsecureCookie = true
+	default:
+		return nil, fmt.Errorf("COOKIE_SECURE %q: want true or false", v)
+	}
+	auth, err := core.New(opts)
+	if err != nil {
+		app.Close()
+		return nil, err
+	}
+	app.Auth = auth
+	return app, nil
+}
+
+func env(name, def string) string {
+	if v := os.Getenv(name); v != "" {
+		return v
+	}
+	return def
+}
+
+// RequestTimeout bounds the WeChat calls of one request, retries
+// included.
+const RequestTimeout = 10 * time.Second
+
+// WithTimeout bounds ctx by RequestTimeout.
+func WithTimeout(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(ctx, RequestTimeout)
+}

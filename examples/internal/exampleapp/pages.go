@@ -1,0 +1,76 @@
+package exampleapp
+
+import (
+	"encoding/json"
+	"html/template"
+	"io"
+
+	"github.com/wxlogin/wxlogin/core"
+)
+
+var pages = template.Must(template.New("").Parse(`
+{{define "head"}}<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+<title>wxlogin example</title>
+<style>body{font:16px/1.5 system-ui,sans-serif;max-width:36rem;margin:3rem auto;padding:0 1rem;color:#222}
+a.button,button{display:inline-block;padding:.5rem 1rem;border-radius:6px;border:0;background:#07c160;color:#fff;text-decoration:none;font-size:1rem;cursor:pointer}
+img.avatar{width:64px;height:64px;border-radius:6px;vertical-align:middle;margin-right:.75rem}</style>
+</head><body>{{end}}
+
+{{define "index"}}{{template "head"}}
+<h1>wxlogin example</h1>
+<p>Log in with WeChat (微信登录).</p>
+<p><a class="button" id="login" href="/auth/weixin/login?next=%2Fme">Log in with WeChat</a>
+or <a id="embedded" href="/login">scan the QR code on this site</a>.</p>
+</body></html>{{end}}
+
+{{define "me"}}{{template "head"}}
+<h1><img class="avatar" src="{{.HeadImgURL}}" alt="">Hello, <span id="nickname">{{.Nickname}}</span></h1>
+<p>openid <code>{{.OpenID}}</code> of app <code>{{.AppID}}</code>{{if .UnionID}}, unionid <code>{{.UnionID}}</code>{{end}}.</p>
+<form method="post" action="/auth/weixin/logout"><button id="logout">Log out</button></form>
+</body></html>{{end}}
+
+{{define "embedded"}}{{template "head"}}
+<h1>Scan with WeChat</h1>
+<div id="qrcode" style="width:300px;height:420px"></div>
+<script src="{{.Script}}"></script>
+<script>
+new WxLogin({self_redirect: false, id: "qrcode", appid: {{.Start.AppID}}, scope: {{.Start.Scope}},
+  redirect_uri: {{.Start.RedirectURL}}, state: {{.Start.State}}, style: "black", href: "", stylelite: 1, fast_login: 0});
+</script>
+</body></html>{{end}}
+`))
+
+// IndexPage writes the public home page.
+func IndexPage(w io.Writer) error { return pages.ExecuteTemplate(w, "index", nil) }
+
+// MePage writes the protected page of u (nickname escaped).
+func MePage(w io.Writer, u *core.User) error { return pages.ExecuteTemplate(w, "me", u) }
+
+// EmbeddedLoginPage writes the page that shows WeChat's QR code inside
+// the site with wxLogin.js, for the login start (its state is issued by
+// the same flow as the redirecting login route).
+func EmbeddedLoginPage(w io.Writer, script string, start *core.LoginStart) error {
+	return pages.ExecuteTemplate(w, "embedded", map[string]any{"Script": script, "Start": start})
+}
+
+// UserJSON is the body of /api/me and /api/userinfo.
+type UserJSON struct {
+	OpenID     string `json:"openid"`
+	UnionID    string `json:"unionid"`
+	Nickname   string `json:"nickname"`
+	HeadImgURL string `json:"headimgurl"`
+}
+
+// FromUser is the JSON of the session's user.
+func FromUser(u *core.User) UserJSON {
+	return UserJSON{OpenID: u.OpenID, UnionID: u.UnionID, Nickname: u.Nickname, HeadImgURL: u.HeadImgURL}
+}
+
+// FromUserInfo is the JSON of a fresh profile.
+func FromUserInfo(u *core.UserInfo) UserJSON {
+	return UserJSON{OpenID: u.OpenID, UnionID: u.UnionID, Nickname: u.Nickname, HeadImgURL: u.HeadImgURL}
+}
+
+// WriteJSON writes v as JSON.
+func WriteJSON(w io.Writer, v any) error { return json.NewEncoder(w).Encode(v) }
