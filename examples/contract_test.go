@@ -1,0 +1,364 @@
+package examples
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/wxlogin/wxlogin/weixintest"
+)
+
+// wechatEnv points an example at wx as if it were the real WeChat.
+func wechatEnv(wx *weixintest.Server, mp bool) []string {
+	env := []string{
+		"WEIXIN_APPID=" + weixintest.DefaultAppID, "WEIXIN_SECRET=" + weixintest.DefaultAppSecret,
+		"WEIXIN_OPEN_BASE_URL=" + wx.URL, "WEIXIN_API_BASE_URL=" + wx.URL,
+	}
+	if mp {
+		env = append(env, "WEIXIN_MP_APPID="+weixintest.DefaultMPAppID, "WEIXIN_MP_SECRET="+weixintest.DefaultMPAppSecret)
+	}
+	return env
+}
+
+// each runs f for every example, in parallel.
+func each(t *testing.T, f func(t *testing.T, name string)) {
+	for _, name := range examples {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			f(t, name)
+		})
+	}
+}
+
+var statePattern = regexp.MustCompile(`^[A-Za-z0-9]{16,128}$`)
+
+// login runs a login of user in b and returns the callback URL used.
+func login(t *testing.T, wx *weixintest.Server, b *browser, next, user string) string {
+	t.Helper()
+	path := "/auth/weixin/login"
+	if next != "" {
+		path += "?next=" + url.QueryEscape(next)
+	}
+	r := b.get(path)
+	cb, err := wx.Authorize(r.Header.Get("Location"), user)
+	if err != nil {
+		t.Fatalf("login %d: %v", r.StatusCode, err)
+	}
+	return cb.String()
+}
+
+func TestContractLoginFlow(t *testing.T) {
+	each(t, func(t *testing.T, name string) {
+		wx := weixintest.NewServer()
+		defer wx.Close()
+		p := start(t, name, wechatEnv(wx, false)...)
+		b := newBrowser(t, p.base)
+
+		if r := b.get("/healthz"); r.StatusCode != 200 || r.body != "ok" || r.Header.Get("Set-Cookie") != "" {
+			t.Errorf("/healthz: %d %q %q", r.StatusCode, r.body, r.Header.Get("Set-Cookie"))
+		}
+		if r := b.get("/"); r.StatusCode != 200 || !strings.Contains(r.body, `href="/auth/weixin/login`) {
+			t.Errorf("/: %d %s", r.StatusCode, r.body)
+		}
+		if r := b.get("/me"); r.StatusCode != 302 || r.Header.Get("Location") != "/auth/weixin/login?next=%2Fme" {
+			t.Errorf("/me logged out: %d %q", r.StatusCode, r.Header.Get("Location"))
+		}
+		r := b.api("/api/me")
+		var lr struct{ Error, Login_URL string }
+		json.Unmarshal([]byte(r.body), &lr)
+		if r.StatusCode != 401 || lr.Error != "login_required" || lr.Login_URL == "" {
+			t.Errorf("/api/me logged out: %d %s", r.StatusCode, r.body)
+		}
+
+		r = b.get("/auth/weixin/login?next=%2Fdone%3Fa%3D1")
+		loc := r.Header.Get("Location")
+		want := wx.URL + "/connect/qrconnect?appid=" + weixintest.DefaultAppID + "&redirect_uri=" +
+			url.QueryEscape(p.base+"/auth/weixin/callback") + "&response_type=code&scope=snsapi_login&state="
+		if r.StatusCode != 302 || !strings.HasPrefix(loc, want) || !strings.HasSuffix(loc, "#wechat_redirect") {
+			t.Fatalf("login: %d %s", r.StatusCode, loc)
+		}
+		u, _ := url.Parse(loc)
+		if s := u.Query().Get("state"); !statePattern.MatchString(s) {
+			t.Errorf("state %q", s)
+		}
+		sc := r.Header.Get("Set-Cookie")
+		for _, attr := range []string{"HttpOnly", "SameSite=Lax", "Path=/"} {
+			if !strings.Contains(sc, attr) {
+				t.Errorf("cookie %q lacks %s", sc, attr)
+			}
+		}
+		if strings.Contains(sc, "Secure") {
+			t.Errorf("cookie %q is Secure on http", sc)
+		}
+		before := b.cookie()
+		cb, err := wx.Authorize(loc, "u2")
+		if err != nil {
+			t.Fatal(err)
+		}
+		r = b.get(cb.String())
+		if r.StatusCode != 302 || r.Header.Get("Location") != "/done?a=1" {
+			t.Fatalf("callback: %d %q %s", r.StatusCode, r.Header.Get("Location"), r.body)
+		}
+		after := b.cookie()
+		if after == "" || after == before {
+			t.Error("session id not renewed at login")
+		}
+		// A reload of the callback, or WeChat redirecting twice: same next, no second exchange.
+		if r := b.get(cb.String()); r.StatusCode != 302 || r.Header.Get("Location") != "/done?a=1" {
+			t.Errorf("repeated callback: %d %q", r.StatusCode, r.Header.Get("Location"))
+		}
+		if n := wx.Calls(weixintest.PathAccessToken); n != 1 {
+			t.Errorf("%d code exchanges", n)
+		}
+		if r := b.get("/me"); r.StatusCode != 200 || !strings.Contains(r.body, "Lily 🌸✨") || !strings.Contains(r.body, "/weixintest/avatar/u2/") {
+			t.Errorf("/me: %d %s", r.StatusCode, r.body)
+		}
+		var me struct{ OpenID, UnionID, Nickname, HeadImgURL string }
+		r = b.api("/api/me")
+		json.Unmarshal([]byte(r.body), &me)
+		if r.StatusCode != 200 || me.OpenID != wx.OpenID(weixintest.DefaultAppID, "u2") || me.Nickname != "Lily 🌸✨" || me.UnionID == "" || me.HeadImgURL == "" {
+			t.Errorf("/api/me: %d %s", r.StatusCode, r.body)
+		}
+		calls := wx.Calls(weixintest.PathUserInfo)
+		r = b.api("/api/userinfo")
+		if r.StatusCode != 200 || !strings.Contains(r.body, `"nickname":"Lily 🌸✨"`) || wx.Calls(weixintest.PathUserInfo) != calls+1 {
+			t.Errorf("/api/userinfo: %d %s", r.StatusCode, r.body)
+		}
+		if r := b.get("/auth/weixin/logout"); r.StatusCode != 405 {
+			t.Errorf("GET logout: %d", r.StatusCode)
+		}
+		if r := b.api("/api/me"); r.StatusCode != 200 {
+			t.Errorf("GET logout ended the login: %d", r.StatusCode)
+		}
+		if r := b.do(http.MethodPost, "/auth/weixin/logout", htmlAccept); r.StatusCode != 302 || r.Header.Get("Location") != "/" {
+			t.Errorf("POST logout: %d %q", r.StatusCode, r.Header.Get("Location"))
+		}
+		old := newBrowser(t, p.base)
+		old.setCookie(after)
+		if r := old.api("/api/me"); r.StatusCode != 401 {
+			t.Errorf("the logged-out cookie: %d", r.StatusCode)
+		}
+	})
+}
+
+func TestContractNextAndState(t *testing.T) {
+	each(t, func(t *testing.T, name string) {
+		wx := weixintest.NewServer()
+		defer wx.Close()
+		p := start(t, name, wechatEnv(wx, false)...)
+		for _, next := range []string{"//evil.example", "https://evil.example/x", "/\\evil.example", "/%2F%2Fevil.example",
+			"/a%20b", "/%0d%0aX:1", "javascript:alert(1)", "/" + strings.Repeat("x", 1024)} {
+			b := newBrowser(t, p.base)
+			if r := b.get(login(t, wx, b, next, "u1")); r.Header.Get("Location") != "/me" {
+				t.Errorf("next %q: went to %q", next, r.Header.Get("Location"))
+			}
+		}
+		b := newBrowser(t, p.base)
+		if r := b.get(login(t, wx, b, "/x?y=1", "u1")); r.Header.Get("Location") != "/x?y=1" {
+			t.Errorf("safe next: %q", r.Header.Get("Location"))
+		}
+
+		victim, attacker := newBrowser(t, p.base), newBrowser(t, p.base)
+		attacks := map[string]string{}
+		cb, _ := url.Parse(login(t, wx, victim, "", "u1"))
+		q := cb.Query()
+		q.Set("state", "FORGEDFORGEDFORGEDFORGED")
+		attacks["forged"] = p.base + "/auth/weixin/callback?" + q.Encode()
+		q.Del("state")
+		attacks["missing"] = p.base + "/auth/weixin/callback?" + q.Encode()
+		attacks["foreign"] = login(t, wx, attacker, "", "u3")
+		d, _ := wx.Decline(victim.get("/auth/weixin/login").Header.Get("Location"))
+		attacks["declined"] = d.String()
+		used := newBrowser(t, p.base)
+		usedURL := login(t, wx, used, "", "u1")
+		used.get(usedURL)
+		attacks["reused elsewhere"] = usedURL
+		for what, u := range attacks {
+			r := victim.get(u)
+			if r.StatusCode < 400 || r.StatusCode > 499 || !strings.Contains(r.body, "<h1>") {
+				t.Errorf("%s: %d %s", what, r.StatusCode, r.body)
+			}
+			for _, h := range []string{"X-Frame-Options", "Referrer-Policy", "Cache-Control"} {
+				if r.Header.Get(h) == "" {
+					t.Errorf("%s: no %s", what, h)
+				}
+			}
+		}
+		if r := victim.api("/api/me"); r.StatusCode != 401 {
+			t.Errorf("victim logged in: %d", r.StatusCode)
+		}
+	})
+}
+
+func TestContractWeChatErrors(t *testing.T) {
+	each(t, func(t *testing.T, name string) {
+		wx := weixintest.NewServer()
+		defer wx.Close()
+		p := start(t, name, wechatEnv(wx, false)...)
+		for _, tt := range []struct {
+			fault  weixintest.Fault
+			status int
+		}{
+			{weixintest.Fault{Errcode: 40029, Times: 1}, 400},
+			{weixintest.Fault{Errcode: 40163, Times: 1}, 400},
+			{weixintest.Fault{Errcode: 42003, Times: 1}, 400},
+			{weixintest.Fault{Errcode: 40125, Times: 1}, 502},
+			{weixintest.Fault{Errcode: -1, Times: 1}, 502},
+			{weixintest.Fault{Status: 500, Times: 1}, 502},
+			{weixintest.Fault{Delay: 11 * time.Second, Times: 1}, 504},
+		} {
+			b := newBrowser(t, p.base)
+			cb := login(t, wx, b, "", "u1")
+			wx.InjectFault(weixintest.PathAccessToken, tt.fault)
+			if r := b.get(cb); r.StatusCode != tt.status || !strings.Contains(r.body, "<h1>") {
+				t.Errorf("%+v: %d, want %d", tt.fault, r.StatusCode, tt.status)
+			}
+			if r := b.api("/api/me"); r.StatusCode != 401 {
+				t.Errorf("%+v: logged in", tt.fault)
+			}
+		}
+		// WeChat unreachable.
+		dead := "http://" + freeAddr(t)
+		q := start(t, name, append(wechatEnv(wx, false), "WEIXIN_API_BASE_URL="+dead)...)
+		b := newBrowser(t, q.base)
+		if r := b.get(login(t, wx, b, "", "u1")); r.StatusCode != 502 {
+			t.Errorf("WeChat unreachable: %d", r.StatusCode)
+		}
+	})
+}
+
+func TestContractUserInfo(t *testing.T) {
+	each(t, func(t *testing.T, name string) {
+		wx := weixintest.NewServer()
+		defer wx.Close()
+		p := start(t, name, wechatEnv(wx, false)...)
+		// Tokens that live 2 min 6 s: the app refreshes 2 min early, so
+		// after 6 s its token has expired for it.
+		wx.SetAccessTokenTTL(2*time.Minute + 6*time.Second)
+		b := newBrowser(t, p.base)
+		b.get(login(t, wx, b, "", "u1"))
+		time.Sleep(6500 * time.Millisecond)
+		const n = 30
+		var wg sync.WaitGroup
+		statuses := make([]int, n)
+		for i := range n {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				statuses[i] = b.api("/api/userinfo").StatusCode
+			}()
+		}
+		wg.Wait()
+		for i, s := range statuses {
+			if s != 200 {
+				t.Errorf("request %d: %d", i, s)
+			}
+		}
+		if got := wx.Calls(weixintest.PathRefreshToken); got != 1 {
+			t.Errorf("%d refreshes for %d concurrent requests, want 1", got, n)
+		}
+		wx.SetAccessTokenTTL(2 * time.Hour)
+
+		wx.InjectFault(weixintest.PathUserInfo, weixintest.Fault{Status: 500})
+		if r := b.api("/api/userinfo"); r.StatusCode != 502 || !strings.Contains(r.body, `"upstream"`) {
+			t.Errorf("WeChat fault: %d %s", r.StatusCode, r.body)
+		}
+		wx.ClearFaults()
+		wx.InjectFault(weixintest.PathUserInfo, weixintest.Fault{Delay: 11 * time.Second, Times: 1})
+		if r := b.api("/api/userinfo"); r.StatusCode != 504 {
+			t.Errorf("WeChat slow: %d %s", r.StatusCode, r.body)
+		}
+		if r := b.api("/api/me"); r.StatusCode != 200 {
+			t.Fatalf("a WeChat failure ended the login: %d", r.StatusCode)
+		}
+		// A token the app must refresh, and WeChat says the refresh token
+		// has expired: the login ends.
+		wx.SetAccessTokenTTL(time.Second)
+		d := newBrowser(t, p.base)
+		d.get(login(t, wx, d, "", "u1"))
+		wx.InjectFault(weixintest.PathRefreshToken, weixintest.Fault{Errcode: 42002})
+		if r := d.api("/api/userinfo"); r.StatusCode != 401 || !strings.Contains(r.body, "login_required") {
+			t.Errorf("refresh token expired: %d %s", r.StatusCode, r.body)
+		}
+		if r := d.api("/api/me"); r.StatusCode != 401 {
+			t.Errorf("the login did not end: %d", r.StatusCode)
+		}
+	})
+}
+
+func TestContractInWeChatAndCookies(t *testing.T) {
+	each(t, func(t *testing.T, name string) {
+		wx := weixintest.NewServer()
+		defer wx.Close()
+		p := start(t, name, wechatEnv(wx, true)...)
+		b := newBrowser(t, p.base)
+		b.ua = "Mozilla/5.0 (Linux; Android 14) AppleWebKit/537.36 Mobile Safari/537.36 MicroMessenger/8.0.49.2600(0x28003133) NetType/WIFI"
+		loc := b.get("/auth/weixin/login").Header.Get("Location")
+		want := wx.URL + "/connect/oauth2/authorize?appid=" + weixintest.DefaultMPAppID + "&redirect_uri=" +
+			url.QueryEscape(p.base+"/auth/weixin/callback") + "&response_type=code&scope=snsapi_userinfo&state="
+		if !strings.HasPrefix(loc, want) || !strings.HasSuffix(loc, "#wechat_redirect") {
+			t.Fatalf("in-WeChat login: %s", loc)
+		}
+		cb, err := wx.Authorize(loc, "u3")
+		if err != nil {
+			t.Fatal(err)
+		}
+		b.get(cb.String())
+		var me struct{ OpenID string }
+		json.Unmarshal([]byte(b.api("/api/me").body), &me)
+		if me.OpenID != wx.OpenID(weixintest.DefaultMPAppID, "u3") {
+			t.Errorf("openid %q is not the official account's", me.OpenID)
+		}
+
+		// The embedded QR page: a state of the same flow.
+		e := newBrowser(t, p.base)
+		r := e.get("/login?next=%2Fapi%2Fme")
+		m := regexp.MustCompile(`state: "([A-Za-z0-9]+)"`).FindStringSubmatch(r.body)
+		if r.StatusCode != 200 || m == nil || !strings.Contains(r.body, wx.URL+weixintest.PathWxLoginJS) {
+			t.Fatalf("/login: %d %s", r.StatusCode, r.body)
+		}
+		code := wx.NewCode(weixintest.DefaultAppID, "u1", "snsapi_login")
+		if r := e.get("/auth/weixin/callback?code=" + code + "&state=" + m[1]); r.StatusCode != 302 || r.Header.Get("Location") != "/api/me" {
+			t.Errorf("embedded login: %d %q", r.StatusCode, r.Header.Get("Location"))
+		}
+
+		// Secure cookies: by COOKIE_SECURE, and by default on an https PUBLIC_URL.
+		for _, env := range [][]string{{"COOKIE_SECURE=true"}, {"PUBLIC_URL=https://app.example"}} {
+			q := start(t, name, append(wechatEnv(wx, false), env...)...)
+			sc := newBrowser(t, q.base).get("/auth/weixin/login").Header.Get("Set-Cookie")
+			if !strings.Contains(sc, "Secure") {
+				t.Errorf("%v: cookie %q not Secure", env, sc)
+			}
+		}
+		q := start(t, name, append(wechatEnv(wx, false), "PUBLIC_URL=https://app.example", "COOKIE_SECURE=false")...)
+		if sc := newBrowser(t, q.base).get("/auth/weixin/login").Header.Get("Set-Cookie"); strings.Contains(sc, "Secure") {
+			t.Errorf("COOKIE_SECURE=false: cookie %q", sc)
+		}
+	})
+}
+
+func TestDevModeLogLine(t *testing.T) {
+	each(t, func(t *testing.T, name string) {
+		p := start(t, name)
+		line := firstLine(p.log.String(), "dev mode: fake WeChat at http://127.0.0.1:")
+		if line == "" || !strings.Contains(line, "open "+p.base+"/") {
+			t.Fatalf("no dev-mode line in:\n%s", p.log)
+		}
+		// The whole login works against the embedded fake.
+		b := newBrowser(t, p.base)
+		loc := b.get("/auth/weixin/login").Header.Get("Location")
+		page, err := http.Get(strings.TrimSuffix(loc, "#wechat_redirect"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		page.Body.Close()
+		if page.StatusCode != 200 {
+			t.Errorf("the fake's consent page: %d", page.StatusCode)
+		}
+	})
+}

@@ -1,0 +1,69 @@
+// Command fiber is the wxlogin example for Fiber. Run it with
+//
+//	go run ./examples/fiber
+//
+// and open the URL it logs: without WEIXIN_APPID it logs in against a
+// fake WeChat started in-process (dev mode). See README.md for the
+// configuration.
+package main
+
+import (
+	"log"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/wxlogin/wxlogin/core"
+	"github.com/wxlogin/wxlogin/examples/internal/exampleapp"
+	"github.com/wxlogin/wxlogin/fibermw"
+)
+
+func main() {
+	app, err := exampleapp.FromEnv()
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer app.Close()
+	auth := app.Auth
+	wl := fibermw.New(auth, fibermw.Options{})
+
+	f := fiber.New(fiber.Config{DisableStartupMessage: true})
+	f.Get("/healthz", func(c *fiber.Ctx) error { return c.SendString("ok") }) // no session
+	f.Use(wl.Sessions)
+	f.Get("/", func(c *fiber.Ctx) error {
+		c.Type("html", "utf-8")
+		return exampleapp.IndexPage(c)
+	})
+	f.Get("/login", func(c *fiber.Ctx) error {
+		start, err := auth.BeginLogin(c.UserContext(), core.LoginRequest{ReturnTo: c.Query("next")})
+		if err != nil {
+			return c.Status(core.HTTPStatus(err)).SendString("login unavailable")
+		}
+		c.Type("html", "utf-8")
+		c.Set(fiber.HeaderCacheControl, "no-store")
+		return exampleapp.EmbeddedLoginPage(c, app.WxLoginJS, start)
+	})
+	f.Get("/auth/weixin/login", wl.Login)
+	f.Get("/auth/weixin/callback", wl.Callback)
+	f.All("/auth/weixin/logout", wl.Logout)
+	f.Get("/me", wl.RequireWeixinUser, func(c *fiber.Ctx) error {
+		u, _ := fibermw.User(c)
+		c.Type("html", "utf-8")
+		return exampleapp.MePage(c, u)
+	})
+	f.Get("/api/me", wl.RequireWeixinUser, func(c *fiber.Ctx) error {
+		u, _ := fibermw.User(c)
+		return c.JSON(exampleapp.FromUser(u))
+	})
+	f.Get("/api/userinfo", wl.RequireWeixinUser, func(c *fiber.Ctx) error {
+		ctx, cancel := exampleapp.WithTimeout(c.UserContext())
+		defer cancel()
+		info, err := auth.UserInfo(ctx, "") // refreshes the access token first when needed
+		if err != nil {
+			resp := auth.JSONErrorResponse(err)
+			c.Set(fiber.HeaderContentType, resp.Header.Get("Content-Type"))
+			return c.Status(resp.Status).Send(resp.Body)
+		}
+		return c.JSON(exampleapp.FromUserInfo(info))
+	})
+	app.Logger.Info("listening", "addr", app.Addr, "url", app.PublicURL)
+	log.Fatal(f.Listen(app.Addr))
+}

@@ -1,0 +1,77 @@
+// Command gin is the wxlogin example for Gin. Run it with
+//
+//	go run ./examples/gin
+//
+// and open the URL it logs: without WEIXIN_APPID it logs in against a
+// fake WeChat started in-process (dev mode). See README.md for the
+// configuration.
+package main
+
+import (
+	"bytes"
+	"log"
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+	"github.com/wxlogin/wxlogin/core"
+	"github.com/wxlogin/wxlogin/examples/internal/exampleapp"
+	"github.com/wxlogin/wxlogin/ginmw"
+)
+
+func main() {
+	app, err := exampleapp.FromEnv()
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer app.Close()
+	auth := app.Auth
+	wl := ginmw.New(auth, ginmw.Options{})
+
+	gin.SetMode(gin.ReleaseMode)
+	r := gin.New()
+	r.Use(gin.Recovery())
+	r.GET("/healthz", func(c *gin.Context) { c.String(http.StatusOK, "ok") }) // no session
+	s := r.Group("/", wl.Sessions)
+	s.GET("/", func(c *gin.Context) {
+		var b bytes.Buffer
+		exampleapp.IndexPage(&b)
+		c.Data(http.StatusOK, "text/html; charset=utf-8", b.Bytes())
+	})
+	s.GET("/login", func(c *gin.Context) {
+		start, err := auth.BeginLogin(c.Request.Context(), core.LoginRequest{ReturnTo: c.Query("next")})
+		if err != nil {
+			c.String(core.HTTPStatus(err), "login unavailable")
+			return
+		}
+		var b bytes.Buffer
+		exampleapp.EmbeddedLoginPage(&b, app.WxLoginJS, start)
+		c.Header("Cache-Control", "no-store")
+		c.Data(http.StatusOK, "text/html; charset=utf-8", b.Bytes())
+	})
+	s.GET("/auth/weixin/login", wl.Login)
+	s.GET("/auth/weixin/callback", wl.Callback)
+	s.Any("/auth/weixin/logout", wl.Logout)
+	s.GET("/me", wl.RequireWeixinUser, func(c *gin.Context) {
+		u, _ := ginmw.User(c)
+		var b bytes.Buffer
+		exampleapp.MePage(&b, u)
+		c.Data(http.StatusOK, "text/html; charset=utf-8", b.Bytes())
+	})
+	s.GET("/api/me", wl.RequireWeixinUser, func(c *gin.Context) {
+		u, _ := ginmw.User(c)
+		c.JSON(http.StatusOK, exampleapp.FromUser(u))
+	})
+	s.GET("/api/userinfo", wl.RequireWeixinUser, func(c *gin.Context) {
+		ctx, cancel := exampleapp.WithTimeout(c.Request.Context())
+		defer cancel()
+		info, err := auth.UserInfo(ctx, "") // refreshes the access token first when needed
+		if err != nil {
+			resp := auth.JSONErrorResponse(err)
+			c.Data(resp.Status, resp.Header.Get("Content-Type"), resp.Body)
+			return
+		}
+		c.JSON(http.StatusOK, exampleapp.FromUserInfo(info))
+	})
+	app.Logger.Info("listening", "addr", app.Addr, "url", app.PublicURL)
+	log.Fatal(r.Run(app.Addr))
+}

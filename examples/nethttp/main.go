@@ -1,0 +1,79 @@
+// Command nethttp is the wxlogin example for net/http. Run it with
+//
+//	go run ./examples/nethttp
+//
+// and open the URL it logs: without WEIXIN_APPID it logs in against a
+// fake WeChat started in-process (dev mode). See README.md for the
+// configuration.
+package main
+
+import (
+	"fmt"
+	"log"
+	"net/http"
+
+	"github.com/wxlogin/wxlogin/core"
+	"github.com/wxlogin/wxlogin/examples/internal/exampleapp"
+	"github.com/wxlogin/wxlogin/nethttpmw"
+)
+
+func main() {
+	app, err := exampleapp.FromEnv()
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer app.Close()
+	auth := app.Auth
+	wl := nethttpmw.New(auth, nethttpmw.Options{})
+
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		exampleapp.IndexPage(w)
+	})
+	mux.HandleFunc("GET /login", func(w http.ResponseWriter, r *http.Request) {
+		start, err := auth.BeginLogin(r.Context(), core.LoginRequest{ReturnTo: r.URL.Query().Get("next")})
+		if err != nil {
+			http.Error(w, "login unavailable", core.HTTPStatus(err))
+			return
+		}
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		w.Header().Set("Cache-Control", "no-store")
+		exampleapp.EmbeddedLoginPage(w, app.WxLoginJS, start)
+	})
+	mux.HandleFunc("GET /auth/weixin/login", wl.Login)
+	mux.HandleFunc("GET /auth/weixin/callback", wl.Callback)
+	mux.HandleFunc("/auth/weixin/logout", wl.Logout)
+	mux.Handle("GET /me", wl.RequireWeixinUser(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		u, _ := nethttpmw.User(r.Context())
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		exampleapp.MePage(w, u)
+	})))
+	mux.Handle("GET /api/me", wl.RequireWeixinUser(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		u, _ := nethttpmw.User(r.Context())
+		w.Header().Set("Content-Type", "application/json")
+		exampleapp.WriteJSON(w, exampleapp.FromUser(u))
+	})))
+	mux.Handle("GET /api/userinfo", wl.RequireWeixinUser(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := exampleapp.WithTimeout(r.Context())
+		defer cancel()
+		info, err := auth.UserInfo(ctx, "") // refreshes the access token first when needed
+		if err != nil {
+			resp := auth.JSONErrorResponse(err)
+			for k, v := range resp.Header {
+				w.Header()[k] = v
+			}
+			w.WriteHeader(resp.Status)
+			w.Write(resp.Body)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		exampleapp.WriteJSON(w, exampleapp.FromUserInfo(info))
+	})))
+
+	root := http.NewServeMux()
+	root.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, "ok") }) // no session
+	root.Handle("/", wl.Sessions(mux))
+	app.Logger.Info("listening", "addr", app.Addr, "url", app.PublicURL)
+	log.Fatal(http.ListenAndServe(app.Addr, root))
+}

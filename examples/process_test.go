@@ -1,0 +1,205 @@
+package examples
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+var examples = []string{"nethttp", "gin", "fiber"}
+
+var (
+	buildOnce sync.Once
+	binDir    string
+	buildErr  error
+)
+
+// binary builds the examples once per test run and returns name's path.
+func binary(t testing.TB, name string) string {
+	t.Helper()
+	buildOnce.Do(func() {
+		binDir, buildErr = os.MkdirTemp("", "wxlogin-examples-")
+		if buildErr != nil {
+			return
+		}
+		for _, ex := range examples {
+			out, err := exec.Command("go", "build", "-o", filepath.Join(binDir, ex), "github.com/wxlogin/wxlogin/examples/"+ex).CombinedOutput()
+			if err != nil {
+				buildErr = fmt.Errorf("go build %s: %v\n%s", ex, err, out)
+				return
+			}
+		}
+	})
+	if buildErr != nil {
+		t.Fatal(buildErr)
+	}
+	return filepath.Join(binDir, name)
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if binDir != "" {
+		os.RemoveAll(binDir)
+	}
+	os.Exit(code)
+}
+
+// process is a running example.
+type process struct {
+	base string // http://ADDR
+	log  *lockedBuffer
+}
+
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// freeAddr returns a loopback address nobody listens on.
+func freeAddr(t testing.TB) string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+// start runs example name with env (ADDR is added) until the test ends,
+// and waits until it answers /healthz.
+func start(t testing.TB, name string, env ...string) *process {
+	t.Helper()
+	addr := freeAddr(t)
+	cmd := exec.Command(binary(t, name))
+	cmd.Env = append(os.Environ(), "ADDR="+addr)
+	for _, kv := range []string{"WEIXIN_APPID", "WEIXIN_SECRET", "WEIXIN_MP_APPID", "WEIXIN_MP_SECRET", "PUBLIC_URL",
+		"WEIXIN_OPEN_BASE_URL", "WEIXIN_API_BASE_URL", "SESSION_REDIS_URL", "COOKIE_SECURE"} {
+		cmd.Env = append(cmd.Env, kv+"=") // nothing from the test's own environment
+	}
+	cmd.Env = append(cmd.Env, env...)
+	p := &process{base: "http://" + addr, log: &lockedBuffer{}}
+	cmd.Stdout, cmd.Stderr = p.log, p.log
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		cmd.Process.Kill()
+		cmd.Wait()
+		if t.Failed() {
+			t.Logf("%s's log:\n%s", name, p.log)
+		}
+	})
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		resp, err := http.Get(p.base + "/healthz")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == 200 {
+				return p
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s did not start: %v\n%s", name, err, p.log)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// browser is an HTTP client with a cookie jar that does not follow
+// redirects by itself.
+type browser struct {
+	t    testing.TB
+	base string
+	jar  *cookiejar.Jar
+	c    *http.Client
+	ua   string
+}
+
+func newBrowser(t testing.TB, base string) *browser {
+	jar, _ := cookiejar.New(nil)
+	return &browser{t: t, base: base, jar: jar, c: &http.Client{Jar: jar, Timeout: 30 * time.Second,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
+}
+
+type response struct {
+	*http.Response
+	body string
+}
+
+const htmlAccept = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+
+func (b *browser) do(method, path, accept string) response {
+	b.t.Helper()
+	if strings.HasPrefix(path, "/") {
+		path = b.base + path
+	}
+	req, err := http.NewRequest(method, path, nil)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	if accept != "" {
+		req.Header.Set("Accept", accept)
+	}
+	if b.ua != "" {
+		req.Header.Set("User-Agent", b.ua)
+	}
+	resp, err := b.c.Do(req)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return response{resp, string(body)}
+}
+
+func (b *browser) get(path string) response { return b.do(http.MethodGet, path, htmlAccept) }
+func (b *browser) api(path string) response { return b.do(http.MethodGet, path, "application/json") }
+
+func (b *browser) cookie() string {
+	u, _ := url.Parse(b.base)
+	for _, c := range b.jar.Cookies(u) {
+		if c.Name == "session" {
+			return c.Value
+		}
+	}
+	return ""
+}
+
+func (b *browser) setCookie(v string) {
+	u, _ := url.Parse(b.base)
+	b.jar.SetCookies(u, []*http.Cookie{{Name: "session", Value: v, Path: "/"}})
+}
+
+// firstLine returns the first line of s containing substr.
+func firstLine(s, substr string) string {
+	sc := bufio.NewScanner(strings.NewReader(s))
+	for sc.Scan() {
+		if strings.Contains(sc.Text(), substr) {
+			return sc.Text()
+		}
+	}
+	return ""
+}
