@@ -32,7 +32,7 @@ or <a id="embedded" href="/login">scan the QR code on this site</a>.</p>
 
 {{define "embedded"}}{{template "head"}}
 <h1>Scan with WeChat</h1>
-<div id="qrcode" style="width:300px;height:420px"></div>
+<div id="qrcode" style="width:300px;height:480px"></div>
 <script src="{{.Script}}"></script>
 <script>
 new WxLogin({self_redirect: false, id: "qrcode", appid: {{.Start.AppID}}, scope: {{.Start.Scope}},
