@@ -191,6 +191,9 @@ func New(opts Options) (*Auth, error) {
 // Sessions returns the session manager the Auth keeps its state in.
 func (a *Auth) Sessions() *scs.SessionManager { return a.sessions }
 
+// Logger returns the logger of the Auth.
+func (a *Auth) Logger() *slog.Logger { return a.opts.Logger }
+
 // DefaultReturnTo returns the path a login ends at when none was given.
 func (a *Auth) DefaultReturnTo() string { return a.opts.DefaultReturnTo }
 

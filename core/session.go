@@ -5,6 +5,7 @@ import (
 	"encoding/gob"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"time"
 
@@ -90,11 +91,11 @@ var ErrSessionStore = errors.New("wxlogin: session store unavailable")
 // it is (Gin writes through its own ResponseWriter; Fiber is not
 // net/http). Errors wrap ErrSessionStore.
 func (a *Auth) LoadSession(ctx context.Context, token string) (context.Context, error) {
-	ctx, err := a.sessions.Load(ctx, token)
+	sctx, err := a.sessions.Load(ctx, token)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrSessionStore, err)
+		return nil, a.storeFailed(ctx, err)
 	}
-	return ctx, nil
+	return sctx, nil
 }
 
 // SaveSession commits the session in ctx when it changed and returns the
@@ -108,7 +109,7 @@ func (a *Auth) SaveSession(ctx context.Context) (http.Header, error) {
 	case scs.Modified:
 		var err error
 		if token, expiry, err = a.sessions.Commit(ctx); err != nil {
-			return nil, fmt.Errorf("%w: %w", ErrSessionStore, err)
+			return nil, a.storeFailed(ctx, err)
 		}
 	case scs.Destroyed:
 	default:
@@ -117,6 +118,14 @@ func (a *Auth) SaveSession(ctx context.Context) (http.Header, error) {
 	h := headerWriter{}
 	a.sessions.WriteSessionCookie(ctx, h, token, expiry)
 	return http.Header(h), nil
+}
+
+// storeFailed logs a failure of the session store and wraps it with
+// ErrSessionStore.
+func (a *Auth) storeFailed(ctx context.Context, err error) error {
+	err = fmt.Errorf("%w: %w", ErrSessionStore, err)
+	a.opts.Logger.LogAttrs(ctx, slog.LevelError, "wxlogin: session store failed", slog.String("error", err.Error()))
+	return err
 }
 
 // headerWriter is an http.ResponseWriter that keeps only headers: it

@@ -163,6 +163,8 @@ func DefaultErrorPage(status int, err error, loginPath string) []byte {
 		msg = "This WeChat account may not log in here."
 	case errors.Is(err, ErrSnapshotUser):
 		msg = "Please open the page in WeChat and log in there."
+	case status == http.StatusServiceUnavailable:
+		title, msg, loginPath = "Temporarily unavailable", "The site cannot reach its session store. Please try again in a moment.", ""
 	case status == http.StatusGatewayTimeout:
 		msg = "WeChat did not answer in time. Please try again."
 	case status == http.StatusBadGateway:

@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -59,6 +60,12 @@ func TestMain(m *testing.M) {
 type process struct {
 	base string // http://ADDR
 	log  *lockedBuffer
+	cmd  *exec.Cmd
+}
+
+// alive reports whether the process still runs.
+func (p *process) alive() bool {
+	return p.cmd.ProcessState == nil && p.cmd.Process.Signal(syscall.Signal(0)) == nil
 }
 
 type lockedBuffer struct {
@@ -100,7 +107,7 @@ func start(t testing.TB, name string, env ...string) *process {
 		cmd.Env = append(cmd.Env, kv+"=") // nothing from the test's own environment
 	}
 	cmd.Env = append(cmd.Env, env...)
-	p := &process{base: "http://" + addr, log: &lockedBuffer{}}
+	p := &process{base: "http://" + addr, log: &lockedBuffer{}, cmd: cmd}
 	cmd.Stdout, cmd.Stderr = p.log, p.log
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)

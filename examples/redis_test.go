@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -12,14 +13,29 @@ import (
 	"github.com/wxlogin/wxlogin/weixintest"
 )
 
+// redisServer is a redis-server (Debian's package) the test started on a
+// free loopback port with persistence off.
+type redisServer struct {
+	t    *testing.T
+	exe  string
+	addr string
+	dir  string
+	cmd  *exec.Cmd
+	log  *lockedBuffer
+}
+
 // redisURL returns the URL of a Redis for the test: WXLOGIN_TEST_REDIS_URL
-// when set, else a redis-server (Debian's package) started on a free
-// loopback port with persistence off. Without one the test skips, except
-// in CI (CI=true), where a missing Redis fails.
+// when set, else that of a redis-server started for the test.
 func redisURL(t *testing.T) string {
 	if u := os.Getenv("WXLOGIN_TEST_REDIS_URL"); u != "" {
 		return u
 	}
+	return startRedis(t).url()
+}
+
+// startRedis starts a redis-server for the test. Without one the test
+// skips, except in CI (CI=true), where a missing Redis fails.
+func startRedis(t *testing.T) *redisServer {
 	exe, err := exec.LookPath("redis-server")
 	if err != nil {
 		if os.Getenv("CI") == "true" {
@@ -27,28 +43,49 @@ func redisURL(t *testing.T) string {
 		}
 		t.Skip("Redis test skipped: no redis-server (on Debian: apt-get install redis-server), and WXLOGIN_TEST_REDIS_URL is not set")
 	}
-	addr := freeAddr(t)
-	host, port, _ := strings.Cut(addr, ":")
-	cmd := exec.Command(exe, "--bind", host, "--port", port, "--save", "", "--appendonly", "no", "--dir", t.TempDir())
-	log := &lockedBuffer{}
-	cmd.Stdout, cmd.Stderr = log, log
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
+	r := &redisServer{t: t, exe: exe, addr: freeAddr(t), dir: t.TempDir(), log: &lockedBuffer{}}
+	r.start()
+	t.Cleanup(r.stop)
+	return r
+}
+
+func (r *redisServer) url() string { return "redis://" + r.addr + "/0" }
+
+func (r *redisServer) start() {
+	host, port, _ := strings.Cut(r.addr, ":")
+	r.cmd = exec.Command(r.exe, "--bind", host, "--port", port, "--save", "", "--appendonly", "no", "--dir", r.dir)
+	r.cmd.Stdout, r.cmd.Stderr = r.log, r.log
+	if err := r.cmd.Start(); err != nil {
+		r.t.Fatal(err)
 	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	url := "redis://" + addr + "/0"
-	opts, _ := redis.ParseURL(url)
+	opts, _ := redis.ParseURL(r.url())
 	client := redis.NewClient(opts)
 	defer client.Close()
 	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(50 * time.Millisecond) {
 		if client.Ping(context.Background()).Err() == nil {
-			return url
+			return
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("redis-server did not start:\n%s", log)
+			r.t.Fatalf("redis-server did not start:\n%s", r.log)
 		}
 	}
 }
+
+// stop ends the server (its data is lost: persistence is off).
+func (r *redisServer) stop() {
+	if r.cmd != nil {
+		r.cmd.Process.Signal(syscall.SIGCONT)
+		r.cmd.Process.Kill()
+		r.cmd.Wait()
+		r.cmd = nil
+	}
+}
+
+// pause freezes the server: a slow Redis that answers nothing.
+func (r *redisServer) pause() { r.cmd.Process.Signal(syscall.SIGSTOP) }
+
+// resume thaws a paused server.
+func (r *redisServer) resume() { r.cmd.Process.Signal(syscall.SIGCONT) }
 
 // Two instances of an example share sessions in Redis: a login done on
 // one is a login on the other, a login begun on one completes on the
@@ -104,6 +141,50 @@ func TestContractRedisSessions(t *testing.T) {
 		}
 		if r := w.api(a.base + "/api/me"); r.StatusCode != 401 {
 			t.Errorf("logged out on B, /api/me on A: %d", r.StatusCode)
+		}
+	})
+}
+
+// Redis slow, then down: protected requests get a clear 503 (no crash,
+// no logout), and service resumes when Redis is back.
+func TestContractRedisOutage(t *testing.T) {
+	each(t, func(t *testing.T, name string) {
+		rs := startRedis(t)
+		wx := weixintest.NewServer()
+		defer wx.Close()
+		p := start(t, name, append(wechatEnv(wx, false), "SESSION_REDIS_URL="+rs.url())...)
+		b := newBrowser(t, p.base)
+		b.get(login(t, wx, b, "", "u1"))
+		if r := b.api("/api/me"); r.StatusCode != 200 {
+			t.Fatalf("/api/me: %d", r.StatusCode)
+		}
+
+		rs.pause()
+		for _, path := range []string{"/api/me", "/me"} {
+			if r := b.get(path); r.StatusCode != 503 || !strings.Contains(r.body, "Temporarily unavailable") {
+				t.Errorf("Redis frozen, %s: %d %s", path, r.StatusCode, r.body)
+			}
+		}
+		if r := b.get("/healthz"); r.StatusCode != 200 {
+			t.Errorf("/healthz with Redis frozen: %d", r.StatusCode)
+		}
+		rs.resume()
+		if r := b.api("/api/me"); r.StatusCode != 200 {
+			t.Errorf("Redis back: /api/me %d: the login was lost", r.StatusCode)
+		}
+
+		rs.stop()
+		if r := b.api("/api/me"); r.StatusCode != 503 {
+			t.Errorf("Redis down: %d %s", r.StatusCode, r.body)
+		}
+		if !p.alive() {
+			t.Fatal("the example died with Redis")
+		}
+		rs.start() // empty: persistence is off, so the sessions are gone
+		c := newBrowser(t, p.base)
+		c.get(login(t, wx, c, "", "u2"))
+		if r := c.api("/api/me"); r.StatusCode != 200 {
+			t.Errorf("Redis restarted, a new login: %d %s", r.StatusCode, r.body)
 		}
 	})
 }

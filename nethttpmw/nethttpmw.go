@@ -13,6 +13,8 @@ package nethttpmw
 
 import (
 	"context"
+	"fmt"
+	"log/slog"
 	"net/http"
 
 	"github.com/wxlogin/wxlogin/core"
@@ -33,9 +35,18 @@ type Handlers struct {
 	opts Options
 }
 
-// New returns the Handlers of auth.
+// New returns the Handlers of auth. It sets the session manager's
+// ErrorFunc, which scs' LoadAndSave calls when the session store fails
+// (Redis down or slow), to answer 503 with the error page (and log
+// the failure) instead of scs' default 500.
 func New(auth *core.Auth, opts Options) *Handlers {
-	return &Handlers{auth: auth, opts: opts}
+	h := &Handlers{auth: auth, opts: opts}
+	auth.Sessions().ErrorFunc = func(w http.ResponseWriter, r *http.Request, err error) {
+		err = fmt.Errorf("%w: %w", core.ErrSessionStore, err)
+		auth.Logger().LogAttrs(r.Context(), slog.LevelError, "wxlogin: session store failed", slog.String("error", err.Error()))
+		write(w, r, auth.ErrorResponse(err))
+	}
+	return h
 }
 
 // Sessions is scs' LoadAndSave middleware for the session manager of the
