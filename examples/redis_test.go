@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -134,6 +135,50 @@ func TestContractRedisSessions(t *testing.T) {
 		}
 		if n := wx.Calls(weixintest.PathRefreshToken); n != 1 {
 			t.Errorf("%d refreshes: A did not use the token B refreshed", n)
+		}
+
+		// Both instances refreshing one user at once: one refresh per
+		// process at most, the user stays logged in, and the token that
+		// ends in the session works.
+		x := newBrowser(t, a.base)
+		x.get(login(t, wx, x, "", "u1"))
+		before := wx.Calls(weixintest.PathRefreshToken)
+		time.Sleep(6500 * time.Millisecond)
+		var wg sync.WaitGroup
+		var mu sync.Mutex
+		var statuses []int
+		for i := range 20 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				base := a.base
+				if i%2 == 1 {
+					base = b.base
+				}
+				r := x.api(base + "/api/userinfo")
+				mu.Lock()
+				statuses = append(statuses, r.StatusCode)
+				mu.Unlock()
+			}()
+		}
+		wg.Wait()
+		for _, st := range statuses {
+			if st != 200 {
+				t.Errorf("concurrent refresh on A and B: statuses %v", statuses)
+				break
+			}
+		}
+		if n := wx.Calls(weixintest.PathRefreshToken) - before; n < 1 || n > 2 {
+			t.Errorf("%d refreshes by two instances, want 1 or 2", n)
+		}
+		after := wx.Calls(weixintest.PathRefreshToken)
+		for _, base := range []string{a.base, b.base} {
+			if r := x.api(base + "/api/userinfo"); r.StatusCode != 200 {
+				t.Errorf("after the race, %s: %d", base, r.StatusCode)
+			}
+		}
+		if n := wx.Calls(weixintest.PathRefreshToken); n != after {
+			t.Errorf("the token in the session after the race was not fresh: %d more refreshes", n-after)
 		}
 
 		if r := w.do("POST", b.base+"/auth/weixin/logout", htmlAccept); r.StatusCode != 302 {
