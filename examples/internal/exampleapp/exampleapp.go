@@ -87,7 +87,6 @@ func FromEnv() (*App, error) {
 
 	sessions := scs.New()
 	sessions.Lifetime = 30 * 24 * time.Hour // as long as a refresh token
-	sessions.IdleTimeout = 7 * 24 * time.Hour
 	if raw := os.Getenv("SESSION_REDIS_URL"); raw != "" {
 		opts, err := redis.ParseURL(raw)
 		if err != nil {
