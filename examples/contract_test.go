@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wxlogin/wxlogin/internal/browsertest"
 	"github.com/wxlogin/wxlogin/weixintest"
 )
 
@@ -38,13 +39,13 @@ func each(t *testing.T, f func(t *testing.T, name string)) {
 var statePattern = regexp.MustCompile(`^[A-Za-z0-9]{16,128}$`)
 
 // login runs a login of user in b and returns the callback URL used.
-func login(t *testing.T, wx *weixintest.Server, b *browser, next, user string) string {
+func login(t *testing.T, wx *weixintest.Server, b *browsertest.Browser, next, user string) string {
 	t.Helper()
 	path := "/auth/weixin/login"
 	if next != "" {
 		path += "?next=" + url.QueryEscape(next)
 	}
-	r := b.get(path)
+	r := b.Get(path)
 	cb, err := wx.Authorize(r.Header.Get("Location"), user)
 	if err != nil {
 		t.Fatalf("login %d: %v", r.StatusCode, err)
@@ -57,25 +58,25 @@ func TestContractLoginFlow(t *testing.T) {
 		wx := weixintest.NewServer()
 		defer wx.Close()
 		p := start(t, name, wechatEnv(wx, false)...)
-		b := newBrowser(t, p.base)
+		b := browsertest.New(t, p.base)
 
-		if r := b.get("/healthz"); r.StatusCode != 200 || r.body != "ok" || r.Header.Get("Set-Cookie") != "" {
-			t.Errorf("/healthz: %d %q %q", r.StatusCode, r.body, r.Header.Get("Set-Cookie"))
+		if r := b.Get("/healthz"); r.StatusCode != 200 || r.Body != "ok" || r.Header.Get("Set-Cookie") != "" {
+			t.Errorf("/healthz: %d %q %q", r.StatusCode, r.Body, r.Header.Get("Set-Cookie"))
 		}
-		if r := b.get("/"); r.StatusCode != 200 || !strings.Contains(r.body, `href="/auth/weixin/login`) {
-			t.Errorf("/: %d %s", r.StatusCode, r.body)
+		if r := b.Get("/"); r.StatusCode != 200 || !strings.Contains(r.Body, `href="/auth/weixin/login`) {
+			t.Errorf("/: %d %s", r.StatusCode, r.Body)
 		}
-		if r := b.get("/me"); r.StatusCode != 302 || r.Header.Get("Location") != "/auth/weixin/login?next=%2Fme" {
+		if r := b.Get("/me"); r.StatusCode != 302 || r.Header.Get("Location") != "/auth/weixin/login?next=%2Fme" {
 			t.Errorf("/me logged out: %d %q", r.StatusCode, r.Header.Get("Location"))
 		}
-		r := b.api("/api/me")
+		r := b.API("/api/me")
 		var lr struct{ Error, Login_URL string }
-		json.Unmarshal([]byte(r.body), &lr)
+		json.Unmarshal([]byte(r.Body), &lr)
 		if r.StatusCode != 401 || lr.Error != "login_required" || lr.Login_URL == "" {
-			t.Errorf("/api/me logged out: %d %s", r.StatusCode, r.body)
+			t.Errorf("/api/me logged out: %d %s", r.StatusCode, r.Body)
 		}
 
-		r = b.get("/auth/weixin/login?next=%2Fdone%3Fa%3D1")
+		r = b.Get("/auth/weixin/login?next=%2Fdone%3Fa%3D1")
 		loc := r.Header.Get("Location")
 		want := wx.URL + "/connect/qrconnect?appid=" + weixintest.DefaultAppID + "&redirect_uri=" +
 			url.QueryEscape(p.base+"/auth/weixin/callback") + "&response_type=code&scope=snsapi_login&state="
@@ -95,52 +96,52 @@ func TestContractLoginFlow(t *testing.T) {
 		if strings.Contains(sc, "Secure") {
 			t.Errorf("cookie %q is Secure on http", sc)
 		}
-		before := b.cookie()
+		before := b.SessionCookie()
 		cb, err := wx.Authorize(loc, "u2")
 		if err != nil {
 			t.Fatal(err)
 		}
-		r = b.get(cb.String())
+		r = b.Get(cb.String())
 		if r.StatusCode != 302 || r.Header.Get("Location") != "/done?a=1" {
-			t.Fatalf("callback: %d %q %s", r.StatusCode, r.Header.Get("Location"), r.body)
+			t.Fatalf("callback: %d %q %s", r.StatusCode, r.Header.Get("Location"), r.Body)
 		}
-		after := b.cookie()
+		after := b.SessionCookie()
 		if after == "" || after == before {
 			t.Error("session id not renewed at login")
 		}
 		// A reload of the callback, or WeChat redirecting twice: same next, no second exchange.
-		if r := b.get(cb.String()); r.StatusCode != 302 || r.Header.Get("Location") != "/done?a=1" {
+		if r := b.Get(cb.String()); r.StatusCode != 302 || r.Header.Get("Location") != "/done?a=1" {
 			t.Errorf("repeated callback: %d %q", r.StatusCode, r.Header.Get("Location"))
 		}
 		if n := wx.Calls(weixintest.PathAccessToken); n != 1 {
 			t.Errorf("%d code exchanges", n)
 		}
-		if r := b.get("/me"); r.StatusCode != 200 || !strings.Contains(r.body, "Lily 🌸✨") || !strings.Contains(r.body, "/weixintest/avatar/u2/") {
-			t.Errorf("/me: %d %s", r.StatusCode, r.body)
+		if r := b.Get("/me"); r.StatusCode != 200 || !strings.Contains(r.Body, "Lily 🌸✨") || !strings.Contains(r.Body, "/weixintest/avatar/u2/") {
+			t.Errorf("/me: %d %s", r.StatusCode, r.Body)
 		}
 		var me struct{ OpenID, UnionID, Nickname, HeadImgURL string }
-		r = b.api("/api/me")
-		json.Unmarshal([]byte(r.body), &me)
+		r = b.API("/api/me")
+		json.Unmarshal([]byte(r.Body), &me)
 		if r.StatusCode != 200 || me.OpenID != wx.OpenID(weixintest.DefaultAppID, "u2") || me.Nickname != "Lily 🌸✨" || me.UnionID == "" || me.HeadImgURL == "" {
-			t.Errorf("/api/me: %d %s", r.StatusCode, r.body)
+			t.Errorf("/api/me: %d %s", r.StatusCode, r.Body)
 		}
 		calls := wx.Calls(weixintest.PathUserInfo)
-		r = b.api("/api/userinfo")
-		if r.StatusCode != 200 || !strings.Contains(r.body, `"nickname":"Lily 🌸✨"`) || wx.Calls(weixintest.PathUserInfo) != calls+1 {
-			t.Errorf("/api/userinfo: %d %s", r.StatusCode, r.body)
+		r = b.API("/api/userinfo")
+		if r.StatusCode != 200 || !strings.Contains(r.Body, `"nickname":"Lily 🌸✨"`) || wx.Calls(weixintest.PathUserInfo) != calls+1 {
+			t.Errorf("/api/userinfo: %d %s", r.StatusCode, r.Body)
 		}
-		if r := b.get("/auth/weixin/logout"); r.StatusCode != 405 {
+		if r := b.Get("/auth/weixin/logout"); r.StatusCode != 405 {
 			t.Errorf("GET logout: %d", r.StatusCode)
 		}
-		if r := b.api("/api/me"); r.StatusCode != 200 {
+		if r := b.API("/api/me"); r.StatusCode != 200 {
 			t.Errorf("GET logout ended the login: %d", r.StatusCode)
 		}
-		if r := b.do(http.MethodPost, "/auth/weixin/logout", htmlAccept); r.StatusCode != 302 || r.Header.Get("Location") != "/" {
+		if r := b.Do(http.MethodPost, "/auth/weixin/logout", browsertest.HTMLAccept); r.StatusCode != 302 || r.Header.Get("Location") != "/" {
 			t.Errorf("POST logout: %d %q", r.StatusCode, r.Header.Get("Location"))
 		}
-		old := newBrowser(t, p.base)
-		old.setCookie(after)
-		if r := old.api("/api/me"); r.StatusCode != 401 {
+		old := browsertest.New(t, p.base)
+		old.SetSessionCookie(after)
+		if r := old.API("/api/me"); r.StatusCode != 401 {
 			t.Errorf("the logged-out cookie: %d", r.StatusCode)
 		}
 	})
@@ -153,17 +154,17 @@ func TestContractNextAndState(t *testing.T) {
 		p := start(t, name, wechatEnv(wx, false)...)
 		for _, next := range []string{"//evil.example", "https://evil.example/x", "/\\evil.example", "/%2F%2Fevil.example",
 			"/a%20b", "/%0d%0aX:1", "javascript:alert(1)", "/" + strings.Repeat("x", 1024)} {
-			b := newBrowser(t, p.base)
-			if r := b.get(login(t, wx, b, next, "u1")); r.Header.Get("Location") != "/me" {
+			b := browsertest.New(t, p.base)
+			if r := b.Get(login(t, wx, b, next, "u1")); r.Header.Get("Location") != "/me" {
 				t.Errorf("next %q: went to %q", next, r.Header.Get("Location"))
 			}
 		}
-		b := newBrowser(t, p.base)
-		if r := b.get(login(t, wx, b, "/x?y=1", "u1")); r.Header.Get("Location") != "/x?y=1" {
+		b := browsertest.New(t, p.base)
+		if r := b.Get(login(t, wx, b, "/x?y=1", "u1")); r.Header.Get("Location") != "/x?y=1" {
 			t.Errorf("safe next: %q", r.Header.Get("Location"))
 		}
 
-		victim, attacker := newBrowser(t, p.base), newBrowser(t, p.base)
+		victim, attacker := browsertest.New(t, p.base), browsertest.New(t, p.base)
 		attacks := map[string]string{}
 		cb, _ := url.Parse(login(t, wx, victim, "", "u1"))
 		q := cb.Query()
@@ -172,16 +173,16 @@ func TestContractNextAndState(t *testing.T) {
 		q.Del("state")
 		attacks["missing"] = p.base + "/auth/weixin/callback?" + q.Encode()
 		attacks["foreign"] = login(t, wx, attacker, "", "u3")
-		d, _ := wx.Decline(victim.get("/auth/weixin/login").Header.Get("Location"))
+		d, _ := wx.Decline(victim.Get("/auth/weixin/login").Header.Get("Location"))
 		attacks["declined"] = d.String()
-		used := newBrowser(t, p.base)
+		used := browsertest.New(t, p.base)
 		usedURL := login(t, wx, used, "", "u1")
-		used.get(usedURL)
+		used.Get(usedURL)
 		attacks["reused elsewhere"] = usedURL
 		for what, u := range attacks {
-			r := victim.get(u)
-			if r.StatusCode < 400 || r.StatusCode > 499 || !strings.Contains(r.body, "<h1>") {
-				t.Errorf("%s: %d %s", what, r.StatusCode, r.body)
+			r := victim.Get(u)
+			if r.StatusCode < 400 || r.StatusCode > 499 || !strings.Contains(r.Body, "<h1>") {
+				t.Errorf("%s: %d %s", what, r.StatusCode, r.Body)
 			}
 			for _, h := range []string{"X-Frame-Options", "Referrer-Policy", "Cache-Control"} {
 				if r.Header.Get(h) == "" {
@@ -189,7 +190,7 @@ func TestContractNextAndState(t *testing.T) {
 				}
 			}
 		}
-		if r := victim.api("/api/me"); r.StatusCode != 401 {
+		if r := victim.API("/api/me"); r.StatusCode != 401 {
 			t.Errorf("victim logged in: %d", r.StatusCode)
 		}
 	})
@@ -212,21 +213,21 @@ func TestContractWeChatErrors(t *testing.T) {
 			{weixintest.Fault{Status: 500, Times: 1}, 502},
 			{weixintest.Fault{Delay: 11 * time.Second, Times: 1}, 504},
 		} {
-			b := newBrowser(t, p.base)
+			b := browsertest.New(t, p.base)
 			cb := login(t, wx, b, "", "u1")
 			wx.InjectFault(weixintest.PathAccessToken, tt.fault)
-			if r := b.get(cb); r.StatusCode != tt.status || !strings.Contains(r.body, "<h1>") {
+			if r := b.Get(cb); r.StatusCode != tt.status || !strings.Contains(r.Body, "<h1>") {
 				t.Errorf("%+v: %d, want %d", tt.fault, r.StatusCode, tt.status)
 			}
-			if r := b.api("/api/me"); r.StatusCode != 401 {
+			if r := b.API("/api/me"); r.StatusCode != 401 {
 				t.Errorf("%+v: logged in", tt.fault)
 			}
 		}
 		// WeChat unreachable.
 		dead := "http://" + freeAddr(t)
 		q := start(t, name, append(wechatEnv(wx, false), "WEIXIN_API_BASE_URL="+dead)...)
-		b := newBrowser(t, q.base)
-		if r := b.get(login(t, wx, b, "", "u1")); r.StatusCode != 502 {
+		b := browsertest.New(t, q.base)
+		if r := b.Get(login(t, wx, b, "", "u1")); r.StatusCode != 502 {
 			t.Errorf("WeChat unreachable: %d", r.StatusCode)
 		}
 	})
@@ -240,8 +241,8 @@ func TestContractUserInfo(t *testing.T) {
 		// Tokens that live 2 min 6 s: the app refreshes 2 min early, so
 		// after 6 s its token has expired for it.
 		wx.SetAccessTokenTTL(2*time.Minute + 6*time.Second)
-		b := newBrowser(t, p.base)
-		b.get(login(t, wx, b, "", "u1"))
+		b := browsertest.New(t, p.base)
+		b.Get(login(t, wx, b, "", "u1"))
 		time.Sleep(6500 * time.Millisecond)
 		const n = 30
 		var wg sync.WaitGroup
@@ -250,7 +251,7 @@ func TestContractUserInfo(t *testing.T) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				statuses[i] = b.api("/api/userinfo").StatusCode
+				statuses[i] = b.API("/api/userinfo").StatusCode
 			}()
 		}
 		wg.Wait()
@@ -265,27 +266,27 @@ func TestContractUserInfo(t *testing.T) {
 		wx.SetAccessTokenTTL(2 * time.Hour)
 
 		wx.InjectFault(weixintest.PathUserInfo, weixintest.Fault{Status: 500})
-		if r := b.api("/api/userinfo"); r.StatusCode != 502 || !strings.Contains(r.body, `"upstream"`) {
-			t.Errorf("WeChat fault: %d %s", r.StatusCode, r.body)
+		if r := b.API("/api/userinfo"); r.StatusCode != 502 || !strings.Contains(r.Body, `"upstream"`) {
+			t.Errorf("WeChat fault: %d %s", r.StatusCode, r.Body)
 		}
 		wx.ClearFaults()
 		wx.InjectFault(weixintest.PathUserInfo, weixintest.Fault{Delay: 11 * time.Second, Times: 1})
-		if r := b.api("/api/userinfo"); r.StatusCode != 504 {
-			t.Errorf("WeChat slow: %d %s", r.StatusCode, r.body)
+		if r := b.API("/api/userinfo"); r.StatusCode != 504 {
+			t.Errorf("WeChat slow: %d %s", r.StatusCode, r.Body)
 		}
-		if r := b.api("/api/me"); r.StatusCode != 200 {
+		if r := b.API("/api/me"); r.StatusCode != 200 {
 			t.Fatalf("a WeChat failure ended the login: %d", r.StatusCode)
 		}
 		// A token the app must refresh, and WeChat says the refresh token
 		// has expired: the login ends.
 		wx.SetAccessTokenTTL(time.Second)
-		d := newBrowser(t, p.base)
-		d.get(login(t, wx, d, "", "u1"))
+		d := browsertest.New(t, p.base)
+		d.Get(login(t, wx, d, "", "u1"))
 		wx.InjectFault(weixintest.PathRefreshToken, weixintest.Fault{Errcode: 42002})
-		if r := d.api("/api/userinfo"); r.StatusCode != 401 || !strings.Contains(r.body, "login_required") {
-			t.Errorf("refresh token expired: %d %s", r.StatusCode, r.body)
+		if r := d.API("/api/userinfo"); r.StatusCode != 401 || !strings.Contains(r.Body, "login_required") {
+			t.Errorf("refresh token expired: %d %s", r.StatusCode, r.Body)
 		}
-		if r := d.api("/api/me"); r.StatusCode != 401 {
+		if r := d.API("/api/me"); r.StatusCode != 401 {
 			t.Errorf("the login did not end: %d", r.StatusCode)
 		}
 	})
@@ -296,9 +297,9 @@ func TestContractInWeChatAndCookies(t *testing.T) {
 		wx := weixintest.NewServer()
 		defer wx.Close()
 		p := start(t, name, wechatEnv(wx, true)...)
-		b := newBrowser(t, p.base)
-		b.ua = "Mozilla/5.0 (Linux; Android 14) AppleWebKit/537.36 Mobile Safari/537.36 MicroMessenger/8.0.49.2600(0x28003133) NetType/WIFI"
-		loc := b.get("/auth/weixin/login").Header.Get("Location")
+		b := browsertest.New(t, p.base)
+		b.UA = "Mozilla/5.0 (Linux; Android 14) AppleWebKit/537.36 Mobile Safari/537.36 MicroMessenger/8.0.49.2600(0x28003133) NetType/WIFI"
+		loc := b.Get("/auth/weixin/login").Header.Get("Location")
 		want := wx.URL + "/connect/oauth2/authorize?appid=" + weixintest.DefaultMPAppID + "&redirect_uri=" +
 			url.QueryEscape(p.base+"/auth/weixin/callback") + "&response_type=code&scope=snsapi_userinfo&state="
 		if !strings.HasPrefix(loc, want) || !strings.HasSuffix(loc, "#wechat_redirect") {
@@ -308,35 +309,35 @@ func TestContractInWeChatAndCookies(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		b.get(cb.String())
+		b.Get(cb.String())
 		var me struct{ OpenID string }
-		json.Unmarshal([]byte(b.api("/api/me").body), &me)
+		json.Unmarshal([]byte(b.API("/api/me").Body), &me)
 		if me.OpenID != wx.OpenID(weixintest.DefaultMPAppID, "u3") {
 			t.Errorf("openid %q is not the official account's", me.OpenID)
 		}
 
 		// The embedded QR page: a state of the same flow.
-		e := newBrowser(t, p.base)
-		r := e.get("/login?next=%2Fapi%2Fme")
-		m := regexp.MustCompile(`state: "([A-Za-z0-9]+)"`).FindStringSubmatch(r.body)
-		if r.StatusCode != 200 || m == nil || !strings.Contains(r.body, wx.URL+weixintest.PathWxLoginJS) {
-			t.Fatalf("/login: %d %s", r.StatusCode, r.body)
+		e := browsertest.New(t, p.base)
+		r := e.Get("/login?next=%2Fapi%2Fme")
+		m := regexp.MustCompile(`state: "([A-Za-z0-9]+)"`).FindStringSubmatch(r.Body)
+		if r.StatusCode != 200 || m == nil || !strings.Contains(r.Body, wx.URL+weixintest.PathWxLoginJS) {
+			t.Fatalf("/login: %d %s", r.StatusCode, r.Body)
 		}
 		code := wx.NewCode(weixintest.DefaultAppID, "u1", "snsapi_login")
-		if r := e.get("/auth/weixin/callback?code=" + code + "&state=" + m[1]); r.StatusCode != 302 || r.Header.Get("Location") != "/api/me" {
+		if r := e.Get("/auth/weixin/callback?code=" + code + "&state=" + m[1]); r.StatusCode != 302 || r.Header.Get("Location") != "/api/me" {
 			t.Errorf("embedded login: %d %q", r.StatusCode, r.Header.Get("Location"))
 		}
 
 		// Secure cookies: by COOKIE_SECURE, and by default on an https PUBLIC_URL.
 		for _, env := range [][]string{{"COOKIE_SECURE=true"}, {"PUBLIC_URL=https://app.example"}} {
 			q := start(t, name, append(wechatEnv(wx, false), env...)...)
-			sc := newBrowser(t, q.base).get("/auth/weixin/login").Header.Get("Set-Cookie")
+			sc := browsertest.New(t, q.base).Get("/auth/weixin/login").Header.Get("Set-Cookie")
 			if !strings.Contains(sc, "Secure") {
 				t.Errorf("%v: cookie %q not Secure", env, sc)
 			}
 		}
 		q := start(t, name, append(wechatEnv(wx, false), "PUBLIC_URL=https://app.example", "COOKIE_SECURE=false")...)
-		if sc := newBrowser(t, q.base).get("/auth/weixin/login").Header.Get("Set-Cookie"); strings.Contains(sc, "Secure") {
+		if sc := browsertest.New(t, q.base).Get("/auth/weixin/login").Header.Get("Set-Cookie"); strings.Contains(sc, "Secure") {
 			t.Errorf("COOKIE_SECURE=false: cookie %q", sc)
 		}
 	})
@@ -350,8 +351,8 @@ func TestDevModeLogLine(t *testing.T) {
 			t.Fatalf("no dev-mode line in:\n%s", p.log)
 		}
 		// The whole login works against the embedded fake.
-		b := newBrowser(t, p.base)
-		loc := b.get("/auth/weixin/login").Header.Get("Location")
+		b := browsertest.New(t, p.base)
+		loc := b.Get("/auth/weixin/login").Header.Get("Location")
 		page, err := http.Get(strings.TrimSuffix(loc, "#wechat_redirect"))
 		if err != nil {
 			t.Fatal(err)

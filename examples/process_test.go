@@ -3,11 +3,8 @@ package examples
 import (
 	"bufio"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
-	"net/http/cookiejar"
-	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -133,71 +130,6 @@ func start(t testing.TB, name string, env ...string) *process {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-}
-
-// browser is an HTTP client with a cookie jar that does not follow
-// redirects by itself.
-type browser struct {
-	t    testing.TB
-	base string
-	jar  *cookiejar.Jar
-	c    *http.Client
-	ua   string
-}
-
-func newBrowser(t testing.TB, base string) *browser {
-	jar, _ := cookiejar.New(nil)
-	return &browser{t: t, base: base, jar: jar, c: &http.Client{Jar: jar, Timeout: 30 * time.Second,
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
-}
-
-type response struct {
-	*http.Response
-	body string
-}
-
-const htmlAccept = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
-
-func (b *browser) do(method, path, accept string) response {
-	b.t.Helper()
-	if strings.HasPrefix(path, "/") {
-		path = b.base + path
-	}
-	req, err := http.NewRequest(method, path, nil)
-	if err != nil {
-		b.t.Fatal(err)
-	}
-	if accept != "" {
-		req.Header.Set("Accept", accept)
-	}
-	if b.ua != "" {
-		req.Header.Set("User-Agent", b.ua)
-	}
-	resp, err := b.c.Do(req)
-	if err != nil {
-		b.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
-	return response{resp, string(body)}
-}
-
-func (b *browser) get(path string) response { return b.do(http.MethodGet, path, htmlAccept) }
-func (b *browser) api(path string) response { return b.do(http.MethodGet, path, "application/json") }
-
-func (b *browser) cookie() string {
-	u, _ := url.Parse(b.base)
-	for _, c := range b.jar.Cookies(u) {
-		if c.Name == "session" {
-			return c.Value
-		}
-	}
-	return ""
-}
-
-func (b *browser) setCookie(v string) {
-	u, _ := url.Parse(b.base)
-	b.jar.SetCookies(u, []*http.Cookie{{Name: "session", Value: v, Path: "/"}})
 }
 
 // firstLine returns the first line of s containing substr.

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+	"github.com/wxlogin/wxlogin/internal/browsertest"
 	"github.com/wxlogin/wxlogin/weixintest"
 )
 
@@ -102,36 +103,36 @@ func TestContractRedisSessions(t *testing.T) {
 		b := start(t, name, env...)
 
 		// The cookie jar ignores ports, so one browser talks to both.
-		u := newBrowser(t, a.base)
-		u.get(login(t, wx, u, "", "u1"))
-		if r := u.api(b.base + "/api/me"); r.StatusCode != 200 || !strings.Contains(r.body, "张三") {
-			t.Fatalf("logged in on A, /api/me on B: %d %s", r.StatusCode, r.body)
+		u := browsertest.New(t, a.base)
+		u.Get(login(t, wx, u, "", "u1"))
+		if r := u.API(b.base + "/api/me"); r.StatusCode != 200 || !strings.Contains(r.Body, "张三") {
+			t.Fatalf("logged in on A, /api/me on B: %d %s", r.StatusCode, r.Body)
 		}
 
-		v := newBrowser(t, a.base)
-		loc := v.get(a.base + "/auth/weixin/login").Header.Get("Location")
+		v := browsertest.New(t, a.base)
+		loc := v.Get(a.base + "/auth/weixin/login").Header.Get("Location")
 		cb, err := wx.Authorize(loc, "u2")
 		if err != nil {
 			t.Fatal(err)
 		}
 		cb.Host = strings.TrimPrefix(b.base, "http://") // WeChat sends the browser to B
-		if r := v.get(cb.String()); r.StatusCode != 302 || r.Header.Get("Location") != "/me" {
-			t.Fatalf("login begun on A, completed on B: %d %s", r.StatusCode, r.body)
+		if r := v.Get(cb.String()); r.StatusCode != 302 || r.Header.Get("Location") != "/me" {
+			t.Fatalf("login begun on A, completed on B: %d %s", r.StatusCode, r.Body)
 		}
-		if r := v.api(a.base + "/api/me"); r.StatusCode != 200 || !strings.Contains(r.body, "Lily") {
-			t.Errorf("completed on B, /api/me on A: %d %s", r.StatusCode, r.body)
+		if r := v.API(a.base + "/api/me"); r.StatusCode != 200 || !strings.Contains(r.Body, "Lily") {
+			t.Errorf("completed on B, /api/me on A: %d %s", r.StatusCode, r.Body)
 		}
 
 		// A token that both instances consider expired 6 s after login.
 		wx.SetAccessTokenTTL(2*time.Minute + 6*time.Second)
-		w := newBrowser(t, a.base)
-		w.get(login(t, wx, w, "", "u3"))
+		w := browsertest.New(t, a.base)
+		w.Get(login(t, wx, w, "", "u3"))
 		time.Sleep(6500 * time.Millisecond)
-		if r := w.api(b.base + "/api/userinfo"); r.StatusCode != 200 {
-			t.Fatalf("/api/userinfo on B: %d %s", r.StatusCode, r.body)
+		if r := w.API(b.base + "/api/userinfo"); r.StatusCode != 200 {
+			t.Fatalf("/api/userinfo on B: %d %s", r.StatusCode, r.Body)
 		}
-		if r := w.api(a.base + "/api/userinfo"); r.StatusCode != 200 {
-			t.Fatalf("/api/userinfo on A: %d %s", r.StatusCode, r.body)
+		if r := w.API(a.base + "/api/userinfo"); r.StatusCode != 200 {
+			t.Fatalf("/api/userinfo on A: %d %s", r.StatusCode, r.Body)
 		}
 		if n := wx.Calls(weixintest.PathRefreshToken); n != 1 {
 			t.Errorf("%d refreshes: A did not use the token B refreshed", n)
@@ -140,8 +141,8 @@ func TestContractRedisSessions(t *testing.T) {
 		// Both instances refreshing one user at once: one refresh per
 		// process at most, the user stays logged in, and the token that
 		// ends in the session works.
-		x := newBrowser(t, a.base)
-		x.get(login(t, wx, x, "", "u1"))
+		x := browsertest.New(t, a.base)
+		x.Get(login(t, wx, x, "", "u1"))
 		before := wx.Calls(weixintest.PathRefreshToken)
 		time.Sleep(6500 * time.Millisecond)
 		var wg sync.WaitGroup
@@ -155,7 +156,7 @@ func TestContractRedisSessions(t *testing.T) {
 				if i%2 == 1 {
 					base = b.base
 				}
-				r := x.api(base + "/api/userinfo")
+				r := x.API(base + "/api/userinfo")
 				mu.Lock()
 				statuses = append(statuses, r.StatusCode)
 				mu.Unlock()
@@ -173,7 +174,7 @@ func TestContractRedisSessions(t *testing.T) {
 		}
 		after := wx.Calls(weixintest.PathRefreshToken)
 		for _, base := range []string{a.base, b.base} {
-			if r := x.api(base + "/api/userinfo"); r.StatusCode != 200 {
+			if r := x.API(base + "/api/userinfo"); r.StatusCode != 200 {
 				t.Errorf("after the race, %s: %d", base, r.StatusCode)
 			}
 		}
@@ -181,10 +182,10 @@ func TestContractRedisSessions(t *testing.T) {
 			t.Errorf("the token in the session after the race was not fresh: %d more refreshes", n-after)
 		}
 
-		if r := w.do("POST", b.base+"/auth/weixin/logout", htmlAccept); r.StatusCode != 302 {
+		if r := w.Do("POST", b.base+"/auth/weixin/logout", browsertest.HTMLAccept); r.StatusCode != 302 {
 			t.Fatalf("logout on B: %d", r.StatusCode)
 		}
-		if r := w.api(a.base + "/api/me"); r.StatusCode != 401 {
+		if r := w.API(a.base + "/api/me"); r.StatusCode != 401 {
 			t.Errorf("logged out on B, /api/me on A: %d", r.StatusCode)
 		}
 	})
@@ -198,38 +199,38 @@ func TestContractRedisOutage(t *testing.T) {
 		wx := weixintest.NewServer()
 		defer wx.Close()
 		p := start(t, name, append(wechatEnv(wx, false), "SESSION_REDIS_URL="+rs.url())...)
-		b := newBrowser(t, p.base)
-		b.get(login(t, wx, b, "", "u1"))
-		if r := b.api("/api/me"); r.StatusCode != 200 {
+		b := browsertest.New(t, p.base)
+		b.Get(login(t, wx, b, "", "u1"))
+		if r := b.API("/api/me"); r.StatusCode != 200 {
 			t.Fatalf("/api/me: %d", r.StatusCode)
 		}
 
 		rs.pause()
 		for _, path := range []string{"/api/me", "/me"} {
-			if r := b.get(path); r.StatusCode != 503 || !strings.Contains(r.body, "Temporarily unavailable") {
-				t.Errorf("Redis frozen, %s: %d %s", path, r.StatusCode, r.body)
+			if r := b.Get(path); r.StatusCode != 503 || !strings.Contains(r.Body, "Temporarily unavailable") {
+				t.Errorf("Redis frozen, %s: %d %s", path, r.StatusCode, r.Body)
 			}
 		}
-		if r := b.get("/healthz"); r.StatusCode != 200 {
+		if r := b.Get("/healthz"); r.StatusCode != 200 {
 			t.Errorf("/healthz with Redis frozen: %d", r.StatusCode)
 		}
 		rs.resume()
-		if r := b.api("/api/me"); r.StatusCode != 200 {
+		if r := b.API("/api/me"); r.StatusCode != 200 {
 			t.Errorf("Redis back: /api/me %d: the login was lost", r.StatusCode)
 		}
 
 		rs.stop()
-		if r := b.api("/api/me"); r.StatusCode != 503 {
-			t.Errorf("Redis down: %d %s", r.StatusCode, r.body)
+		if r := b.API("/api/me"); r.StatusCode != 503 {
+			t.Errorf("Redis down: %d %s", r.StatusCode, r.Body)
 		}
 		if !p.alive() {
 			t.Fatal("the example died with Redis")
 		}
 		rs.start() // empty: persistence is off, so the sessions are gone
-		c := newBrowser(t, p.base)
-		c.get(login(t, wx, c, "", "u2"))
-		if r := c.api("/api/me"); r.StatusCode != 200 {
-			t.Errorf("Redis restarted, a new login: %d %s", r.StatusCode, r.body)
+		c := browsertest.New(t, p.base)
+		c.Get(login(t, wx, c, "", "u2"))
+		if r := c.API("/api/me"); r.StatusCode != 200 {
+			t.Errorf("Redis restarted, a new login: %d %s", r.StatusCode, r.Body)
 		}
 	})
 }

@@ -2,11 +2,9 @@ package conformance
 
 import (
 	"encoding/json"
-	"io"
 	"log/slog"
 	"net"
 	"net/http"
-	"net/http/cookiejar"
 	"net/url"
 	"strings"
 	"sync"
@@ -16,12 +14,12 @@ import (
 	"github.com/alexedwards/scs/v2"
 	"github.com/alexedwards/scs/v2/memstore"
 	"github.com/wxlogin/wxlogin/core"
+	"github.com/wxlogin/wxlogin/internal/browsertest"
 	"github.com/wxlogin/wxlogin/weixintest"
 )
 
 const (
-	htmlAccept = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
-	wechatUA   = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148 MicroMessenger/8.0.47(0x18002f2c) NetType/WIFI Language/zh_CN"
+	wechatUA = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148 MicroMessenger/8.0.47(0x18002f2c) NetType/WIFI Language/zh_CN"
 )
 
 // env is one app, built with one adapter, and the fake WeChat it uses.
@@ -62,68 +60,13 @@ func newEnv(t *testing.T, a adapter) *env {
 	return &env{t: t, wx: wx, auth: auth, base: base}
 }
 
-// browser is an HTTP client with a cookie jar that does not follow
-// redirects by itself.
+// browser is a browsertest.Browser on the env's app.
 type browser struct {
-	e   *env
-	c   *http.Client
-	ua  string
-	jar *cookiejar.Jar
+	*browsertest.Browser
+	e *env
 }
 
-func (e *env) browser() *browser {
-	jar, _ := cookiejar.New(nil)
-	return &browser{e: e, jar: jar, c: &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error {
-		return http.ErrUseLastResponse
-	}}}
-}
-
-// response is what came back, body read.
-type response struct {
-	*http.Response
-	body string
-}
-
-func (b *browser) do(method, rawURL, accept string) response {
-	b.e.t.Helper()
-	if strings.HasPrefix(rawURL, "/") {
-		rawURL = b.e.base + rawURL
-	}
-	req, err := http.NewRequest(method, rawURL, nil)
-	if err != nil {
-		b.e.t.Fatal(err)
-	}
-	if accept != "" {
-		req.Header.Set("Accept", accept)
-	}
-	if b.ua != "" {
-		req.Header.Set("User-Agent", b.ua)
-	}
-	resp, err := b.c.Do(req)
-	if err != nil {
-		b.e.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
-	return response{resp, string(body)}
-}
-
-func (b *browser) get(path string) response { return b.do(http.MethodGet, path, htmlAccept) }
-
-func (b *browser) sessionCookie() string {
-	u, _ := url.Parse(b.e.base)
-	for _, c := range b.jar.Cookies(u) {
-		if c.Name == "session" {
-			return c.Value
-		}
-	}
-	return ""
-}
-
-func (b *browser) setSessionCookie(v string) {
-	u, _ := url.Parse(b.e.base)
-	b.jar.SetCookies(u, []*http.Cookie{{Name: "session", Value: v, Path: "/"}})
-}
+func (e *env) browser() *browser { return &browser{browsertest.New(e.t, e.base), e} }
 
 // startLogin asks the app to log in and returns WeChat's authorize URL.
 func (b *browser) startLogin(next string) string {
@@ -132,27 +75,27 @@ func (b *browser) startLogin(next string) string {
 	if next != "" {
 		path += "?next=" + url.QueryEscape(next)
 	}
-	r := b.get(path)
+	r := b.Get(path)
 	if r.StatusCode != http.StatusFound {
-		b.e.t.Fatalf("login: %d %s", r.StatusCode, r.body)
+		b.e.t.Fatalf("login: %d %s", r.StatusCode, r.Body)
 	}
 	return r.Header.Get("Location")
 }
 
 // login logs user in and returns the callback's response.
-func (b *browser) login(user, next string) response {
+func (b *browser) login(user, next string) browsertest.Response {
 	b.e.t.Helper()
 	cb, err := b.e.wx.Authorize(b.startLogin(next), user)
 	if err != nil {
 		b.e.t.Fatal(err)
 	}
-	return b.get(cb.String())
+	return b.Get(cb.String())
 }
 
 func (b *browser) me() (userJSON, int) {
-	r := b.do(http.MethodGet, "/api/me", "application/json")
+	r := b.Do(http.MethodGet, "/api/me", "application/json")
 	var u userJSON
-	json.Unmarshal([]byte(r.body), &u)
+	json.Unmarshal([]byte(r.Body), &u)
 	return u, r.StatusCode
 }
 
@@ -165,7 +108,7 @@ func forEach(t *testing.T, scenario func(t *testing.T, e *env)) {
 	}
 }
 
-func checkSecurityHeaders(t *testing.T, what string, r response) {
+func checkSecurityHeaders(t *testing.T, what string, r browsertest.Response) {
 	t.Helper()
 	for k, v := range map[string]string{"X-Frame-Options": "DENY", "Referrer-Policy": "no-referrer", "Cache-Control": "no-store"} {
 		if got := r.Header.Values(k); len(got) == 0 || got[0] != v {
@@ -177,15 +120,15 @@ func checkSecurityHeaders(t *testing.T, what string, r response) {
 func TestLoginFlow(t *testing.T) {
 	forEach(t, func(t *testing.T, e *env) {
 		b := e.browser()
-		if r := b.get("/healthz"); r.StatusCode != 200 || r.body != "ok" || len(r.Cookies()) != 0 {
-			t.Errorf("healthz: %d %q cookies %v", r.StatusCode, r.body, r.Cookies())
+		if r := b.Get("/healthz"); r.StatusCode != 200 || r.Body != "ok" || len(r.Cookies()) != 0 {
+			t.Errorf("healthz: %d %q cookies %v", r.StatusCode, r.Body, r.Cookies())
 		}
 		// Unauthenticated page → login with next.
-		r := b.get("/me")
+		r := b.Get("/me")
 		if r.StatusCode != http.StatusFound || r.Header.Get("Location") != "/auth/weixin/login?next=%2Fme" {
 			t.Fatalf("GET /me: %d %v", r.StatusCode, r.Header)
 		}
-		r = b.get("/auth/weixin/login?next=%2Fme")
+		r = b.Get("/auth/weixin/login?next=%2Fme")
 		checkSecurityHeaders(t, "login", r)
 		loc := r.Header.Get("Location")
 		wantPrefix := e.wx.URL + "/connect/qrconnect?appid=" + weixintest.DefaultAppID + "&redirect_uri=" +
@@ -202,42 +145,42 @@ func TestLoginFlow(t *testing.T) {
 		if strings.Contains(setCookie, "Secure") {
 			t.Errorf("Secure cookie on an http redirect URL: %q", setCookie)
 		}
-		preLogin := b.sessionCookie()
+		preLogin := b.SessionCookie()
 		cb, err := e.wx.Authorize(loc, "u2")
 		if err != nil {
 			t.Fatal(err)
 		}
-		r = b.get(cb.String())
+		r = b.Get(cb.String())
 		checkSecurityHeaders(t, "callback", r)
 		if r.StatusCode != http.StatusFound || r.Header.Get("Location") != "/me" {
-			t.Fatalf("callback: %d %v %s", r.StatusCode, r.Header, r.body)
+			t.Fatalf("callback: %d %v %s", r.StatusCode, r.Header, r.Body)
 		}
 		// Session fixation: a new id at login, the old one dead.
-		loggedIn := b.sessionCookie()
+		loggedIn := b.SessionCookie()
 		if loggedIn == "" || loggedIn == preLogin {
 			t.Error("session id not renewed at login")
 		}
-		r = b.get("/me")
-		if r.StatusCode != 200 || !strings.Contains(r.body, "Lily 🌸✨") {
-			t.Errorf("/me: %d %s", r.StatusCode, r.body)
+		r = b.Get("/me")
+		if r.StatusCode != 200 || !strings.Contains(r.Body, "Lily 🌸✨") {
+			t.Errorf("/me: %d %s", r.StatusCode, r.Body)
 		}
 		u, status := b.me()
 		if status != 200 || u.OpenID != e.wx.OpenID(weixintest.DefaultAppID, "u2") || u.Nickname != "Lily 🌸✨" || u.UnionID == "" {
 			t.Errorf("/api/me: %d %+v", status, u)
 		}
 		old := e.browser()
-		old.setSessionCookie(preLogin)
+		old.SetSessionCookie(preLogin)
 		if _, status := old.me(); status != http.StatusUnauthorized {
 			t.Errorf("pre-login cookie: %d", status)
 		}
 		// Logout: GET is refused, POST ends the session for good.
-		if r := b.get("/auth/weixin/logout"); r.StatusCode != http.StatusMethodNotAllowed {
+		if r := b.Get("/auth/weixin/logout"); r.StatusCode != http.StatusMethodNotAllowed {
 			t.Errorf("GET logout: %d", r.StatusCode)
 		}
 		if _, status := b.me(); status != 200 {
 			t.Errorf("GET logout logged out: %d", status)
 		}
-		r = b.do(http.MethodPost, "/auth/weixin/logout", htmlAccept)
+		r = b.Do(http.MethodPost, "/auth/weixin/logout", browsertest.HTMLAccept)
 		if r.StatusCode != http.StatusFound || r.Header.Get("Location") != "/" {
 			t.Errorf("POST logout: %d %v", r.StatusCode, r.Header)
 		}
@@ -245,7 +188,7 @@ func TestLoginFlow(t *testing.T) {
 			t.Errorf("after logout: %d", status)
 		}
 		replay := e.browser()
-		replay.setSessionCookie(loggedIn)
+		replay.SetSessionCookie(loggedIn)
 		if _, status := replay.me(); status != http.StatusUnauthorized {
 			t.Errorf("the logged-out cookie still works: %d", status)
 		}
@@ -260,14 +203,14 @@ func TestUnauthenticated(t *testing.T) {
 			status               int
 			login                string
 		}{
-			{"GET", "/me?tab=a%2Cb", htmlAccept, 302, "/auth/weixin/login?next=%2Fme%3Ftab%3Da%252Cb"},
-			{"GET", "/me?tab=a%20b", htmlAccept, 302, "/auth/weixin/login"}, // white space once decoded: next dropped
+			{"GET", "/me?tab=a%2Cb", browsertest.HTMLAccept, 302, "/auth/weixin/login?next=%2Fme%3Ftab%3Da%252Cb"},
+			{"GET", "/me?tab=a%20b", browsertest.HTMLAccept, 302, "/auth/weixin/login"}, // white space once decoded: next dropped
 			{"HEAD", "/me", "text/html", 302, "/auth/weixin/login?next=%2Fme"},
 			{"GET", "/api/me", "application/json", 401, "/auth/weixin/login?next=%2Fapi%2Fme"},
 			{"GET", "/api/me", "", 401, "/auth/weixin/login?next=%2Fapi%2Fme"},
 			{"GET", "/me", "*/*", 401, "/auth/weixin/login?next=%2Fme"},
 		} {
-			r := b.do(tt.method, tt.path, tt.accept)
+			r := b.Do(tt.method, tt.path, tt.accept)
 			if r.StatusCode != tt.status {
 				t.Errorf("%s %s (%s): %d, want %d", tt.method, tt.path, tt.accept, r.StatusCode, tt.status)
 				continue
@@ -282,9 +225,9 @@ func TestUnauthenticated(t *testing.T) {
 				Error    string `json:"error"`
 				LoginURL string `json:"login_url"`
 			}
-			if err := json.Unmarshal([]byte(r.body), &body); err != nil || body.Error != "login_required" || body.LoginURL != tt.login ||
+			if err := json.Unmarshal([]byte(r.Body), &body); err != nil || body.Error != "login_required" || body.LoginURL != tt.login ||
 				!strings.HasPrefix(r.Header.Get("Content-Type"), "application/json") {
-				t.Errorf("%s %s: %s %v", tt.method, tt.path, r.body, r.Header)
+				t.Errorf("%s %s: %s %v", tt.method, tt.path, r.Body, r.Header)
 			}
 		}
 	})
@@ -344,13 +287,13 @@ func TestStateAttacks(t *testing.T) {
 			},
 		}
 		for name, makeURL := range cases {
-			r := victim.get(makeURL())
+			r := victim.Get(makeURL())
 			if r.StatusCode < 400 || r.StatusCode > 499 || !strings.HasPrefix(r.Header.Get("Content-Type"), "text/html") {
 				t.Errorf("%s: %d %v", name, r.StatusCode, r.Header)
 			}
 			checkSecurityHeaders(t, name, r)
-			if strings.Contains(r.body, "<script") || strings.Contains(r.body, "https://") {
-				t.Errorf("%s: the error page loads something: %s", name, r.body)
+			if strings.Contains(r.Body, "<script") || strings.Contains(r.Body, "https://") {
+				t.Errorf("%s: the error page loads something: %s", name, r.Body)
 			}
 			if _, status := victim.me(); status != http.StatusUnauthorized {
 				t.Fatalf("%s: logged in", name)
@@ -359,13 +302,13 @@ func TestStateAttacks(t *testing.T) {
 		// Reused: a state that served a login in another browser.
 		b := e.browser()
 		cb, _ := e.wx.Authorize(b.startLogin(""), "u1")
-		if r := b.get(cb.String()); r.StatusCode != http.StatusFound {
+		if r := b.Get(cb.String()); r.StatusCode != http.StatusFound {
 			t.Fatalf("login: %d", r.StatusCode)
 		}
-		if r := b.get(cb.String()); r.StatusCode != http.StatusFound || r.Header.Get("Location") != "/me" {
+		if r := b.Get(cb.String()); r.StatusCode != http.StatusFound || r.Header.Get("Location") != "/me" {
 			t.Errorf("reload of the callback in the same browser: %d %v", r.StatusCode, r.Header.Get("Location"))
 		}
-		if r := victim.get(cb.String()); r.StatusCode != http.StatusBadRequest {
+		if r := victim.Get(cb.String()); r.StatusCode != http.StatusBadRequest {
 			t.Errorf("replay in another browser: %d", r.StatusCode)
 		}
 		if n := e.wx.Calls(weixintest.PathAccessToken); n != 1 {
@@ -392,8 +335,8 @@ func TestWeChatErrors(t *testing.T) {
 			b := e.browser()
 			cb, _ := e.wx.Authorize(b.startLogin(""), "u1")
 			e.wx.InjectFault(weixintest.PathAccessToken, tt.fault)
-			r := b.get(cb.String())
-			if r.StatusCode != tt.status || !strings.Contains(r.body, "<h1>") {
+			r := b.Get(cb.String())
+			if r.StatusCode != tt.status || !strings.Contains(r.Body, "<h1>") {
 				t.Errorf("%+v: %d, want %d", tt.fault, r.StatusCode, tt.status)
 			}
 			if _, status := b.me(); status != http.StatusUnauthorized {
@@ -416,7 +359,7 @@ func TestConcurrentRefresh(t *testing.T) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				statuses[i] = b.do(http.MethodGet, "/api/userinfo", "application/json").StatusCode
+				statuses[i] = b.Do(http.MethodGet, "/api/userinfo", "application/json").StatusCode
 			}()
 		}
 		wg.Wait()
@@ -440,20 +383,20 @@ func TestUserInfoFailures(t *testing.T) {
 		b.login("u1", "")
 		e.wx.Advance(3 * time.Hour)
 		e.wx.InjectFault(weixintest.PathRefreshToken, weixintest.Fault{Status: 502})
-		if r := b.do(http.MethodGet, "/api/userinfo", "application/json"); r.StatusCode != 502 || !strings.Contains(r.body, `"upstream"`) {
-			t.Errorf("WeChat down: %d %s", r.StatusCode, r.body)
+		if r := b.Do(http.MethodGet, "/api/userinfo", "application/json"); r.StatusCode != 502 || !strings.Contains(r.Body, `"upstream"`) {
+			t.Errorf("WeChat down: %d %s", r.StatusCode, r.Body)
 		}
 		e.wx.ClearFaults()
 		e.wx.InjectFault(weixintest.PathRefreshToken, weixintest.Fault{Delay: 2 * time.Second, Times: 1})
-		if r := b.do(http.MethodGet, "/api/userinfo", "application/json"); r.StatusCode != 504 {
-			t.Errorf("WeChat slow: %d %s", r.StatusCode, r.body)
+		if r := b.Do(http.MethodGet, "/api/userinfo", "application/json"); r.StatusCode != 504 {
+			t.Errorf("WeChat slow: %d %s", r.StatusCode, r.Body)
 		}
 		if _, status := b.me(); status != 200 {
 			t.Fatalf("a WeChat failure ended the login: %d", status)
 		}
 		e.wx.InjectFault(weixintest.PathRefreshToken, weixintest.Fault{Errcode: 42002})
-		if r := b.do(http.MethodGet, "/api/userinfo", "application/json"); r.StatusCode != 401 || !strings.Contains(r.body, "login_required") {
-			t.Errorf("refresh token expired: %d %s", r.StatusCode, r.body)
+		if r := b.Do(http.MethodGet, "/api/userinfo", "application/json"); r.StatusCode != 401 || !strings.Contains(r.Body, "login_required") {
+			t.Errorf("refresh token expired: %d %s", r.StatusCode, r.Body)
 		}
 		if _, status := b.me(); status != 401 {
 			t.Errorf("the login did not end: %d", status)
@@ -464,7 +407,7 @@ func TestUserInfoFailures(t *testing.T) {
 func TestInWeChatVisitor(t *testing.T) {
 	forEach(t, func(t *testing.T, e *env) {
 		b := e.browser()
-		b.ua = wechatUA
+		b.UA = wechatUA
 		loc := b.startLogin("/api/me")
 		want := e.wx.URL + "/connect/oauth2/authorize?appid=" + weixintest.DefaultMPAppID + "&redirect_uri=" +
 			url.QueryEscape(e.base+"/auth/weixin/callback") + "&response_type=code&scope=snsapi_userinfo&state="
@@ -475,7 +418,7 @@ func TestInWeChatVisitor(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if r := b.get(cb.String()); r.Header.Get("Location") != "/api/me" {
+		if r := b.Get(cb.String()); r.Header.Get("Location") != "/api/me" {
 			t.Fatalf("callback: %d %v", r.StatusCode, r.Header)
 		}
 		if u, _ := b.me(); u.OpenID != e.wx.OpenID(weixintest.DefaultMPAppID, "u1") {
@@ -492,7 +435,7 @@ func TestRedirectURIIgnoresHostHeaders(t *testing.T) {
 		req.Host = "evil.example"
 		req.Header.Set("X-Forwarded-Host", "evil.example")
 		req.Header.Set("X-Forwarded-Proto", "https")
-		resp, err := e.browser().c.Do(req)
+		resp, err := e.browser().Client.Do(req)
 		if err != nil {
 			t.Fatal(err)
 		}
