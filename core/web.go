@@ -198,3 +198,15 @@ func (a *Auth) JSONErrorResponse(err error) Response {
 	h := http.Header{"Content-Type": {"application/json; charset=utf-8"}, "Cache-Control": {"no-store"}}
 	return Response{Status: status, Header: h, Body: b}
 }
+
+// ServeHTTP writes r to w (without a body for HEAD), so that a Response
+// serves as an http.Handler in net/http and Gin.
+func (r Response) ServeHTTP(w http.ResponseWriter, req *http.Request) {
+	for k, v := range r.Header {
+		w.Header()[k] = v
+	}
+	w.WriteHeader(r.Status)
+	if req.Method != http.MethodHead {
+		w.Write(r.Body)
+	}
+}

@@ -13,8 +13,6 @@
 package ginmw
 
 import (
-	"net/http"
-
 	"github.com/gin-gonic/gin"
 	"github.com/wxlogin/wxlogin/core"
 )
@@ -192,14 +190,4 @@ func (h *Handlers) Token(c *gin.Context) (*core.Token, error) {
 }
 
 // write copies resp to c.
-func write(c *gin.Context, resp core.Response) {
-	for k, v := range resp.Header {
-		c.Writer.Header()[k] = v
-	}
-	c.Status(resp.Status)
-	if c.Request.Method == http.MethodHead {
-		c.Writer.WriteHeaderNow()
-		return
-	}
-	c.Writer.Write(resp.Body)
-}
+func write(c *gin.Context, resp core.Response) { resp.ServeHTTP(c.Writer, c.Request) }

@@ -44,7 +44,7 @@ func New(auth *core.Auth, opts Options) *Handlers {
 	auth.Sessions().ErrorFunc = func(w http.ResponseWriter, r *http.Request, err error) {
 		err = fmt.Errorf("%w: %w", core.ErrSessionStore, err)
 		auth.Logger().LogAttrs(r.Context(), slog.LevelError, "wxlogin: session store failed", slog.String("error", err.Error()))
-		write(w, r, auth.ErrorResponse(err))
+		auth.ErrorResponse(err).ServeHTTP(w, r)
 	}
 	return h
 }
@@ -59,20 +59,20 @@ func (h *Handlers) Sessions(next http.Handler) http.Handler {
 // visitors inside WeChat, when configured). The query parameter next is
 // where the login ends, when it is a same-site path.
 func (h *Handlers) Login(w http.ResponseWriter, r *http.Request) {
-	write(w, r, h.auth.LoginResponse(r.Context(), r.URL.Query().Get("next"), r.UserAgent()))
+	h.auth.LoginResponse(r.Context(), r.URL.Query().Get("next"), r.UserAgent()).ServeHTTP(w, r)
 }
 
 // Callback completes the login WeChat redirects back with, then redirects
 // to its next path; on failure it answers an error page (4xx for the
 // browser's side, 502/504 for WeChat's).
 func (h *Handlers) Callback(w http.ResponseWriter, r *http.Request) {
-	write(w, r, h.auth.CallbackResponse(r.Context(), r.URL.Query()))
+	h.auth.CallbackResponse(r.Context(), r.URL.Query()).ServeHTTP(w, r)
 }
 
 // Logout ends the session on POST and redirects to "/"; other methods get
 // 405 and end nothing.
 func (h *Handlers) Logout(w http.ResponseWriter, r *http.Request) {
-	write(w, r, h.auth.LogoutResponse(r.Context(), r.Method))
+	h.auth.LogoutResponse(r.Context(), r.Method).ServeHTTP(w, r)
 }
 
 type userKey struct{}
@@ -88,7 +88,7 @@ func (h *Handlers) RequireWeixinUser(next http.Handler) http.Handler {
 				h.opts.LoginRequired.ServeHTTP(w, r)
 				return
 			}
-			write(w, r, h.auth.LoginRequiredResponse(r.Method, r.Header.Get("Accept"), r.URL.RequestURI()))
+			h.auth.LoginRequiredResponse(r.Method, r.Header.Get("Accept"), r.URL.RequestURI()).ServeHTTP(w, r)
 			return
 		}
 		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), userKey{}, u)))
@@ -112,15 +112,4 @@ func (h *Handlers) CurrentUser(r *http.Request) (*core.User, bool) {
 // matching core.ErrLoginRequired means the login has ended.
 func (h *Handlers) Token(r *http.Request) (*core.Token, error) {
 	return h.auth.Token(r.Context())
-}
-
-// write copies resp to w.
-func write(w http.ResponseWriter, r *http.Request, resp core.Response) {
-	for k, v := range resp.Header {
-		w.Header()[k] = v
-	}
-	w.WriteHeader(resp.Status)
-	if r.Method != http.MethodHead {
-		w.Write(resp.Body)
-	}
 }

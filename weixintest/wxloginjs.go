@@ -35,6 +35,7 @@ const wxLoginJS = `(function () {
 })();
 `
 
+// handleWxLoginJS serves wxLoginJS.
 func handleWxLoginJS(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "application/javascript; charset=utf-8")
 	io.WriteString(w, wxLoginJS)

@@ -59,12 +59,7 @@ func main() {
 		defer cancel()
 		info, err := auth.UserInfo(ctx, "") // refreshes the access token first when needed
 		if err != nil {
-			resp := auth.JSONErrorResponse(err)
-			for k, v := range resp.Header {
-				w.Header()[k] = v
-			}
-			w.WriteHeader(resp.Status)
-			w.Write(resp.Body)
+			auth.JSONErrorResponse(err).ServeHTTP(w, r)
 			return
 		}
 		w.Header().Set("Content-Type", "application/json")

@@ -58,12 +58,7 @@ func serveNetHTTP(t testing.TB, auth *core.Auth, ln net.Listener) {
 	mux.Handle("GET /api/userinfo", h.RequireWeixinUser(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		info, err := auth.UserInfo(r.Context(), "")
 		if err != nil {
-			resp := auth.JSONErrorResponse(err)
-			for k, v := range resp.Header {
-				w.Header()[k] = v
-			}
-			w.WriteHeader(resp.Status)
-			w.Write(resp.Body)
+			auth.JSONErrorResponse(err).ServeHTTP(w, r)
 			return
 		}
 		w.Header().Set("Content-Type", "application/json")
