@@ -1,14 +1,16 @@
 package weixintest
 
 import (
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
+	"strings"
 	"time"
 )
+
+// refreshTokenLifetime is how long a refresh token lives from the login.
+const refreshTokenLifetime = 30 * 24 * time.Hour
 
 // errmsgs are WeChat's messages for the errcodes the fake answers.
 var errmsgs = map[int]string{
@@ -31,50 +33,71 @@ var errmsgs = map[int]string{
 	48001: "api unauthorized",
 }
 
-// writeErr answers errcode on HTTP 200 as WeChat does, its errmsg ending
-// in a request id: "invalid code, rid: 6650a1b2-0c3d4e5f-1a2b3c4d".
+// writeErr answers errcode on HTTP 200, as WeChat does.
 func writeErr(w http.ResponseWriter, errcode int) {
 	msg, ok := errmsgs[errcode]
 	if !ok {
 		msg = "unknown error"
 	}
-	b := make([]byte, 12)
-	rand.Read(b)
-	h := hex.EncodeToString(b)
-	writeJSON(w, map[string]any{"errcode": errcode, "errmsg": fmt.Sprintf("%s, rid: %s-%s-%s", msg, h[:8], h[8:16], h[16:])})
+	writeJSON(w, map[string]any{"errcode": errcode, "errmsg": fmt.Sprintf("%s, rid: %s", msg, randomToken(8))})
 }
 
-// writeJSON answers v as JSON on HTTP 200, served as text/plain and with
-// <, > and & unescaped, as WeChat does.
+// writeJSON answers v as JSON served as text/plain, as WeChat does.
 func writeJSON(w http.ResponseWriter, v any) {
 	w.Header().Set("Content-Type", "text/plain")
-	enc := json.NewEncoder(w)
-	enc.SetEscapeHTML(false)
-	enc.Encode(v)
+	json.NewEncoder(w).Encode(v)
 }
 
-// apiFunc answers an API call under the server's lock: a reply, or a
+// apiFunc handles an API call under the server's lock: a reply, or a
 // non-zero errcode.
 type apiFunc func(q url.Values, now time.Time) (reply map[string]any, errcode int)
 
-// api turns f into a handler. The parameters are the query's and, for a
-// POST, the form's.
-func (s *Server) api(f apiFunc) handler {
-	return func(w http.ResponseWriter, r *http.Request) (int, int) {
-		s.mu.Lock()
-		reply, errcode := f(r.Form, s.now())
-		s.mu.Unlock()
-		if errcode != 0 {
-			writeErr(w, errcode)
-		} else {
-			writeJSON(w, reply)
+// api serves an API path: faults first, then f; every call is recorded.
+func (s *Server) api(f apiFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		r.ParseForm()
+		q := r.Form
+		if fault := s.takeFault(r.URL.Path); fault != nil {
+			ok, errcode, status := fault.answers()
+			if fault.Delay > 0 {
+				// Counted on arrival: the client may give up waiting.
+				s.record(r.Method, r.URL.Path, q, errcode, status)
+				if !fault.wait(r) {
+					return
+				}
+			}
+			if ok {
+				if fault.Delay == 0 {
+					s.record(r.Method, r.URL.Path, q, errcode, status)
+				}
+				fault.write(w)
+				return
+			}
+			if fault.Delay > 0 {
+				s.mu.Lock()
+				reply, errcode := f(q, s.now())
+				s.mu.Unlock()
+				writeReply(w, reply, errcode)
+				return
+			}
 		}
-		return errcode, http.StatusOK
+		s.mu.Lock()
+		reply, errcode := f(q, s.now())
+		s.mu.Unlock()
+		s.record(r.Method, r.URL.Path, q, errcode, http.StatusOK)
+		writeReply(w, reply, errcode)
 	}
 }
 
-// accessToken answers /sns/oauth2/access_token.
-func (s *Server) accessToken(q url.Values, now time.Time) (map[string]any, int) {
+func writeReply(w http.ResponseWriter, reply map[string]any, errcode int) {
+	if errcode != 0 {
+		writeErr(w, errcode)
+		return
+	}
+	writeJSON(w, reply)
+}
+
+func (s *Server) handleAccessToken(q url.Values, now time.Time) (map[string]any, int) {
 	app, ok := s.apps[q.Get("appid")]
 	switch {
 	case !ok:
@@ -96,20 +119,13 @@ func (s *Server) accessToken(q url.Values, now time.Time) (map[string]any, int) 
 		return nil, 42003
 	}
 	c.used = true
-	refreshToken, rt := s.issueTokens(c, now)
-	reply := s.tokenReply(app, rt, refreshToken)
-	if app.Kind == OfficialAccount {
-		snapshot := 0
-		if u := s.userLocked(rt.userID); u != nil && u.Snapshot && rt.scope == "snsapi_base" {
-			snapshot = 1
-		}
-		reply["is_snapshotuser"] = snapshot
-	}
-	return reply, 0
+	rt := &grant{appID: c.appID, userID: c.userID, scope: c.scope, issued: now, expires: now.Add(refreshTokenLifetime)}
+	refreshToken := randomToken(86)
+	s.refresh[refreshToken] = rt
+	return s.tokenReply(app, rt, refreshToken, now, true), 0
 }
 
-// refreshToken answers /sns/oauth2/refresh_token.
-func (s *Server) refreshToken(q url.Values, now time.Time) (map[string]any, int) {
+func (s *Server) handleRefreshToken(q url.Values, now time.Time) (map[string]any, int) {
 	app, ok := s.apps[q.Get("appid")]
 	if !ok {
 		return nil, 40013
@@ -124,16 +140,23 @@ func (s *Server) refreshToken(q url.Values, now time.Time) (map[string]any, int)
 	case !now.Before(rt.expires):
 		return nil, 42002
 	}
-	s.renewAccess(rt, now)
-	return s.tokenReply(app, rt, q.Get("refresh_token")), 0
+	return s.tokenReply(app, rt, q.Get("refresh_token"), now, false), 0
 }
 
-// tokenReply describes rt's access token: the fields common to the
-// exchange and the refresh.
-func (s *Server) tokenReply(app App, rt *grant, refreshToken string) map[string]any {
+// tokenReply issues or extends rt's access token and describes it.
+func (s *Server) tokenReply(app App, rt *grant, refreshToken string, now time.Time, exchange bool) map[string]any {
+	at, ok := s.access[rt.accessToken]
+	if ok && now.Before(at.expires) {
+		at.expires = now.Add(s.accessTTL) // still valid: same token, later expiry
+	} else {
+		delete(s.access, rt.accessToken)
+		rt.accessToken = randomToken(96)
+		at = &grant{appID: rt.appID, userID: rt.userID, scope: rt.scope, issued: now, expires: now.Add(s.accessTTL)}
+		s.access[rt.accessToken] = at
+	}
 	reply := map[string]any{
 		"access_token":  rt.accessToken,
-		"expires_in":    max(1, int(s.accessTTL/time.Second)),
+		"expires_in":    int(s.accessTTL / time.Second),
 		"refresh_token": refreshToken,
 		"openid":        s.OpenID(rt.appID, rt.userID),
 		"scope":         rt.scope,
@@ -141,6 +164,13 @@ func (s *Server) tokenReply(app App, rt *grant, refreshToken string) map[string]
 	u := s.userLocked(rt.userID)
 	if u != nil && u.UnionID != "" && (app.Kind == Website || rt.scope == "snsapi_userinfo") {
 		reply["unionid"] = u.UnionID
+	}
+	if app.Kind == OfficialAccount && exchange {
+		snap := 0
+		if u != nil && u.Snapshot && rt.scope == "snsapi_base" {
+			snap = 1
+		}
+		reply["is_snapshotuser"] = snap
 	}
 	return reply
 }
@@ -159,22 +189,19 @@ func (s *Server) accessGrant(q url.Values, now time.Time) (*grant, int) {
 	return at, 0
 }
 
-// auth answers /sns/auth.
-func (s *Server) auth(q url.Values, now time.Time) (map[string]any, int) {
+func (s *Server) handleAuth(q url.Values, now time.Time) (map[string]any, int) {
 	if _, errcode := s.accessGrant(q, now); errcode != 0 {
 		return nil, errcode
 	}
 	return map[string]any{"errcode": 0, "errmsg": "ok"}, 0
 }
 
-// userInfo answers /sns/userinfo. A lang other than zh_CN, zh_TW or en
-// (or none) is answered 40005 "invalid lang".
-func (s *Server) userInfo(q url.Values, now time.Time) (map[string]any, int) {
+func (s *Server) handleUserInfo(q url.Values, now time.Time) (map[string]any, int) {
 	at, errcode := s.accessGrant(q, now)
 	if errcode != 0 {
 		return nil, errcode
 	}
-	if at.scope != "snsapi_userinfo" && at.scope != "snsapi_login" {
+	if !strings.Contains(at.scope, "snsapi_userinfo") && !strings.Contains(at.scope, "snsapi_login") {
 		return nil, 48001
 	}
 	switch q.Get("lang") {

@@ -52,7 +52,7 @@ type User struct {
 	Country string
 	// HeadImgURL is the avatar URL returned by /sns/userinfo.
 	HeadImgURL string
-	// Privilege is returned by /sns/userinfo ([] when nil).
+	// Privilege is returned as is by /sns/userinfo ([] when nil).
 	Privilege []string
 	// Snapshot makes the user an official account's "snapshot page"
 	// visitor: a snsapi_base exchange returns is_snapshotuser=1.
@@ -66,16 +66,14 @@ func (s *Server) AddApp(a App) {
 	s.apps[a.AppID] = a
 }
 
-// AddUser adds a user, replacing one with the same ID, and returns it as
-// stored: ID assigned when empty ("u4", "u5", …), UnionID generated
-// unless NoUnionID is set. HeadImgURL is kept as given; the seeded users'
-// point at avatars served by the fake.
+// AddUser adds a user and returns it as stored, ID and UnionID filled in.
 func (s *Server) AddUser(u User) User {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	for n := len(s.users) + 1; u.ID == ""; n++ {
-		if id := fmt.Sprintf("u%d", n); s.userLocked(id) == nil {
-			u.ID = id
+	if u.ID == "" {
+		u.ID = fmt.Sprintf("u%d", len(s.users)+1)
+		for s.userLocked(u.ID) != nil {
+			u.ID += "x"
 		}
 	}
 	if u.UnionID == "" && !u.NoUnionID {
@@ -98,15 +96,6 @@ func (s *Server) Users() []User {
 	return slices.Clone(s.users)
 }
 
-// OpenID returns user userID's openid in application appID: "o" and 27
-// characters of [A-Za-z0-9_-], stable, and distinct per application as
-// WeChat's.
-func (s *Server) OpenID(appID, userID string) string {
-	sum := sha256.Sum256([]byte("openid\x00" + appID + "\x00" + userID))
-	return "o" + base64.RawURLEncoding.EncodeToString(sum[:])[:27]
-}
-
-// userLocked returns the user with ID id, or nil; s.mu must be held.
 func (s *Server) userLocked(id string) *User {
 	for i := range s.users {
 		if s.users[i].ID == id {

@@ -4,14 +4,14 @@ import (
 	"errors"
 	"fmt"
 	"html/template"
-	"net"
 	"net/http"
 	"net/url"
 	"slices"
 	"strings"
+	"time"
 )
 
-// authRequest is a validated request for one of WeChat's authorize pages.
+// authRequest is a validated request for WeChat's authorize page.
 type authRequest struct {
 	app         App
 	redirectURI string
@@ -19,40 +19,40 @@ type authRequest struct {
 	state       string
 }
 
-// validate checks the parameters of the authorize page at path as WeChat
-// does, but for their order and the #wechat_redirect fragment, which a
-// browser does not send: see validateURL.
+// errRedirectURI is WeChat's message for a redirect_uri outside the
+// callback domain.
+var errRedirectURI = errors.New("redirect_uri 参数错误")
+
+// validate checks the parameters of an authorize page at path.
 func (s *Server) validate(path string, q url.Values) (*authRequest, error) {
-	if path != PathQRConnect && path != PathAuthorize {
-		return nil, fmt.Errorf("%q is not an authorize page (%s or %s)", path, PathQRConnect, PathAuthorize)
-	}
 	s.mu.Lock()
 	app, ok := s.apps[q.Get("appid")]
 	s.mu.Unlock()
-	switch {
-	case !ok:
-		return nil, fmt.Errorf("appid 参数错误: no application %q", q.Get("appid"))
-	case path == PathQRConnect && app.Kind != Website:
-		return nil, fmt.Errorf("appid 参数错误: %s takes a website application, %s is an official account", path, app.AppID)
-	case path == PathAuthorize && app.Kind != OfficialAccount:
-		return nil, fmt.Errorf("appid 参数错误: %s takes an official account, %s is a website application", path, app.AppID)
-	case q.Get("response_type") != "code":
-		return nil, fmt.Errorf("response_type 参数错误: %q, want code", q.Get("response_type"))
+	if !ok {
+		return nil, errors.New("appid 参数错误 (unknown appid)")
+	}
+	if q.Get("response_type") != "code" {
+		return nil, errors.New("response_type must be code")
 	}
 	scope := q.Get("scope")
 	switch {
+	case path == PathQRConnect && app.Kind != Website:
+		return nil, errors.New("qrconnect needs a website application (scope 参数错误)")
 	case path == PathQRConnect && scope != "snsapi_login":
-		return nil, fmt.Errorf("scope 参数错误: %q, %s takes snsapi_login", scope, path)
+		return nil, errors.New("scope 参数错误: qrconnect takes snsapi_login")
+	case path == PathAuthorize && app.Kind != OfficialAccount:
+		return nil, errors.New("oauth2/authorize needs an official account")
 	case path == PathAuthorize && scope != "snsapi_base" && scope != "snsapi_userinfo":
-		return nil, fmt.Errorf("scope 参数错误: %q, %s takes snsapi_base or snsapi_userinfo", scope, path)
+		return nil, errors.New("scope 参数错误: oauth2/authorize takes snsapi_base or snsapi_userinfo")
+	case path != PathQRConnect && path != PathAuthorize:
+		return nil, fmt.Errorf("%s is not an authorize page", path)
 	}
-	redirectURI := q.Get("redirect_uri")
-	ru, err := url.Parse(redirectURI)
-	switch {
-	case err != nil || (ru.Scheme != "http" && ru.Scheme != "https") || ru.Host == "":
-		return nil, fmt.Errorf("redirect_uri 参数错误: %q is not an absolute http(s) URL", redirectURI)
-	case app.CallbackDomain != "" && !hostMatches(ru, app.CallbackDomain):
-		return nil, fmt.Errorf("redirect_uri 参数错误: host %q is not the callback domain %q", ru.Host, app.CallbackDomain)
+	ru, err := url.Parse(q.Get("redirect_uri"))
+	if err != nil || (ru.Scheme != "http" && ru.Scheme != "https") || ru.Host == "" {
+		return nil, errRedirectURI
+	}
+	if app.CallbackDomain != "" && ru.Hostname() != app.CallbackDomain {
+		return nil, errRedirectURI
 	}
 	state := q.Get("state")
 	if len(state) > 128 || strings.IndexFunc(state, func(r rune) bool {
@@ -60,60 +60,34 @@ func (s *Server) validate(path string, q url.Values) (*authRequest, error) {
 	}) >= 0 {
 		return nil, errors.New("state 参数错误: only [A-Za-z0-9], at most 128 bytes")
 	}
-	return &authRequest{app: app, redirectURI: redirectURI, scope: scope, state: state}, nil
+	return &authRequest{app: app, redirectURI: ru.String(), scope: scope, state: state}, nil
 }
 
-// hostMatches reports whether u's host is the callback domain: any port
-// when domain has none, as the fake runs examples on local ports.
-func hostMatches(u *url.URL, domain string) bool {
-	if _, _, err := net.SplitHostPort(domain); err == nil {
-		return strings.EqualFold(u.Host, domain)
-	}
-	return strings.EqualFold(u.Hostname(), strings.Trim(domain, "[]"))
-}
-
-// validateURL checks a whole authorize URL as strictly as the official
-// accounts' page does: this server's address, the parameters appid,
-// redirect_uri (URL-encoded), response_type, scope and state in that
-// order, followed only by lang (qrconnect), forcePopup or
-// connect_redirect, and #wechat_redirect at the end; then validate.
+// validateURL checks a whole authorize URL as the official-account page
+// does: parameters in WeChat's order and #wechat_redirect at the end.
 func (s *Server) validateURL(authURL string) (*authRequest, error) {
 	u, err := url.Parse(authURL)
 	if err != nil {
 		return nil, fmt.Errorf("weixintest: authorize URL: %w", err)
 	}
-	if base, _ := url.Parse(s.URL); u.Scheme != base.Scheme || u.Host != base.Host {
-		return nil, fmt.Errorf("weixintest: authorize URL %s is not on this server (%s): check the Endpoint", u.Redacted(), s.URL)
-	}
-	if !strings.HasSuffix(authURL, "#wechat_redirect") || u.Fragment != "wechat_redirect" {
+	if u.Fragment != "wechat_redirect" {
 		return nil, errors.New("weixintest: the authorize URL must end with #wechat_redirect")
 	}
-	q, err := url.ParseQuery(u.RawQuery)
-	if err != nil {
-		return nil, fmt.Errorf("weixintest: authorize URL query: %w", err)
-	}
 	var keys []string
-	for kv := range strings.SplitSeq(u.RawQuery, "&") {
-		k, v, _ := strings.Cut(kv, "=")
-		if k == "redirect_uri" && strings.ContainsAny(v, ":/?") {
-			return nil, fmt.Errorf("weixintest: redirect_uri %q must be URL-encoded", v)
-		}
+	for _, kv := range strings.Split(u.RawQuery, "&") {
+		k, _, _ := strings.Cut(kv, "=")
 		keys = append(keys, k)
 	}
 	want := []string{"appid", "redirect_uri", "response_type", "scope", "state"}
 	if len(keys) < len(want) || !slices.Equal(keys[:len(want)], want) {
-		return nil, fmt.Errorf("weixintest: authorize URL parameters %q, want %q in that order", keys, want)
+		return nil, fmt.Errorf("weixintest: parameters %v, want %v in that order", keys, want)
 	}
-	extras := []string{"forcePopup", "connect_redirect"}
-	if u.Path == PathQRConnect {
-		extras = append(extras, "lang")
-	}
-	for i, k := range keys[len(want):] {
-		if !slices.Contains(extras, k) || slices.Contains(keys[len(want):][:i], k) {
-			return nil, fmt.Errorf("weixintest: unexpected parameter %q after state (%s allows %q, once each)", k, u.Path, extras)
+	for _, k := range keys[len(want):] {
+		if k != "lang" && k != "forcePopup" && k != "connect_redirect" {
+			return nil, fmt.Errorf("weixintest: unexpected parameter %q", k)
 		}
 	}
-	req, err := s.validate(u.Path, q)
+	req, err := s.validate(u.Path, u.Query())
 	if err != nil {
 		return nil, fmt.Errorf("weixintest: %w", err)
 	}
@@ -121,24 +95,26 @@ func (s *Server) validateURL(authURL string) (*authRequest, error) {
 }
 
 // Authorize acts as user userID confirming the login on the page at
-// authURL, which it checks strictly (see validateURL's rules in the
-// package documentation). It issues a code and returns the callback URL
-// WeChat would redirect to, redirect_uri?code=CODE&state=STATE; it does
-// not fetch it. It makes no HTTP call, so it is neither logged nor
-// subject to faults.
+// authURL, which it checks strictly (parameter order, #wechat_redirect,
+// scope, redirect_uri, state). It returns the callback URL WeChat would
+// redirect to, redirect_uri?code=CODE&state=STATE; it does not fetch it.
 func (s *Server) Authorize(authURL, userID string) (*url.URL, error) {
 	req, err := s.validateURL(authURL)
 	if err != nil {
 		return nil, err
 	}
-	if !s.hasUser(userID) {
+	s.mu.Lock()
+	known := s.userLocked(userID) != nil
+	s.mu.Unlock()
+	if !known {
 		return nil, fmt.Errorf("weixintest: no user %q", userID)
 	}
-	return appendQuery(req.redirectURI, url.Values{"code": {s.NewCode(req.app.AppID, userID, req.scope)}, "state": {req.state}})
+	code := s.NewCode(req.app.AppID, userID, req.scope)
+	return appendQuery(req.redirectURI, url.Values{"code": {code}, "state": {req.state}})
 }
 
-// Decline acts as the user declining the login at authURL, checked as
-// Authorize does: the callback URL carries the state and no code.
+// Decline acts as the user declining the login at authURL: the callback
+// URL carries the state and no code.
 func (s *Server) Decline(authURL string) (*url.URL, error) {
 	req, err := s.validateURL(authURL)
 	if err != nil {
@@ -147,23 +123,22 @@ func (s *Server) Decline(authURL string) (*url.URL, error) {
 	return appendQuery(req.redirectURI, url.Values{"state": {req.state}})
 }
 
-func (s *Server) hasUser(id string) bool {
+// NewCode issues an authorization code of appID for user userID with
+// scope, as if the user had consented.
+func (s *Server) NewCode(appID, userID, scope string) string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.userLocked(id) != nil
-}
-
-// appendQuery returns raw with params added after the query it has.
-func appendQuery(raw string, params url.Values) (*url.URL, error) {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return nil, err
+	ttl := s.codeTTL
+	if ttl == 0 {
+		ttl = 10 * time.Minute
+		if s.apps[appID].Kind == OfficialAccount {
+			ttl = 5 * time.Minute
+		}
 	}
-	if u.RawQuery != "" {
-		u.RawQuery += "&"
-	}
-	u.RawQuery += params.Encode()
-	return u, nil
+	code := randomToken(32)
+	now := s.now()
+	s.codes[code] = &grant{appID: appID, userID: userID, scope: scope, issued: now, expires: now.Add(ttl)}
+	return code
 }
 
 var consentPage = template.Must(template.New("consent").Parse(`<!doctype html>
@@ -178,7 +153,7 @@ img{width:40px;height:40px;border-radius:4px}
 .note{color:#888;font-size:.85rem}
 </style></head><body>
 <h1>微信登录</h1>
-<p>weixintest — a fake WeChat for development.<br>{{.Kind}} <code>{{.AppID}}</code> asks for <code>{{.Scope}}</code>.</p>
+<p>weixintest — a fake WeChat for development.<br>App <code>{{.AppID}}</code> asks for <code>{{.Scope}}</code>.</p>
 <form method="post" action="{{.Confirm}}"{{if .Top}} target="_top"{{end}}>
 <input type="hidden" name="appid" value="{{.AppID}}">
 <input type="hidden" name="redirect_uri" value="{{.RedirectURI}}">
@@ -186,76 +161,104 @@ img{width:40px;height:40px;border-radius:4px}
 <input type="hidden" name="scope" value="{{.Scope}}">
 <input type="hidden" name="state" value="{{.State}}">
 <input type="hidden" name="path" value="{{.Path}}">
-{{range .Users}}<button class="user" id="user-{{.ID}}" name="user" value="{{.ID}}"><img src="{{.Avatar}}" alt=""><span>{{.Nickname}}</span></button>
+{{range .Users}}<button class="user" id="user-{{.ID}}" name="user" value="{{.ID}}"><img src="{{.HeadImgURL}}" alt=""><span>{{.Nickname}}</span></button>
 {{end}}<button id="decline" name="decline" value="1">拒绝 Decline</button>
 </form>
 <p class="note">Pick a user to log in as; nothing leaves this machine.</p>
 </body></html>
 `))
 
-// authorizePage serves the consent page of both authorize pages, or an
-// error page with status 400.
-func (s *Server) authorizePage(w http.ResponseWriter, r *http.Request) (int, int) {
+// handleAuthorizePage serves the consent page of both authorize pages.
+func (s *Server) handleAuthorizePage(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	req, err := s.validate(r.URL.Path, q)
+	s.record(r.Method, r.URL.Path, q, 0, statusOf(err))
 	if err != nil {
-		return 0, pageError(w, err)
-	}
-	type user struct{ ID, Nickname, Avatar string }
-	var users []user
-	for _, u := range s.Users() {
-		avatar := u.HeadImgURL
-		if avatar == "" {
-			avatar = s.avatarURL(u.ID)
-		}
-		users = append(users, user{u.ID, u.Nickname, avatar})
-	}
-	kind := "Website application"
-	if req.app.Kind == OfficialAccount {
-		kind = "Official account"
+		pageError(w, err)
+		return
 	}
 	w.Header().Set("Cache-Control", "no-store")
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	consentPage.Execute(w, map[string]any{
-		"Kind": kind, "AppID": req.app.AppID, "Scope": req.scope, "State": req.state,
-		"RedirectURI": req.redirectURI, "Path": r.URL.Path, "Confirm": PathConfirm, "Users": users,
+		"AppID": req.app.AppID, "Scope": req.scope, "State": req.state, "RedirectURI": req.redirectURI,
+		"Path": r.URL.Path, "Confirm": PathConfirm, "Users": s.Users(),
 		// Embedded by wxLogin.js, the page redirects the whole window
 		// unless self_redirect is true, as WeChat's does.
 		"Top": q.Get("login_type") == "jssdk" && q.Get("self_redirect") != "true",
 	})
-	return 0, http.StatusOK
 }
 
-// confirm receives the consent page's form, checks it again, and
-// redirects to the callback, with a code unless the user declined.
-func (s *Server) confirm(w http.ResponseWriter, r *http.Request) (int, int) {
+// handleConfirm receives the consent page's form and redirects to the
+// callback, with a code unless the user declined.
+func (s *Server) handleConfirm(w http.ResponseWriter, r *http.Request) {
+	r.ParseForm()
 	req, err := s.validate(r.PostForm.Get("path"), r.PostForm)
+	s.record(r.Method, r.URL.Path, r.PostForm, 0, statusOf(err))
 	if err != nil {
-		return 0, pageError(w, err)
+		pageError(w, err)
+		return
 	}
 	params := url.Values{"state": {req.state}}
 	if r.PostForm.Get("decline") == "" {
 		userID := r.PostForm.Get("user")
-		if !s.hasUser(userID) {
-			return 0, pageError(w, fmt.Errorf("no user %q", userID))
+		s.mu.Lock()
+		known := s.userLocked(userID) != nil
+		s.mu.Unlock()
+		if !known {
+			pageError(w, fmt.Errorf("no user %q", userID))
+			return
 		}
 		params.Set("code", s.NewCode(req.app.AppID, userID, req.scope))
 	}
 	u, err := appendQuery(req.redirectURI, params)
 	if err != nil {
-		return 0, pageError(w, err)
+		pageError(w, err)
+		return
 	}
-	w.Header().Set("Cache-Control", "no-store")
 	http.Redirect(w, r, u.String(), http.StatusFound)
-	return 0, http.StatusFound
 }
 
-// pageError answers WeChat's error page with status 400 and the reason.
-func pageError(w http.ResponseWriter, err error) int {
+func statusOf(err error) int {
+	if err != nil {
+		return http.StatusBadRequest
+	}
+	return http.StatusOK
+}
+
+func pageError(w http.ResponseWriter, err error) {
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(http.StatusBadRequest)
 	fmt.Fprintf(w, "<!doctype html><meta charset=\"utf-8\"><title>微信登录</title><h1>该链接无法访问</h1><p>%s</p>",
 		template.HTMLEscapeString(err.Error()))
-	return http.StatusBadRequest
+}
+
+var avatarSVG = template.Must(template.New("avatar").Parse(`<svg xmlns="http://www.w3.org/2000/svg" width="{{.Size}}" height="{{.Size}}" viewBox="0 0 100 100">` +
+	`<rect width="100" height="100" fill="{{.Color}}"/><text x="50" y="66" font-size="48" text-anchor="middle" fill="#fff" font-family="sans-serif">{{.Initial}}</text></svg>`))
+
+// handleAvatar serves a user's avatar: an initial on a coloured square.
+func (s *Server) handleAvatar(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	u := s.userLocked(r.PathValue("id"))
+	var nick string
+	if u != nil {
+		nick = u.Nickname
+	}
+	s.mu.Unlock()
+	if u == nil {
+		http.NotFound(w, r)
+		return
+	}
+	initial := "?"
+	for _, c := range nick {
+		initial = string(c)
+		break
+	}
+	colors := []string{"#07c160", "#10aeff", "#fa9d3b", "#fa5151", "#6467f0"}
+	size := r.PathValue("size")
+	if size == "0" {
+		size = "640"
+	}
+	w.Header().Set("Content-Type", "image/svg+xml")
+	avatarSVG.Execute(w, map[string]string{"Size": size, "Color": colors[len(nick)%len(colors)], "Initial": initial})
 }

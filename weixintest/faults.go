@@ -7,33 +7,26 @@ import (
 	"time"
 )
 
-// Fault is a misbehaviour injected on one path of the fake. Delay
-// combines with the others; of Status, Malformed, BodySize and Errcode
-// the first set, in that order, says how the call is answered, and none
-// set means normally.
+// Fault is a misbehaviour injected on one path of the fake.
 type Fault struct {
-	// Delay waits this long before answering; the call ends unanswered
-	// if the request's context is done or the server closes first.
+	// Delay waits this long before answering (or until the request is
+	// cancelled), then answers normally unless another field says how.
 	Delay time.Duration
 	// Status answers with this HTTP status and a short text body.
 	Status int
 	// Malformed answers HTTP 200 with a body that is not JSON.
 	Malformed bool
-	// BodySize answers HTTP 200 with {"errcode":0,"errmsg":"ok",
-	// "padding":"xxx…"} of BodySize bytes (at least 42), streamed.
+	// BodySize answers HTTP 200 with valid JSON of about this many bytes.
 	BodySize int
-	// Errcode answers HTTP 200 {"errcode":Errcode,"errmsg":…} with
-	// WeChat's errmsg for it.
+	// Errcode answers HTTP 200 {"errcode":Errcode,"errmsg":…}.
 	Errcode int
-	// Times is how many calls the fault affects; 0 (or less) means every
-	// call until ClearFaults.
+	// Times is how many calls the fault affects; 0 means every call
+	// until ClearFaults.
 	Times int
 }
 
-// InjectFault makes the calls to path (one of the Path constants)
-// misbehave as f says, before any normal handling. Faults injected on
-// one path apply in turn: the next one once the previous one's Times
-// calls are used up. Faulted calls are counted and logged like others.
+// InjectFault makes the calls to path misbehave as f says. Faults
+// injected on one path apply in order.
 func (s *Server) InjectFault(path string, f Fault) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -65,56 +58,58 @@ func (s *Server) takeFault(path string) *Fault {
 	return &f
 }
 
-// playFault plays the next fault of r's path, if any, without holding
-// the lock while it waits. done reports that the call is over: answered
-// by the fault, or abandoned during its delay (status 0).
-func (s *Server) playFault(w http.ResponseWriter, r *http.Request) (errcode, status int, done bool) {
-	f := s.takeFault(r.URL.Path)
-	if f == nil {
-		return 0, 0, false
+// wait sleeps for f's delay; it reports false when the request was
+// cancelled first.
+func (f *Fault) wait(r *http.Request) bool {
+	if f.Delay <= 0 {
+		return true
 	}
-	if f.Delay > 0 {
-		t := time.NewTimer(f.Delay)
-		defer t.Stop()
-		select {
-		case <-t.C:
-		case <-r.Context().Done():
-			return 0, 0, true
-		case <-s.done:
-			return 0, 0, true
-		}
+	t := time.NewTimer(f.Delay)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-r.Context().Done():
+		return false
 	}
+}
+
+// answers reports whether f answers the call itself (rather than only
+// delaying it), and with which errcode and status.
+func (f *Fault) answers() (ok bool, errcode, status int) {
 	switch {
 	case f.Status != 0:
-		http.Error(w, http.StatusText(f.Status), f.Status)
-		return 0, f.Status, true
-	case f.Malformed:
-		w.Header().Set("Content-Type", "text/plain")
-		fmt.Fprint(w, `<html><body>502 Bad Gateway</body></html>{"errcode":`)
-		return 0, http.StatusOK, true
-	case f.BodySize > 0:
-		writePadded(w, f.BodySize)
-		return 0, http.StatusOK, true
+		return true, 0, f.Status
+	case f.Malformed, f.BodySize > 0:
+		return true, 0, http.StatusOK
 	case f.Errcode != 0:
-		writeErr(w, f.Errcode)
-		return f.Errcode, http.StatusOK, true
+		return true, f.Errcode, http.StatusOK
 	}
-	return 0, 0, false
+	return false, 0, 0
 }
 
 // padding is streamed for BodySize faults, so that a huge body costs the
 // fake no memory.
 var padding = []byte(strings.Repeat("x", 32<<10))
 
-// writePadded answers valid JSON of size bytes.
-func writePadded(w http.ResponseWriter, size int) {
-	const head, tail = `{"errcode":0,"errmsg":"ok","padding":"`, `"}`
-	w.Header().Set("Content-Type", "text/plain")
-	fmt.Fprint(w, head)
-	for n := size - len(head) - len(tail); n > 0; n -= len(padding) {
-		if _, err := w.Write(padding[:min(n, len(padding))]); err != nil {
-			return // the client stopped reading
+// write plays f's answer on w.
+func (f *Fault) write(w http.ResponseWriter) {
+	switch {
+	case f.Status != 0:
+		http.Error(w, http.StatusText(f.Status), f.Status)
+	case f.Malformed:
+		w.Header().Set("Content-Type", "text/plain")
+		fmt.Fprint(w, `<html><body>502 Bad Gateway</body></html>{"errcode":`)
+	case f.BodySize > 0:
+		w.Header().Set("Content-Type", "text/plain")
+		fmt.Fprint(w, `{"errcode":0,"errmsg":"ok","padding":"`)
+		for n := max(0, f.BodySize-40); n > 0; n -= len(padding) {
+			if _, err := w.Write(padding[:min(n, len(padding))]); err != nil {
+				return // the client stopped reading
+			}
 		}
+		fmt.Fprint(w, `"}`)
+	case f.Errcode != 0:
+		writeErr(w, f.Errcode)
 	}
-	fmt.Fprint(w, tail)
 }

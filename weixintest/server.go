@@ -1,9 +1,12 @@
 package weixintest
 
 import (
-	"fmt"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"sync"
 	"time"
 
@@ -24,18 +27,12 @@ const (
 
 // The paths the Server serves, usable with InjectFault and Calls.
 const (
-	// PathAccessToken exchanges a code for tokens.
-	PathAccessToken = "/sns/oauth2/access_token"
-	// PathRefreshToken renews an access token.
+	PathAccessToken  = "/sns/oauth2/access_token"
 	PathRefreshToken = "/sns/oauth2/refresh_token"
-	// PathAuth checks an access token.
-	PathAuth = "/sns/auth"
-	// PathUserInfo returns the user's profile.
-	PathUserInfo = "/sns/userinfo"
-	// PathQRConnect is the website applications' authorize page.
-	PathQRConnect = "/connect/qrconnect"
-	// PathAuthorize is the official accounts' authorize page.
-	PathAuthorize = "/connect/oauth2/authorize"
+	PathAuth         = "/sns/auth"
+	PathUserInfo     = "/sns/userinfo"
+	PathQRConnect    = "/connect/qrconnect"
+	PathAuthorize    = "/connect/oauth2/authorize"
 	// PathConfirm receives the consent page's form.
 	PathConfirm = "/connect/weixintest/confirm"
 	// PathWxLoginJS serves a stand-in for WeChat's wxLogin.js (served by
@@ -47,42 +44,45 @@ const (
 // Server is a fake WeChat listening on a loopback address.
 type Server struct {
 	// URL is the base URL of both the authorize pages and the API, for
-	// core.Endpoint's OpenBaseURL and APIBaseURL. It has no trailing
-	// slash.
+	// core.Endpoint's OpenBaseURL and APIBaseURL.
 	URL string
 
-	ts        *httptest.Server
-	done      chan struct{} // closed by Close: delayed calls stop waiting
-	closeOnce sync.Once
+	ts *httptest.Server
 
 	mu        sync.Mutex
-	offset    time.Duration // added to the real time by Advance
+	offset    time.Duration
 	apps      map[string]App
 	users     []User
 	codes     map[string]*grant
 	access    map[string]*grant
 	refresh   map[string]*grant
 	accessTTL time.Duration
-	codeTTL   time.Duration // 0: the default of the app's kind
+	codeTTL   time.Duration
 	faults    map[string][]*Fault
 	calls     map[string]int
 	log       []Call
-	logGen    int // incremented by ResetLog
 }
 
-// NewServer starts a fake WeChat on 127.0.0.1 with the two default
-// applications and three users: "u1" (张三), "u2" (Lily 🌸✨) and "u3"
-// (Alice), whose avatars the server itself serves. Close it when done.
+// grant is an issued code, access token or refresh token.
+type grant struct {
+	appID, userID, scope string
+	issued, expires      time.Time
+	used                 bool
+	accessToken          string // for a refresh token: its current access token
+}
+
+// NewServer starts a fake WeChat with the two default applications and
+// three users: "u1" (张三), "u2" (an emoji nickname) and "u3" (Alice).
+// Close it when done.
 func NewServer() *Server {
 	s := &Server{
-		done:      make(chan struct{}),
 		apps:      map[string]App{},
 		codes:     map[string]*grant{},
 		access:    map[string]*grant{},
 		refresh:   map[string]*grant{},
 		faults:    map[string][]*Fault{},
 		calls:     map[string]int{},
-		accessTTL: defaultAccessTTL,
+		accessTTL: 2 * time.Hour,
 	}
 	s.ts = httptest.NewServer(s.routes())
 	s.URL = s.ts.URL
@@ -93,42 +93,31 @@ func NewServer() *Server {
 		{ID: "u2", Nickname: "Lily 🌸✨", Sex: 2, Province: "上海", City: "上海", Country: "中国"},
 		{ID: "u3", Nickname: "Alice", Sex: 0, Province: "California", City: "San Francisco", Country: "US"},
 	} {
-		u.HeadImgURL = s.avatarURL(u.ID)
+		u.HeadImgURL = s.URL + "/weixintest/avatar/" + u.ID + "/132"
 		s.AddUser(u)
 	}
 	return s
 }
 
-// Close shuts the server down. Calls held by a Delay fault end at once.
-func (s *Server) Close() {
-	s.closeOnce.Do(func() { close(s.done) })
-	s.ts.Close()
-}
+// Close shuts the server down.
+func (s *Server) Close() { s.ts.Close() }
 
 // Endpoint returns the endpoint to give a core.Config.
 func (s *Server) Endpoint() core.Endpoint {
 	return core.Endpoint{OpenBaseURL: s.URL, APIBaseURL: s.URL}
 }
 
-// Config returns a core.Config for the registered application appID with
-// its secret, redirectURL, scope (none when empty), this server's
-// endpoint and its clock. It panics if appID is not registered.
+// Config returns a core.Config for the registered application appID,
+// with its secret, this server's endpoint and clock, and scope.
 func (s *Server) Config(appID, redirectURL, scope string) core.Config {
 	s.mu.Lock()
-	app, ok := s.apps[appID]
+	app := s.apps[appID]
 	s.mu.Unlock()
-	if !ok {
-		panic(fmt.Sprintf("weixintest: Config: no application %q", appID))
-	}
-	var scopes []string
-	if scope != "" {
-		scopes = []string{scope}
-	}
 	return core.Config{
 		AppID:       appID,
 		AppSecret:   app.Secret,
 		RedirectURL: redirectURL,
-		Scopes:      scopes,
+		Scopes:      []string{scope},
 		Endpoint:    s.Endpoint(),
 		Now:         s.Now,
 	}
@@ -136,32 +125,85 @@ func (s *Server) Config(appID, redirectURL, scope string) core.Config {
 
 func (s *Server) routes() http.Handler {
 	mux := http.NewServeMux()
-	mux.Handle(PathAccessToken, s.serve(s.api(s.accessToken)))
-	mux.Handle(PathRefreshToken, s.serve(s.api(s.refreshToken)))
-	mux.Handle(PathAuth, s.serve(s.api(s.auth)))
-	mux.Handle(PathUserInfo, s.serve(s.api(s.userInfo)))
-	mux.Handle("GET "+PathQRConnect, s.serve(s.authorizePage))
-	mux.Handle("GET "+PathAuthorize, s.serve(s.authorizePage))
-	mux.Handle("POST "+PathConfirm, s.serve(s.confirm))
-	mux.HandleFunc("GET "+avatarPath+"{id}/{size}", s.handleAvatar)
+	mux.HandleFunc(PathAccessToken, s.api(s.handleAccessToken))
+	mux.HandleFunc(PathRefreshToken, s.api(s.handleRefreshToken))
+	mux.HandleFunc(PathAuth, s.api(s.handleAuth))
+	mux.HandleFunc(PathUserInfo, s.api(s.handleUserInfo))
+	mux.HandleFunc("GET "+PathQRConnect, s.handleAuthorizePage)
+	mux.HandleFunc("GET "+PathAuthorize, s.handleAuthorizePage)
+	mux.HandleFunc("POST "+PathConfirm, s.handleConfirm)
+	mux.HandleFunc("GET /weixintest/avatar/{id}/{size}", s.handleAvatar)
 	mux.HandleFunc("GET "+PathWxLoginJS, handleWxLoginJS)
 	return mux
 }
 
-// A handler answers a call and reports the errcode (API calls) and HTTP
-// status it answered, for the log.
-type handler func(w http.ResponseWriter, r *http.Request) (errcode, status int)
+// Now returns the fake's clock: real time plus what Advance added.
+func (s *Server) Now() time.Time {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.now()
+}
 
-// serve logs each call of h on arrival, plays the path's next fault if
-// any, and otherwise lets h answer.
-func (s *Server) serve(h handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		r.ParseForm()
-		c := s.begin(r)
-		errcode, status, done := s.playFault(w, r)
-		if !done {
-			errcode, status = h(w, r)
-		}
-		s.finish(c, errcode, status)
-	})
+func (s *Server) now() time.Time { return time.Now().Add(s.offset) }
+
+// Advance moves the fake's clock forward by d: codes and tokens expire
+// accordingly. Give the app the same clock (Config's Now, as Config does).
+func (s *Server) Advance(d time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.offset += d
+}
+
+// SetAccessTokenTTL sets the lifetime of the access tokens issued from now
+// on. Default 2 hours.
+func (s *Server) SetAccessTokenTTL(d time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.accessTTL = max(d, time.Second)
+}
+
+// SetCodeTTL sets the lifetime of the codes issued from now on. Default:
+// 10 minutes for websites, 5 for official accounts.
+func (s *Server) SetCodeTTL(d time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.codeTTL = d
+}
+
+// ExpireAccessTokens makes every access token issued so far expired.
+func (s *Server) ExpireAccessTokens() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := s.now()
+	for _, g := range s.access {
+		g.expires = now
+	}
+}
+
+// OpenID returns user userID's openid in application appID: stable, and
+// distinct per application, as WeChat's.
+func (s *Server) OpenID(appID, userID string) string {
+	sum := sha256.Sum256([]byte("openid\x00" + appID + "\x00" + userID))
+	return "o" + base64.RawURLEncoding.EncodeToString(sum[:])[:27]
+}
+
+// randomToken returns n random characters of [A-Za-z0-9_-].
+func randomToken(n int) string {
+	b := make([]byte, n)
+	rand.Read(b)
+	return base64.RawURLEncoding.EncodeToString(b)[:n]
+}
+
+// appendQuery returns raw with params added to its query.
+func appendQuery(raw string, params url.Values) (*url.URL, error) {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return nil, err
+	}
+	q := u.Query()
+	for k, vs := range params {
+		q[k] = vs
+	}
+	u.RawQuery = q.Encode()
+	return u, nil
 }

@@ -35,7 +35,6 @@ const wxLoginJS = `(function () {
 })();
 `
 
-// handleWxLoginJS serves wxLoginJS.
 func handleWxLoginJS(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "application/javascript; charset=utf-8")
 	io.WriteString(w, wxLoginJS)
