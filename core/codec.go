@@ -240,14 +240,10 @@ func (r *reader) uint() uint64 {
 	return v
 }
 
+// int reads what binary.AppendVarint wrote: a zig-zag encoded uvarint.
 func (r *reader) int() int64 {
-	v, n := binary.Varint([]byte(r.s[:min(len(r.s), binary.MaxVarintLen64)]))
-	if n <= 0 {
-		r.fail()
-		return 0
-	}
-	r.s = r.s[n:]
-	return v
+	u := r.uint()
+	return int64(u>>1) ^ -int64(u&1)
 }
 
 func (r *reader) str() string {

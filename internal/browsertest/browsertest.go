@@ -92,3 +92,18 @@ func (b *Browser) SetSessionCookie(v string) {
 	u, _ := url.Parse(b.Base)
 	b.jar.SetCookies(u, []*http.Cookie{{Name: "session", Value: v, Path: "/"}})
 }
+
+// CheckSessionCookie reports an error on t unless the Set-Cookie value
+// setCookie is HttpOnly, SameSite=Lax and Path=/, and Secure exactly when
+// secure is true.
+func CheckSessionCookie(t testing.TB, setCookie string, secure bool) {
+	t.Helper()
+	for _, attr := range []string{"HttpOnly", "SameSite=Lax", "Path=/"} {
+		if !strings.Contains(setCookie, attr) {
+			t.Errorf("session cookie %q lacks %s", setCookie, attr)
+		}
+	}
+	if strings.Contains(setCookie, "Secure") != secure {
+		t.Errorf("session cookie %q: Secure should be %v", setCookie, secure)
+	}
+}

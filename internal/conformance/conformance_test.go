@@ -136,15 +136,7 @@ func TestLoginFlow(t *testing.T) {
 		if !strings.HasPrefix(loc, wantPrefix) || !strings.HasSuffix(loc, "#wechat_redirect") {
 			t.Fatalf("authorize URL %s", loc)
 		}
-		setCookie := r.Header.Get("Set-Cookie")
-		for _, attr := range []string{"HttpOnly", "SameSite=Lax", "Path=/"} {
-			if !strings.Contains(setCookie, attr) {
-				t.Errorf("session cookie %q lacks %s", setCookie, attr)
-			}
-		}
-		if strings.Contains(setCookie, "Secure") {
-			t.Errorf("Secure cookie on an http redirect URL: %q", setCookie)
-		}
+		browsertest.CheckSessionCookie(t, r.Header.Get("Set-Cookie"), false)
 		preLogin := b.SessionCookie()
 		cb, err := e.wx.Authorize(loc, "u2")
 		if err != nil {
