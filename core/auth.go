@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/alexedwards/scs/v2"
+	"github.com/alexedwards/scs/v2/memstore"
 	"golang.org/x/sync/singleflight"
 )
 
@@ -74,7 +75,11 @@ type Options struct {
 	// use a shared one (Redis) when running several instances.
 	//
 	// New adjusts it: a Codec left at scs' default (gob) becomes
-	// SessionCodec, 30 times faster and able to read gob sessions; the
+	// SessionCodec, 30 times faster and able to read gob sessions; a
+	// Store left at scs' default (memstore) becomes a MemoryStore, whose
+	// deletes are final, so that a logout holds against concurrent
+	// requests (New logs a warning for a store that is not a
+	// FinalDeleteStore); the
 	// cookie is made HttpOnly, and Secure when a RedirectURL is https
 	// (unless InsecureCookie). SameSite=Strict is refused: it drops the
 	// cookie on WeChat's redirect back to the callback.
@@ -110,6 +115,12 @@ type Options struct {
 	Logger *slog.Logger
 	// Now is the clock, for tests. Default time.Now.
 	Now func() time.Time
+	// CacheControl is the Cache-Control header the adapters'
+	// RequireWeixinUser sets on the responses it lets through, before
+	// the handler runs (a handler may set its own): a page for one
+	// logged-in user must not be kept by a shared cache. Default
+	// "no-store"; "-" sets none.
+	CacheControl string
 }
 
 // Auth is the WeChat login flow on top of scs sessions: it begins logins,
@@ -156,11 +167,23 @@ func New(opts Options) (*Auth, error) {
 	if _, ok := opts.Sessions.Codec.(scs.GobCodec); ok || opts.Sessions.Codec == nil {
 		opts.Sessions.Codec = SessionCodec{}
 	}
+	switch opts.Sessions.Store.(type) {
+	case *memstore.MemStore, nil:
+		// Its cleanup goroutine, idle over an empty map, is left alone:
+		// scs' StopCleanup races with its start.
+		opts.Sessions.Store = NewMemoryStore()
+	}
 	opts.Sessions.Cookie.HttpOnly = true
 	for _, c := range []*Config{opts.Website, opts.OfficialAccount} {
 		if c != nil && strings.HasPrefix(c.RedirectURL, "https://") && !opts.InsecureCookie {
 			opts.Sessions.Cookie.Secure = true
 		}
+	}
+	switch opts.CacheControl {
+	case "":
+		opts.CacheControl = "no-store"
+	case "-":
+		opts.CacheControl = ""
 	}
 	if opts.LoginPath == "" {
 		opts.LoginPath = DefaultLoginPath
@@ -182,6 +205,10 @@ func New(opts Options) (*Auth, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
+	if _, ok := opts.Sessions.Store.(FinalDeleteStore); !ok {
+		opts.Logger.Warn("wxlogin: the session store does not keep deletes final: a request racing a logout can write the session back (use core.MemoryStore or core/redisstore)",
+			slog.String("store", fmt.Sprintf("%T", opts.Sessions.Store)))
+	}
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
@@ -193,6 +220,10 @@ func (a *Auth) Sessions() *scs.SessionManager { return a.sessions }
 
 // Logger returns the logger of the Auth.
 func (a *Auth) Logger() *slog.Logger { return a.opts.Logger }
+
+// CacheControl returns the Cache-Control header for the responses
+// RequireWeixinUser lets through (Options.CacheControl), "" for none.
+func (a *Auth) CacheControl() string { return a.opts.CacheControl }
 
 // DefaultReturnTo returns the path a login ends at when none was given.
 func (a *Auth) DefaultReturnTo() string { return a.opts.DefaultReturnTo }
@@ -216,10 +247,16 @@ func (a *Auth) CurrentUser(ctx context.Context) (*User, bool) {
 }
 
 // Logout ends the login: the session is destroyed, so its cookie no
-// longer authenticates anything, and the response clears it.
+// longer authenticates anything, and the response clears it. The
+// session's other data goes with it; the user's other sessions (other
+// browsers) are untouched.
+//
+// With a FinalDeleteStore (MemoryStore, core/redisstore) the logout is
+// final: a request that loaded the session before and commits after it
+// does not write the session back. Errors wrap ErrSessionStore.
 func (a *Auth) Logout(ctx context.Context) error {
 	if err := a.sessions.Destroy(ctx); err != nil {
-		return fmt.Errorf("wxlogin: logout: %w", err)
+		return a.storeFailed(ctx, err)
 	}
 	return nil
 }

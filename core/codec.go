@@ -77,7 +77,11 @@ func (SessionCodec) Encode(deadline time.Time, values map[string]any) ([]byte, e
 // Decode implements scs.Codec.
 func (SessionCodec) Decode(b []byte) (time.Time, map[string]any, error) {
 	if !bytes.HasPrefix(b, []byte(codecMagic)) {
-		return scs.GobCodec{}.Decode(b)
+		deadline, values, err := scs.GobCodec{}.Decode(b)
+		if err != nil {
+			return time.Time{}, nil, fmt.Errorf("%w: gob: %w", ErrSessionUnreadable, err)
+		}
+		return deadline, values, nil
 	}
 	// One string holds all the text of the session; values slice it.
 	r := &reader{s: string(b[len(codecMagic):])}
@@ -105,7 +109,16 @@ func (SessionCodec) Decode(b []byte) (time.Time, map[string]any, error) {
 	return deadline, values, nil
 }
 
-var errCorruptSession = errors.New("wxlogin: corrupt session data")
+// ErrSessionUnreadable is returned by SessionCodec.Decode for session
+// data it cannot decode: cut short, corrupted, or holding a gob type
+// this program does not know (written by an older or newer version of
+// the app during a rolling deploy). The adapters' Sessions middleware
+// treats such a session as no session: the visitor starts afresh and
+// can log in again, instead of every request failing until the stored
+// session expires.
+var ErrSessionUnreadable = errors.New("wxlogin: session data cannot be decoded")
+
+var errCorruptSession = fmt.Errorf("%w: corrupt", ErrSessionUnreadable)
 
 type writer struct{ b []byte }
 
@@ -279,11 +292,23 @@ func (r *reader) time() time.Time {
 
 // decoded holds, in one allocation, the values of one session that
 // wxlogin reads: the user and the still-encoded token and login lists.
-// The session's map points into it.
+// The session's map points into it. Each value has its own place: a
+// second user in the session (an app's "invited by") gets one of its
+// own.
 type decoded struct {
-	user   User
-	lazies [3]lazy
-	n      int
+	user     User
+	userUsed bool
+	lazies   [3]lazy
+	n        int
+}
+
+// userSlot returns a place for one more user.
+func (d *decoded) userSlot() *User {
+	if d.userUsed {
+		return new(User)
+	}
+	d.userUsed = true
+	return &d.user
 }
 
 // lazySlot returns a place for one more lazy value.
@@ -326,7 +351,7 @@ func (r *reader) value(arena **decoded) (any, error) {
 	case tagBytes:
 		return []byte(r.str()), nil
 	case tagUser:
-		u := &slots().user
+		u := slots().userSlot()
 		if err := decodeUser(r.str(), u); err != nil {
 			return nil, err
 		}
@@ -338,7 +363,7 @@ func (r *reader) value(arena **decoded) (any, error) {
 	case tagGob:
 		var v any
 		if err := gob.NewDecoder(bytes.NewReader([]byte(r.str()))).Decode(&v); err != nil {
-			return nil, fmt.Errorf("wxlogin: decoding a session value: %w", err)
+			return nil, fmt.Errorf("%w: a gob value: %w", ErrSessionUnreadable, err)
 		}
 		return v, nil
 	default:

@@ -83,6 +83,13 @@ type LoginResult struct {
 // single-use and expiring after Options.StateLifetime, and returns the
 // authorize URL to redirect to. Several logins may be in flight in one
 // session (tabs); the oldest is forgotten past eight.
+//
+// A session that holds nothing but pending logins (an anonymous
+// visitor's) lives no longer than Options.StateLifetime: logins begun
+// and never completed cost the session store nothing after that. The
+// completed login renews the session with the manager's full lifetime,
+// and so does the app storing data of its own in it (through the
+// adapters' Sessions middleware).
 func (a *Auth) BeginLogin(ctx context.Context, req LoginRequest) (*LoginStart, error) {
 	cfg := a.opts.Website
 	if a.opts.OfficialAccount != nil && (req.InWeChat || cfg == nil) {
@@ -108,6 +115,7 @@ func (a *Auth) BeginLogin(ctx context.Context, req LoginRequest) (*LoginStart, e
 		State: state, AppID: cfg.AppID, ReturnTo: returnTo, Expires: now.Add(a.opts.StateLifetime),
 	})
 	a.putPending(ctx, pending)
+	a.limitAnonymous(ctx)
 
 	return &LoginStart{
 		AuthURL:     cfg.AuthCodeURL(state, req.Options...),
@@ -171,6 +179,7 @@ func (a *Auth) CompleteLogin(ctx context.Context, q url.Values) (*LoginResult, e
 	if err := a.sessions.RenewToken(ctx); err != nil {
 		return nil, fmt.Errorf("wxlogin: renewing the session id: %w", err)
 	}
+	a.sessions.Remove(ctx, keyBrief) // the renewed session has the full lifetime
 	u := *id.user
 	tok := *id.token
 	a.sessions.Put(ctx, keyUser, &u)

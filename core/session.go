@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/alexedwards/scs/v2"
@@ -19,6 +20,7 @@ const (
 	keyToken   = "wxlogin.token"
 	keyPending = "wxlogin.pending"
 	keyDone    = "wxlogin.done"
+	keyBrief   = "wxlogin.brief"
 )
 
 // maxPending is how many logins may be in flight in one browser (tabs);
@@ -82,20 +84,82 @@ func (a *Auth) putPending(ctx context.Context, p []pendingLogin) {
 	a.sessions.Put(ctx, keyPending, p)
 }
 
+// limitAnonymous shortens the life of a session that holds nothing but
+// pending logins to the state lifetime, so that a visitor who begins a
+// login and never completes it costs the store nothing after that. It
+// marks the session, so that keepAppData can give it back its full
+// lifetime when the app stores data of its own in it; a completed login
+// renews the session with the full lifetime anyway.
+func (a *Auth) limitAnonymous(ctx context.Context) {
+	if a.sessions.Exists(ctx, keyUser) {
+		return
+	}
+	for _, k := range a.sessions.Keys(ctx) {
+		if !strings.HasPrefix(k, "wxlogin.") {
+			return
+		}
+	}
+	// The store's clock, as scs' own deadlines: not Options.Now.
+	deadline := time.Now().Add(a.opts.StateLifetime).UTC()
+	if deadline.Before(a.sessions.Deadline(ctx)) {
+		a.sessions.SetDeadline(ctx, deadline)
+		a.sessions.Put(ctx, keyBrief, true)
+	}
+}
+
+// keepAppData gives a session that limitAnonymous shortened the full
+// lifetime again once it holds data that is not wxlogin's (or a login),
+// before it is saved.
+func (a *Auth) keepAppData(ctx context.Context) {
+	if !a.sessions.Exists(ctx, keyBrief) {
+		return
+	}
+	for _, k := range a.sessions.Keys(ctx) {
+		if k == keyUser || !strings.HasPrefix(k, "wxlogin.") {
+			a.sessions.Remove(ctx, keyBrief)
+			a.sessions.SetDeadline(ctx, time.Now().Add(a.sessions.Lifetime).UTC())
+			return
+		}
+	}
+}
+
 // ErrSessionStore means the session store failed (Redis down or slow):
 // the request cannot be served now, but nobody was logged out.
 var ErrSessionStore = errors.New("wxlogin: session store unavailable")
 
 // LoadSession loads the session whose cookie value is token into ctx, as
-// scs' LoadAndSave does, for adapters that cannot use that middleware as
-// it is (Gin writes through its own ResponseWriter; Fiber is not
-// net/http). Errors wrap ErrSessionStore.
+// scs' LoadAndSave does, for the adapters' Sessions middleware. Session
+// data the codec cannot decode (ErrSessionUnreadable) counts as no
+// session: it is deleted from the store, logged once as a warning
+// without its contents, and a fresh session is loaded, so that the
+// browser can log in again. Other errors are the store's and wrap
+// ErrSessionStore.
 func (a *Auth) LoadSession(ctx context.Context, token string) (context.Context, error) {
 	sctx, err := a.sessions.Load(ctx, token)
+	if err == nil {
+		return sctx, nil
+	}
+	if !errors.Is(err, ErrSessionUnreadable) {
+		return nil, a.storeFailed(ctx, err)
+	}
+	a.opts.Logger.LogAttrs(ctx, slog.LevelWarn, "wxlogin: unreadable session data dropped; the visitor starts a new session",
+		slog.String("error", err.Error()))
+	if err := a.deleteSession(ctx, token); err != nil {
+		return nil, a.storeFailed(ctx, err)
+	}
+	sctx, err = a.sessions.Load(ctx, "")
 	if err != nil {
 		return nil, a.storeFailed(ctx, err)
 	}
 	return sctx, nil
+}
+
+// deleteSession deletes the session token from the store.
+func (a *Auth) deleteSession(ctx context.Context, token string) error {
+	if cs, ok := a.sessions.Store.(scs.CtxStore); ok {
+		return cs.DeleteCtx(ctx, token)
+	}
+	return a.sessions.Store.Delete(token)
 }
 
 // SaveSession commits the session in ctx when it changed and returns the
@@ -107,6 +171,7 @@ func (a *Auth) SaveSession(ctx context.Context) (http.Header, error) {
 	var expiry time.Time
 	switch a.sessions.Status(ctx) {
 	case scs.Modified:
+		a.keepAppData(ctx)
 		var err error
 		if token, expiry, err = a.sessions.Commit(ctx); err != nil {
 			return nil, a.storeFailed(ctx, err)
@@ -118,6 +183,25 @@ func (a *Auth) SaveSession(ctx context.Context) (http.Header, error) {
 	h := headerWriter{}
 	a.sessions.WriteSessionCookie(ctx, h, token, expiry)
 	return http.Header(h), nil
+}
+
+// CommitSession saves the session of r (loaded by LoadSession) and adds
+// its cookie headers to w, for a Sessions middleware to call just before
+// the response's headers go out. When the store fails it writes the 503
+// error page to w instead, in place of the headers the handler set, and
+// returns false: the handler's own response must then be dropped, so
+// that no login looks successful without its session.
+func (a *Auth) CommitSession(w http.ResponseWriter, r *http.Request) bool {
+	hdr, err := a.SaveSession(r.Context())
+	if err != nil {
+		clear(w.Header()) // the handler's Location, cookies and type go too
+		a.ErrorResponse(err).ServeHTTP(w, r)
+		return false
+	}
+	for k, v := range hdr {
+		w.Header()[k] = append(w.Header()[k], v...)
+	}
+	return true
 }
 
 // storeFailed logs a failure of the session store and wraps it with

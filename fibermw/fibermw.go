@@ -67,6 +67,8 @@ func (h *Handlers) Sessions(c *fiber.Ctx) error {
 	}
 	hdr, err := h.auth.SaveSession(ctx)
 	if err != nil {
+		// Not a login without its session: the handler's response goes.
+		c.Response().Reset()
 		return write(c, h.auth.ErrorResponse(err))
 	}
 	for k, vs := range hdr {
@@ -105,8 +107,10 @@ func (h *Handlers) Logout(c *fiber.Ctx) error {
 const userKey = "wxlogin.user"
 
 // RequireWeixinUser lets requests with a logged-in user through, with the
-// user in c.Locals (see User), and answers the others as
-// Options.LoginRequired says.
+// user in c.Locals (see User) and Cache-Control set as
+// core.Options.CacheControl says ("no-store" by default; the handlers
+// may set their own), and answers the others as Options.LoginRequired
+// says.
 func (h *Handlers) RequireWeixinUser(c *fiber.Ctx) error {
 	u, ok := h.auth.CurrentUser(c.UserContext())
 	if !ok {
@@ -114,6 +118,9 @@ func (h *Handlers) RequireWeixinUser(c *fiber.Ctx) error {
 			return h.opts.LoginRequired(c)
 		}
 		return write(c, h.auth.LoginRequiredResponse(c.Method(), c.Get(fiber.HeaderAccept), c.OriginalURL()))
+	}
+	if cc := h.auth.CacheControl(); cc != "" {
+		c.Set(fiber.HeaderCacheControl, cc)
 	}
 	c.Locals(userKey, u)
 	return c.Next()

@@ -81,21 +81,8 @@ func (w *sessionWriter) save() bool {
 		return !w.failed
 	}
 	w.saved = true
-	hdr, err := w.h.auth.SaveSession(w.c.Request.Context())
-	if err != nil {
-		w.failed = true
-		resp := w.h.auth.ErrorResponse(err)
-		for k, v := range resp.Header {
-			w.ResponseWriter.Header()[k] = v
-		}
-		w.ResponseWriter.WriteHeader(resp.Status)
-		w.ResponseWriter.Write(resp.Body)
-		return false
-	}
-	for k, v := range hdr {
-		w.ResponseWriter.Header()[k] = append(w.ResponseWriter.Header()[k], v...)
-	}
-	return true
+	w.failed = !w.h.auth.CommitSession(w.ResponseWriter, w.c.Request)
+	return !w.failed
 }
 
 func (w *sessionWriter) WriteHeader(code int) {
@@ -148,8 +135,10 @@ func (h *Handlers) Logout(c *gin.Context) {
 const userKey = "wxlogin.user"
 
 // RequireWeixinUser lets requests with a logged-in user through, with the
-// user in the gin.Context (see User), and aborts the others as
-// Options.LoginRequired says.
+// user in the gin.Context (see User) and Cache-Control set as
+// core.Options.CacheControl says ("no-store" by default; the handlers
+// may set their own), and aborts the others as Options.LoginRequired
+// says.
 func (h *Handlers) RequireWeixinUser(c *gin.Context) {
 	u, ok := h.auth.CurrentUser(c.Request.Context())
 	if !ok {
@@ -161,6 +150,9 @@ func (h *Handlers) RequireWeixinUser(c *gin.Context) {
 		write(c, h.auth.LoginRequiredResponse(c.Request.Method, c.GetHeader("Accept"), c.Request.URL.RequestURI()))
 		c.Abort()
 		return
+	}
+	if cc := h.auth.CacheControl(); cc != "" {
+		c.Header("Cache-Control", cc)
 	}
 	c.Set(userKey, u)
 	c.Next()

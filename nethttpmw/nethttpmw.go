@@ -13,8 +13,6 @@ package nethttpmw
 
 import (
 	"context"
-	"fmt"
-	"log/slog"
 	"net/http"
 
 	"github.com/wxlogin/wxlogin/core"
@@ -35,25 +33,82 @@ type Handlers struct {
 	opts Options
 }
 
-// New returns the Handlers of auth. It sets the session manager's
-// ErrorFunc, which scs' LoadAndSave calls when the session store fails
-// (Redis down or slow), to answer 503 with the error page (and log
-// the failure) instead of scs' default 500.
+// New returns the Handlers of auth. It changes nothing in the session
+// manager: the Sessions middleware answers store failures itself, so an
+// ErrorFunc the app set on the manager stays as it is (for the app's
+// own uses of scs' LoadAndSave).
 func New(auth *core.Auth, opts Options) *Handlers {
-	h := &Handlers{auth: auth, opts: opts}
-	auth.Sessions().ErrorFunc = func(w http.ResponseWriter, r *http.Request, err error) {
-		err = fmt.Errorf("%w: %w", core.ErrSessionStore, err)
-		auth.Logger().LogAttrs(r.Context(), slog.LevelError, "wxlogin: session store failed", slog.String("error", err.Error()))
-		auth.ErrorResponse(err).ServeHTTP(w, r)
-	}
-	return h
+	return &Handlers{auth: auth, opts: opts}
 }
 
-// Sessions is scs' LoadAndSave middleware for the session manager of the
-// Auth: every handler below must run inside it.
+// Sessions loads the session of the Auth for the request and saves it
+// just before the response's headers go out, as scs' LoadAndSave does:
+// every handler below must run inside it. Unlike LoadAndSave it answers
+// 503 with the error page (and logs) when the session store fails, on
+// load or on save — the handler's response is then dropped, so that no
+// login looks successful without its session — and it treats session
+// data that cannot be decoded as no session (see core.Auth.LoadSession).
 func (h *Handlers) Sessions(next http.Handler) http.Handler {
-	return h.auth.Sessions().LoadAndSave(next)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Add("Vary", "Cookie")
+		var token string
+		if c, err := r.Cookie(h.auth.SessionCookieName()); err == nil {
+			token = c.Value
+		}
+		ctx, err := h.auth.LoadSession(r.Context(), token)
+		if err != nil {
+			h.auth.ErrorResponse(err).ServeHTTP(w, r)
+			return
+		}
+		r = r.WithContext(ctx)
+		sw := &sessionWriter{ResponseWriter: w, auth: h.auth, r: r}
+		next.ServeHTTP(sw, r)
+		sw.save()
+	})
 }
+
+// sessionWriter saves the session once, just before the first byte of
+// the response, so that its cookie goes with the headers.
+type sessionWriter struct {
+	http.ResponseWriter
+	auth   *core.Auth
+	r      *http.Request
+	saved  bool
+	failed bool
+}
+
+// save saves the session once; it reports whether the handler's response
+// may go out.
+func (w *sessionWriter) save() bool {
+	if !w.saved {
+		w.saved = true
+		w.failed = !w.auth.CommitSession(w.ResponseWriter, w.r)
+	}
+	return !w.failed
+}
+
+func (w *sessionWriter) WriteHeader(code int) {
+	if w.save() {
+		w.ResponseWriter.WriteHeader(code)
+	}
+}
+
+func (w *sessionWriter) Write(b []byte) (int, error) {
+	if !w.save() {
+		return len(b), nil
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+// Flush sends what was written so far, after saving the session.
+func (w *sessionWriter) Flush() {
+	if w.save() {
+		http.NewResponseController(w.ResponseWriter).Flush()
+	}
+}
+
+// Unwrap lets http.ResponseController reach the underlying writer.
+func (w *sessionWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 // Login redirects to WeChat's authorize page (the official account's for
 // visitors inside WeChat, when configured). The query parameter next is
@@ -78,8 +133,9 @@ func (h *Handlers) Logout(w http.ResponseWriter, r *http.Request) {
 type userKey struct{}
 
 // RequireWeixinUser lets requests with a logged-in user through to next,
-// with the user in the context (see User), and answers the others as
-// Options.LoginRequired says.
+// with the user in the context (see User) and Cache-Control set as
+// core.Options.CacheControl says ("no-store" by default; next may set
+// its own), and answers the others as Options.LoginRequired says.
 func (h *Handlers) RequireWeixinUser(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		u, ok := h.auth.CurrentUser(r.Context())
@@ -90,6 +146,9 @@ func (h *Handlers) RequireWeixinUser(next http.Handler) http.Handler {
 			}
 			h.auth.LoginRequiredResponse(r.Method, r.Header.Get("Accept"), r.URL.RequestURI()).ServeHTTP(w, r)
 			return
+		}
+		if cc := h.auth.CacheControl(); cc != "" {
+			w.Header().Set("Cache-Control", cc)
 		}
 		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), userKey{}, u)))
 	})

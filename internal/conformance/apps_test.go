@@ -55,6 +55,10 @@ func serveNetHTTP(t testing.TB, auth *core.Auth, ln net.Listener) {
 		w.Header().Set("Content-Type", "application/json")
 		json.NewEncoder(w).Encode(userJSON{u.OpenID, u.UnionID, u.Nickname, u.HeadImgURL})
 	})))
+	mux.Handle("GET /api/cacheable", h.RequireWeixinUser(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "private, max-age=60")
+		fmt.Fprint(w, "{}")
+	})))
 	mux.Handle("GET /api/userinfo", h.RequireWeixinUser(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		info, err := auth.UserInfo(r.Context(), "")
 		if err != nil {
@@ -88,6 +92,10 @@ func serveGin(t testing.TB, auth *core.Auth, ln net.Listener) {
 		u, _ := ginmw.User(c)
 		c.JSON(http.StatusOK, userJSON{u.OpenID, u.UnionID, u.Nickname, u.HeadImgURL})
 	})
+	api.GET("/api/cacheable", h.RequireWeixinUser, func(c *gin.Context) {
+		c.Header("Cache-Control", "private, max-age=60")
+		c.String(http.StatusOK, "{}")
+	})
 	api.GET("/api/userinfo", h.RequireWeixinUser, func(c *gin.Context) {
 		info, err := auth.UserInfo(c.Request.Context(), "")
 		if err != nil {
@@ -118,6 +126,10 @@ func serveFiber(t testing.TB, auth *core.Auth, ln net.Listener) {
 	app.Get("/api/me", h.RequireWeixinUser, func(c *fiber.Ctx) error {
 		u, _ := fibermw.User(c)
 		return c.JSON(userJSON{u.OpenID, u.UnionID, u.Nickname, u.HeadImgURL})
+	})
+	app.Get("/api/cacheable", h.RequireWeixinUser, func(c *fiber.Ctx) error {
+		c.Set(fiber.HeaderCacheControl, "private, max-age=60")
+		return c.SendString("{}")
 	})
 	app.Get("/api/userinfo", h.RequireWeixinUser, func(c *fiber.Ctx) error {
 		info, err := auth.UserInfo(c.UserContext(), "")
