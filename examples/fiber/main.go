@@ -25,7 +25,12 @@ func main() {
 	auth := app.Auth
 	wl := fibermw.New(auth, fibermw.Options{})
 
-	f := fiber.New(fiber.Config{DisableStartupMessage: true})
+	f := fiber.New(fiber.Config{
+		DisableStartupMessage: true,
+		ReadTimeout:           exampleapp.ReadHeaderTimeout,
+		WriteTimeout:          exampleapp.WriteTimeout,
+		IdleTimeout:           exampleapp.IdleTimeout,
+	})
 	f.Get("/healthz", func(c *fiber.Ctx) error { return c.SendString("ok") }) // no session
 	f.Use(wl.Sessions)
 	f.Get("/", func(c *fiber.Ctx) error {
@@ -37,8 +42,7 @@ func main() {
 		if err != nil {
 			return c.Status(core.HTTPStatus(err)).SendString("login unavailable")
 		}
-		c.Type("html", "utf-8")
-		c.Set(fiber.HeaderCacheControl, "no-store")
+		exampleapp.SetPageHeaders(c.Set)
 		return exampleapp.EmbeddedLoginPage(c, app.WxLoginJS, start)
 	})
 	f.Get("/auth/weixin/login", wl.Login)

@@ -45,7 +45,7 @@ func main() {
 		}
 		var b bytes.Buffer
 		exampleapp.EmbeddedLoginPage(&b, app.WxLoginJS, start)
-		c.Header("Cache-Control", "no-store")
+		exampleapp.SetPageHeaders(c.Header)
 		c.Data(http.StatusOK, "text/html; charset=utf-8", b.Bytes())
 	})
 	s.GET("/auth/weixin/login", wl.Login)
@@ -73,5 +73,5 @@ func main() {
 		c.JSON(http.StatusOK, exampleapp.FromUserInfo(info))
 	})
 	app.Logger.Info("listening", "addr", app.Addr, "url", app.PublicURL)
-	log.Fatal(r.Run(app.Addr))
+	log.Fatal(app.Server(r).ListenAndServe())
 }

@@ -37,8 +37,7 @@ func main() {
 			http.Error(w, "login unavailable", core.HTTPStatus(err))
 			return
 		}
-		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		w.Header().Set("Cache-Control", "no-store")
+		exampleapp.SetPageHeaders(w.Header().Set)
 		exampleapp.EmbeddedLoginPage(w, app.WxLoginJS, start)
 	})
 	mux.HandleFunc("GET /auth/weixin/login", wl.Login)
@@ -70,5 +69,5 @@ func main() {
 	root.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, "ok") }) // no session
 	root.Handle("/", wl.Sessions(mux))
 	app.Logger.Info("listening", "addr", app.Addr, "url", app.PublicURL)
-	log.Fatal(http.ListenAndServe(app.Addr, root))
+	log.Fatal(app.Server(root).ListenAndServe())
 }

@@ -1,0 +1,72 @@
+package examples
+
+import (
+	"errors"
+	"io"
+	"net"
+	"testing"
+	"time"
+
+	"github.com/wxlogin/wxlogin/examples/internal/exampleapp"
+	"github.com/wxlogin/wxlogin/internal/browsertest"
+	"github.com/wxlogin/wxlogin/weixintest"
+)
+
+// A connection that never finishes its request headers is closed after
+// the read timeout instead of being held forever.
+func TestSlowHeadersAreCut(t *testing.T) {
+	if testing.Short() {
+		t.Skip("waits for the servers' read timeout")
+	}
+	each(t, func(t *testing.T, name string) {
+		p := start(t, name)
+		conn, err := net.Dial("tcp", p.base[len("http://"):])
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close()
+		if _, err := io.WriteString(conn, "GET /healthz HTTP/1.1\r\nHost: example\r\nX-Slow: "); err != nil {
+			t.Fatal(err)
+		}
+		begun := time.Now()
+		conn.SetReadDeadline(begun.Add(exampleapp.ReadHeaderTimeout + 10*time.Second))
+		_, err = io.ReadAll(conn) // a 408 or nothing, then the close
+		var ne net.Error
+		if errors.As(err, &ne) && ne.Timeout() {
+			t.Fatalf("connection still open after %v", time.Since(begun).Round(time.Second))
+		}
+		t.Logf("closed after %v (read-header timeout %v)", time.Since(begun).Round(100*time.Millisecond), exampleapp.ReadHeaderTimeout)
+		if !p.alive() {
+			t.Fatal("the example died")
+		}
+	})
+}
+
+// The embedded QR page cannot be framed by another site; what
+// RequireWeixinUser lets through is not stored by caches.
+func TestContractHeaders(t *testing.T) {
+	each(t, func(t *testing.T, name string) {
+		wx := weixintest.NewServer()
+		defer wx.Close()
+		p := start(t, name, wechatEnv(wx, false)...)
+		b := browsertest.New(t, p.base)
+		r := b.Get("/login")
+		for k, want := range map[string]string{
+			"X-Frame-Options":         "DENY",
+			"Content-Security-Policy": "frame-ancestors 'none'",
+			"Cache-Control":           "no-store",
+		} {
+			if got := r.Header.Get(k); got != want {
+				t.Errorf("/login: %s = %q, want %q", k, got, want)
+			}
+		}
+		b.Get(login(t, wx, b, "", "u1"))
+		for _, path := range []string{"/me", "/api/me", "/api/userinfo"} {
+			r := b.Get(path)
+			if r.StatusCode != 200 || r.Header.Get("Cache-Control") != "no-store" {
+				t.Errorf("%s: %d, Cache-Control %q", path, r.StatusCode, r.Header.Get("Cache-Control"))
+			}
+		}
+	})
+}
+
