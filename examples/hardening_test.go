@@ -69,4 +69,3 @@ func TestContractHeaders(t *testing.T) {
 		}
 	})
 }
-
