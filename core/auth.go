@@ -107,7 +107,7 @@ type Options struct {
 	// visitors. Default "/auth/weixin/login".
 	LoginPath string
 	// ErrorPage, if set, renders the HTML error page of a failed login,
-	// callback or logout; status is HTTPStatus(err). Never show
+	// callback or logout; status is Classify(err).Status. Never show
 	// err.Error() to the user unescaped.
 	ErrorPage func(status int, err error) []byte
 	// Logger receives a line per failed login or refresh, never a

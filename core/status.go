@@ -6,46 +6,96 @@ import (
 	"strings"
 )
 
-// HTTPStatus maps an error of the login flow or of the API to the status
-// an HTTP handler should answer with:
+// ErrorClass is what an error of the login flow or of the API means to
+// whoever is on the other end: the HTTP status, a stable code for
+// programs (the "error" of JSON answers, the reason of failure events),
+// and words for people. Classify is the one place that decides it: the
+// error pages, the JSON answers, HTTPStatus and the events all use it.
+type ErrorClass struct {
+	// Status is the HTTP status to answer with.
+	Status int
+	// Code is a stable, machine-readable name of the class, such as
+	// "state_invalid", "login_required" or "upstream".
+	Code string
+	// Title and Message explain the error to a person, without its text
+	// (which may come from WeChat).
+	Title, Message string
+	// OfferLogin says whether to offer logging in again.
+	OfferLogin bool
+}
+
+// The codes of ErrorClass.
+const (
+	CodeStateInvalid     = "state_invalid"      // state missing, forged, foreign or used: 400
+	CodeStateExpired     = "state_expired"      // the login took too long: 400
+	CodeCodeInvalid      = "code_invalid"       // WeChat refused the code (40029, 40163, 42003): 400
+	CodeDeclined         = "declined"           // the user declined: 403
+	CodeRejected         = "rejected"           // the LoginHook refused the user: 403
+	CodeSnapshotUser     = "snapshot_user"      // an official account's snapshot-page visitor: 403
+	CodeLoginRequired    = "login_required"     // nobody is logged in, or the login ended: 401
+	CodeMethodNotAllowed = "method_not_allowed" // log out with POST: 405
+	CodeSessionStore     = "session_store"      // the session store failed: 503
+	CodeUpstream         = "upstream"           // WeChat failed or timed out: 502 or 504
+	CodeInternal         = "internal"           // anything else: 500
+)
+
+// ErrMethodNotAllowed is returned for a logout that is not a POST: a
+// link or an image must not log anyone out.
+var ErrMethodNotAllowed = errors.New("wxlogin: log out with POST")
+
+// Classify returns the class of err (nil is 200 with an empty Code):
 //
 //   - 400 for the browser's side: state missing, invalid, expired or
 //     used; an authorization code invalid, used or expired;
 //   - 403 when the login was declined, rejected by the LoginHook, or a
 //     snapshot-page visit;
 //   - 401 when the user must log in (ErrLoginRequired);
+//   - 405 for ErrMethodNotAllowed;
 //   - 503 when the session store failed (ErrSessionStore);
 //   - 504 when WeChat did not answer in time, 502 for any other failure
 //     of WeChat's (an errcode, a 5xx, a malformed reply, unreachable);
-//   - 500 for anything else; 200 for nil.
-func HTTPStatus(err error) int {
+//   - 500 for anything else.
+func Classify(err error) ErrorClass {
+	const failed, again = "Login failed", "Please start again."
 	switch {
 	case err == nil:
-		return http.StatusOK
-	case errors.Is(err, ErrStateMissing), errors.Is(err, ErrStateInvalid),
-		errors.Is(err, ErrStateExpired), errors.Is(err, ErrStateUsed),
-		errors.Is(err, ErrCodeInvalid), errors.Is(err, ErrCodeUsed), errors.Is(err, ErrCodeExpired):
-		return http.StatusBadRequest
-	case errors.Is(err, ErrLoginDeclined), errors.Is(err, ErrLoginRejected), errors.Is(err, ErrSnapshotUser):
-		return http.StatusForbidden
+		return ErrorClass{Status: http.StatusOK}
+	case errors.Is(err, ErrStateExpired):
+		return ErrorClass{http.StatusBadRequest, CodeStateExpired, failed, "The login took too long. " + again, true}
+	case errors.Is(err, ErrStateMissing), errors.Is(err, ErrStateInvalid), errors.Is(err, ErrStateUsed):
+		return ErrorClass{http.StatusBadRequest, CodeStateInvalid, failed,
+			"This login link is not valid in this browser, or was already used. " + again, true}
+	case errors.Is(err, ErrCodeInvalid), errors.Is(err, ErrCodeUsed), errors.Is(err, ErrCodeExpired):
+		return ErrorClass{http.StatusBadRequest, CodeCodeInvalid, failed,
+			"WeChat did not accept this login; it may have expired. " + again, true}
+	case errors.Is(err, ErrLoginDeclined):
+		return ErrorClass{http.StatusForbidden, CodeDeclined, "Login cancelled", "You declined the login in WeChat.", true}
+	case errors.Is(err, ErrLoginRejected):
+		return ErrorClass{http.StatusForbidden, CodeRejected, failed, "This WeChat account may not log in here.", true}
+	case errors.Is(err, ErrSnapshotUser):
+		return ErrorClass{http.StatusForbidden, CodeSnapshotUser, failed, "Please open the page in WeChat and log in there.", true}
 	case errors.Is(err, ErrLoginRequired):
-		return http.StatusUnauthorized
+		return ErrorClass{http.StatusUnauthorized, CodeLoginRequired, "Login required", "Please log in with WeChat.", true}
+	case errors.Is(err, ErrMethodNotAllowed):
+		return ErrorClass{http.StatusMethodNotAllowed, CodeMethodNotAllowed, "Method not allowed", "Log out with the logout button.", false}
 	case errors.Is(err, ErrSessionStore):
-		return http.StatusServiceUnavailable
+		return ErrorClass{http.StatusServiceUnavailable, CodeSessionStore, "Temporarily unavailable",
+			"The site cannot reach its session store. Please try again in a moment.", false}
 	}
 	var ue *UpstreamError
-	if errors.As(err, &ue) {
-		if ue.Timeout {
-			return http.StatusGatewayTimeout
-		}
-		return http.StatusBadGateway
+	if errors.As(err, &ue) && ue.Timeout {
+		return ErrorClass{http.StatusGatewayTimeout, CodeUpstream, failed, "WeChat did not answer in time. Please try again.", true}
 	}
 	var ae *APIError
-	if errors.As(err, &ae) || errors.Is(err, ErrOpenIDMismatch) || errors.Is(err, ErrInvalidCredential) {
-		return http.StatusBadGateway
+	if ue != nil || errors.As(err, &ae) || errors.Is(err, ErrOpenIDMismatch) || errors.Is(err, ErrInvalidCredential) {
+		return ErrorClass{http.StatusBadGateway, CodeUpstream, failed, "WeChat could not complete the login. Please try again later.", true}
 	}
-	return http.StatusInternalServerError
+	return ErrorClass{http.StatusInternalServerError, CodeInternal, failed, "Something went wrong while logging you in.", true}
 }
+
+// HTTPStatus returns the status an HTTP handler should answer err with:
+// Classify(err).Status.
+func HTTPStatus(err error) int { return Classify(err).Status }
 
 // IsWeChatBrowser reports whether userAgent is the WeChat app's built-in
 // browser, whose visitors log in through the official account.

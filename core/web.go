@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"html/template"
 	"mime"
 	"net/http"
@@ -62,11 +61,11 @@ func (a *Auth) CallbackResponse(ctx context.Context, q url.Values) Response {
 }
 
 // LogoutResponse answers the logout route: POST ends the session and
-// redirects to "/"; any other method is 405 and ends nothing (a link or
-// an image must not log anyone out).
+// redirects to "/"; any other method is 405 (ErrMethodNotAllowed) and
+// ends nothing (a link or an image must not log anyone out).
 func (a *Auth) LogoutResponse(ctx context.Context, method string) Response {
 	if method != http.MethodPost {
-		r := a.ErrorResponse(errMethodNotAllowed)
+		r := a.ErrorResponse(ErrMethodNotAllowed)
 		r.Header.Set("Allow", http.MethodPost)
 		return r
 	}
@@ -76,24 +75,28 @@ func (a *Auth) LogoutResponse(ctx context.Context, method string) Response {
 	return redirect("/")
 }
 
-var errMethodNotAllowed = errors.New("wxlogin: log out with POST")
+// RequestInfo is what the login flow needs to know of an HTTP request,
+// whatever the framework.
+type RequestInfo struct {
+	// Method is the request's method.
+	Method string
+	// Accept is its Accept header.
+	Accept string
+	// RequestURI is its path and query, as sent.
+	RequestURI string
+}
 
 // LoginRequiredResponse answers a request that needs a login and has
 // none: a browser navigating (GET or HEAD accepting text/html) is
-// redirected to the login route with next set to requestURI; anything
+// redirected to the login route with next set to r.RequestURI; anything
 // else (an API call, XHR, a form POST) gets 401 with the JSON body
 // {"error":"login_required","login_url":"…"}.
-func (a *Auth) LoginRequiredResponse(method, accept, requestURI string) Response {
-	loginURL := a.LoginURL(requestURI)
-	if (method == http.MethodGet || method == http.MethodHead) && acceptsHTML(accept) {
+func (a *Auth) LoginRequiredResponse(r RequestInfo) Response {
+	loginURL := a.LoginURL(r.RequestURI)
+	if (r.Method == http.MethodGet || r.Method == http.MethodHead) && acceptsHTML(r.Accept) {
 		return redirect(loginURL)
 	}
-	body, _ := json.Marshal(struct {
-		Error    string `json:"error"`
-		LoginURL string `json:"login_url"`
-	}{"login_required", loginURL})
-	h := http.Header{"Content-Type": {"application/json; charset=utf-8"}, "Cache-Control": {"no-store"}}
-	return Response{Status: http.StatusUnauthorized, Header: h, Body: body}
+	return jsonResponse(http.StatusUnauthorized, errorJSON{Error: CodeLoginRequired, LoginURL: loginURL})
 }
 
 // LoginURL returns the login route with next set to requestURI, when
@@ -116,14 +119,11 @@ func acceptsHTML(accept string) bool {
 	return false
 }
 
-// ErrorResponse is the error page for err, with HTTPStatus(err), or what
-// Options.ErrorPage renders. The page says what happened in words for
-// people and never shows the error's text, which may come from WeChat.
+// ErrorResponse is the HTML error page for err: Classify(err) decides
+// the status and the words, Options.ErrorPage (when set) renders it. The
+// page never shows the error's text, which may come from WeChat.
 func (a *Auth) ErrorResponse(err error) Response {
 	status := HTTPStatus(err)
-	if err == errMethodNotAllowed {
-		status = http.StatusMethodNotAllowed
-	}
 	h := securityHeaders()
 	h.Set("Content-Type", "text/html; charset=utf-8")
 	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'")
@@ -131,7 +131,7 @@ func (a *Auth) ErrorResponse(err error) Response {
 	if a.opts.ErrorPage != nil {
 		body = a.opts.ErrorPage(status, err)
 	} else {
-		body = DefaultErrorPage(status, err, a.opts.LoginPath)
+		body = DefaultErrorPage(err, a.opts.LoginPath)
 	}
 	return Response{Status: status, Header: h, Body: body}
 }
@@ -143,57 +143,46 @@ var errorPage = template.Must(template.New("error").Parse(`<!doctype html>
 </head><body><h1>{{.Title}}</h1><p>{{.Message}}</p>{{if .LoginPath}}<p><a href="{{.LoginPath}}">Log in with WeChat again</a></p>{{end}}</body></html>
 `))
 
-// DefaultErrorPage renders the built-in error page: a self-contained
-// HTML page (no third-party resources) that explains err to a person and
-// offers to log in again.
-func DefaultErrorPage(status int, err error, loginPath string) []byte {
-	title, msg := "Login failed", "Something went wrong while logging you in."
-	switch {
-	case status == http.StatusMethodNotAllowed:
-		title, msg, loginPath = "Method not allowed", "Log out with the logout button.", ""
-	case errors.Is(err, ErrLoginDeclined):
-		title, msg = "Login cancelled", "You declined the login in WeChat."
-	case errors.Is(err, ErrStateExpired):
-		msg = "The login took too long. Please start again."
-	case errors.Is(err, ErrStateMissing), errors.Is(err, ErrStateInvalid), errors.Is(err, ErrStateUsed):
-		msg = "This login link is not valid in this browser, or was already used. Please start again."
-	case errors.Is(err, ErrCodeInvalid), errors.Is(err, ErrCodeUsed), errors.Is(err, ErrCodeExpired):
-		msg = "WeChat did not accept this login; it may have expired. Please start again."
-	case errors.Is(err, ErrLoginRejected):
-		msg = "This WeChat account may not log in here."
-	case errors.Is(err, ErrSnapshotUser):
-		msg = "Please open the page in WeChat and log in there."
-	case status == http.StatusServiceUnavailable:
-		title, msg, loginPath = "Temporarily unavailable", "The site cannot reach its session store. Please try again in a moment.", ""
-	case status == http.StatusGatewayTimeout:
-		msg = "WeChat did not answer in time. Please try again."
-	case status == http.StatusBadGateway:
-		msg = "WeChat could not complete the login. Please try again later."
+// DefaultErrorPage renders the built-in error page of err: a
+// self-contained HTML page (no third-party resources) with the words of
+// Classify(err), and a link to loginPath when logging in again helps.
+func DefaultErrorPage(err error, loginPath string) []byte {
+	c := Classify(err)
+	if !c.OfferLogin {
+		loginPath = ""
 	}
 	var b bytes.Buffer
-	errorPage.Execute(&b, struct{ Title, Message, LoginPath string }{title, msg, loginPath})
+	errorPage.Execute(&b, struct{ Title, Message, LoginPath string }{c.Title, c.Message, loginPath})
 	return b.Bytes()
 }
 
-// JSONErrorResponse answers an API request whose call to WeChat (usually
-// through Token) failed: 401 {"error":"login_required","login_url":…}
-// when the login has ended, else {"error":"upstream","status":N} with
-// N = HTTPStatus(err) (502, or 504 on a timeout), or 503
-// {"error":"session_store"} when the session store failed. The body
-// never carries the error's text.
+// errorJSON is the body of JSON error answers.
+type errorJSON struct {
+	Error    string `json:"error"`
+	LoginURL string `json:"login_url,omitempty"`
+	Status   int    `json:"status,omitempty"`
+}
+
+// JSONErrorResponse answers an API request that failed with err (usually
+// from Token or Client): the status of Classify(err) and the body
+// {"error":CODE}, with "login_url" when the login has ended
+// (login_required, 401) and the status again for WeChat's failures
+// ({"error":"upstream","status":502 or 504}). The session store's
+// failure is 503 {"error":"session_store"}. The body never carries the
+// error's text.
 func (a *Auth) JSONErrorResponse(err error) Response {
-	status := HTTPStatus(err)
-	var body any
-	switch {
-	case errors.Is(err, ErrLoginRequired):
-		body = map[string]string{"error": "login_required", "login_url": a.opts.LoginPath}
-	case errors.Is(err, ErrSessionStore):
-		body = map[string]string{"error": "session_store"}
-	case status == http.StatusBadGateway || status == http.StatusGatewayTimeout:
-		body = map[string]any{"error": "upstream", "status": status}
-	default:
-		body = map[string]string{"error": "internal"}
+	c := Classify(err)
+	body := errorJSON{Error: c.Code}
+	switch c.Code {
+	case CodeLoginRequired:
+		body.LoginURL = a.opts.LoginPath
+	case CodeUpstream:
+		body.Status = c.Status
 	}
+	return jsonResponse(c.Status, body)
+}
+
+func jsonResponse(status int, body any) Response {
 	b, _ := json.Marshal(body)
 	h := http.Header{"Content-Type": {"application/json; charset=utf-8"}, "Cache-Control": {"no-store"}}
 	return Response{Status: status, Header: h, Body: b}

@@ -106,7 +106,7 @@ func TestLoginRequiredResponse(t *testing.T) {
 		{"POST", html, "/orders", 401, "/auth/weixin/login?next=%2Forders"},
 		{"GET", html, "//evil.example/x", 302, "/auth/weixin/login"},
 	} {
-		r := e.auth.LoginRequiredResponse(tt.method, tt.accept, tt.uri)
+		r := e.auth.LoginRequiredResponse(core.RequestInfo{Method: tt.method, Accept: tt.accept, RequestURI: tt.uri})
 		if r.Status != tt.status {
 			t.Errorf("%s %s (%s): %d, want %d", tt.method, tt.uri, tt.accept, r.Status, tt.status)
 			continue

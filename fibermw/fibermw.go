@@ -117,7 +117,7 @@ func (h *Handlers) RequireWeixinUser(c *fiber.Ctx) error {
 		if h.opts.LoginRequired != nil {
 			return h.opts.LoginRequired(c)
 		}
-		return write(c, h.auth.LoginRequiredResponse(c.Method(), c.Get(fiber.HeaderAccept), c.OriginalURL()))
+		return write(c, h.auth.LoginRequiredResponse(core.RequestInfo{Method: c.Method(), Accept: c.Get(fiber.HeaderAccept), RequestURI: c.OriginalURL()}))
 	}
 	if cc := h.auth.CacheControl(); cc != "" {
 		c.Set(fiber.HeaderCacheControl, cc)

@@ -147,7 +147,7 @@ func (h *Handlers) RequireWeixinUser(c *gin.Context) {
 			c.Abort()
 			return
 		}
-		write(c, h.auth.LoginRequiredResponse(c.Request.Method, c.GetHeader("Accept"), c.Request.URL.RequestURI()))
+		write(c, h.auth.LoginRequiredResponse(core.RequestInfo{Method: c.Request.Method, Accept: c.GetHeader("Accept"), RequestURI: c.Request.URL.RequestURI()}))
 		c.Abort()
 		return
 	}

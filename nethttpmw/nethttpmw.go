@@ -144,7 +144,7 @@ func (h *Handlers) RequireWeixinUser(next http.Handler) http.Handler {
 				h.opts.LoginRequired.ServeHTTP(w, r)
 				return
 			}
-			h.auth.LoginRequiredResponse(r.Method, r.Header.Get("Accept"), r.URL.RequestURI()).ServeHTTP(w, r)
+			h.auth.LoginRequiredResponse(core.RequestInfo{Method: r.Method, Accept: r.Header.Get("Accept"), RequestURI: r.URL.RequestURI()}).ServeHTTP(w, r)
 			return
 		}
 		if cc := h.auth.CacheControl(); cc != "" {

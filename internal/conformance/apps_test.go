@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"testing"
+	"time"
 
 	"github.com/gin-gonic/gin"
 	"github.com/gofiber/fiber/v2"
@@ -141,5 +142,6 @@ func serveFiber(t testing.TB, auth *core.Auth, ln net.Listener) {
 		return c.JSON(userJSON{info.OpenID, info.UnionID, info.Nickname, info.HeadImgURL})
 	})
 	go app.Listener(ln)
-	t.Cleanup(func() { app.Shutdown() })
+	// Fiber's Shutdown waits for idle keep-alive connections to close.
+	t.Cleanup(func() { app.ShutdownWithTimeout(5 * time.Second) })
 }

@@ -45,6 +45,7 @@ func raceLogout(t *testing.T, e *env, trials int) {
 			go func() {
 				defer wg.Done()
 				thief := browsertest.New(t, e.base)
+				defer thief.Client.CloseIdleConnections()
 				for n := 0; !stop.Load(); n++ {
 					thief.SetSessionCookie(cookie)
 					started := time.Now().UnixNano()
