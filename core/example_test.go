@@ -1,6 +1,8 @@
 package core_test
 
 import (
+	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -120,4 +122,42 @@ func ExampleSafeReturnTo() {
 	// "" false
 	// "" false
 	// "" false
+}
+
+// Call any WeChat API that takes the user's access_token and openid, from
+// a handler whose request holds the session: the client adds both, with
+// a token refreshed when needed.
+func ExampleAuth_Client() {
+	wx := weixintest.NewServer()
+	defer wx.Close()
+	sessions := scs.New()
+	website := wx.Config(weixintest.DefaultAppID, "https://app.example/auth/weixin/callback", core.ScopeLogin)
+	auth, err := core.New(core.Options{Website: &website, Sessions: sessions})
+	if err != nil {
+		log.Fatal(err)
+	}
+
+	// A logged-in session (the adapters' Sessions middleware loads it
+	// into each request's context).
+	ctx, _ := sessions.Load(context.Background(), "")
+	start, _ := auth.BeginLogin(ctx, core.LoginRequest{})
+	callback, _ := wx.Authorize(start.AuthURL, "u1")
+	if _, err := auth.CompleteLogin(ctx, callback.Query()); err != nil {
+		log.Fatal(err)
+	}
+
+	// In a handler: r.Context() in place of ctx.
+	resp, err := auth.Client(ctx).Get(website.Endpoint.APIBaseURL + "/sns/userinfo?lang=zh_CN")
+	if errors.Is(err, core.ErrLoginRequired) {
+		return // redirect to the login
+	} else if err != nil {
+		log.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var info struct {
+		Nickname string `json:"nickname"`
+	}
+	json.NewDecoder(resp.Body).Decode(&info)
+	fmt.Println(resp.StatusCode, info.Nickname)
+	// Output: 200 张三
 }

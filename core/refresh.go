@@ -24,13 +24,20 @@ import (
 // ErrLoginRequired. Other failures (WeChat unreachable, busy) leave the
 // login intact.
 func (a *Auth) Token(ctx context.Context) (*Token, error) {
+	return a.token(ctx, "")
+}
+
+// token is Token; when the session's access token is rejected (WeChat
+// refused it before its expiry), it is refreshed whatever its expiry.
+func (a *Auth) token(ctx context.Context, rejected string) (*Token, error) {
 	u, ok := a.CurrentUser(ctx)
 	t := a.sessionToken(ctx)
 	if !ok || t == nil || t.OpenID != u.OpenID {
 		return nil, ErrLoginRequired
 	}
 	now := a.opts.Now()
-	if t.Expiry.IsZero() || now.Add(a.opts.RefreshMargin).Before(t.Expiry) {
+	stale := rejected != "" && t.AccessToken == rejected
+	if !stale && (t.Expiry.IsZero() || now.Add(a.opts.RefreshMargin).Before(t.Expiry)) {
 		return t, nil
 	}
 	cfg := a.config(t.AppID)

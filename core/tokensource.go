@@ -1,0 +1,168 @@
+package core
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"net/url"
+)
+
+// TokenSource supplies a valid access token, like golang.org/x/oauth2's
+// TokenSource, in WeChat's Token.
+type TokenSource interface {
+	// Token returns a token valid for at least Options.RefreshMargin,
+	// refreshing it first when needed.
+	Token() (*Token, error)
+}
+
+// TokenSource returns the TokenSource of the user logged in to the
+// session in ctx: each Token call is Auth.Token(ctx), so refreshes are
+// shared with every other request of that user and written back to the
+// session. Use it within the request whose ctx it was given.
+func (a *Auth) TokenSource(ctx context.Context) TokenSource {
+	return sessionTokenSource{a: a, ctx: ctx}
+}
+
+type sessionTokenSource struct {
+	a   *Auth
+	ctx context.Context
+}
+
+func (s sessionTokenSource) Token() (*Token, error) { return s.a.Token(s.ctx) }
+
+// ErrForeignHost is returned by Auth.Client for a request to a host other
+// than the user's application's API host: the access token is only ever
+// sent to WeChat.
+var ErrForeignHost = errors.New("wxlogin: Client calls only WeChat's API host")
+
+// Client returns an *http.Client that calls WeChat's API on behalf of the
+// user logged in to the session in ctx, as golang.org/x/oauth2's
+// Config.Client does with a header: WeChat takes the token in the query,
+// so the client adds access_token and openid to each request's query,
+// with the token Auth.Token yields (refreshed first when needed).
+//
+// When WeChat answers errcode 42001 (expired), 40001 or 40014 (invalid)
+// although the token looked valid (clock skew, a token revoked early),
+// the token is refreshed once and the request sent again; a request with
+// a body is repeated only when its GetBody is set. Requests go only to
+// the API host of the user's application (Config.Endpoint): any other
+// host fails with ErrForeignHost, so the token never leaves for another
+// site. Transport errors are *UpstreamError values that hold no URL.
+// Errors of Token (ErrLoginRequired: the login has ended) are returned
+// as they are, wrapped in the *url.Error that http.Client adds; test them
+// with errors.Is.
+//
+// The client's transport is the application's Config.HTTPClient's (or
+// http.DefaultTransport) and its timeout is Config.Timeout's. Use the
+// client within the request whose ctx it was given.
+func (a *Auth) Client(ctx context.Context) *http.Client {
+	u, _ := a.CurrentUser(ctx)
+	var cfg *Config
+	if u != nil {
+		cfg = a.config(u.AppID)
+	}
+	if cfg == nil {
+		cfg = a.opts.Website
+		if cfg == nil {
+			cfg = a.opts.OfficialAccount
+		}
+	}
+	base := http.DefaultTransport
+	if cfg.HTTPClient != nil && cfg.HTTPClient.Transport != nil {
+		base = cfg.HTTPClient.Transport
+	}
+	api, _ := url.Parse(cfg.endpoint().APIBaseURL)
+	return &http.Client{
+		Transport: &tokenTransport{a: a, ctx: ctx, base: base, api: api},
+		Timeout:   cfg.timeout(),
+	}
+}
+
+// tokenTransport adds the session user's token to requests to WeChat's
+// API.
+type tokenTransport struct {
+	a    *Auth
+	ctx  context.Context // holds the session
+	base http.RoundTripper
+	api  *url.URL
+}
+
+const opAPI = "api"
+
+func (t *tokenTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	if req.Body != nil {
+		defer req.Body.Close()
+	}
+	if req.URL.Scheme != t.api.Scheme || req.URL.Host != t.api.Host {
+		return nil, fmt.Errorf("%w (%s), not %s", ErrForeignHost, t.api.Host, req.URL.Host)
+	}
+	tok, err := t.a.Token(t.ctx)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := t.send(req, tok, req.Body)
+	if err != nil || !tokenRejected(resp) {
+		return resp, err
+	}
+	if req.Body != nil && req.GetBody == nil {
+		return resp, nil // cannot send the body again
+	}
+	fresh, err := t.a.token(t.ctx, tok.AccessToken)
+	if err != nil {
+		return resp, nil // WeChat's answer stands
+	}
+	var body io.ReadCloser
+	if req.GetBody != nil {
+		if body, err = req.GetBody(); err != nil {
+			return resp, nil
+		}
+	}
+	resp.Body.Close()
+	return t.send(req, fresh, body)
+}
+
+// send sends a copy of req with tok in its query.
+func (t *tokenTransport) send(req *http.Request, tok *Token, body io.ReadCloser) (*http.Response, error) {
+	r := req.Clone(req.Context())
+	r.Body = body
+	q := r.URL.Query()
+	q.Set("access_token", tok.AccessToken)
+	q.Set("openid", tok.OpenID)
+	r.URL.RawQuery = q.Encode()
+	resp, err := t.base.RoundTrip(r)
+	if err != nil {
+		return nil, (&Config{}).upstreamErr(req.Context(), opAPI, 0, err)
+	}
+	return resp, nil
+}
+
+// tokenRejected reports whether resp is WeChat's JSON answer that the
+// access token has expired or is invalid. It reads the body of JSON and
+// text answers and puts it back.
+func tokenRejected(resp *http.Response) bool {
+	mt, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type"))
+	if mt != "application/json" && mt != "text/plain" && mt != "" {
+		return false // media, files
+	}
+	b, err := io.ReadAll(io.LimitReader(resp.Body, MaxResponseBytes+1))
+	rest := resp.Body
+	resp.Body = struct {
+		io.Reader
+		io.Closer
+	}{io.MultiReader(bytes.NewReader(b), rest), rest}
+	if err != nil || len(b) > MaxResponseBytes {
+		return false
+	}
+	var e struct {
+		ErrCode int `json:"errcode"`
+	}
+	if json.Unmarshal(b, &e) != nil {
+		return false
+	}
+	return e.ErrCode == 42001 || e.ErrCode == 40001 || e.ErrCode == 40014
+}
