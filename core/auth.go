@@ -115,6 +115,11 @@ type Options struct {
 	Logger *slog.Logger
 	// Now is the clock, for tests. Default time.Now.
 	Now func() time.Time
+	// OnEvent, if set, receives each login, failed login (with its
+	// reason class), refresh, failed refresh, ended login, logout and
+	// call to WeChat's API (with its latency), for metrics: see Event.
+	// It runs on the request's goroutine and must be quick.
+	OnEvent func(ctx context.Context, e Event)
 	// CacheControl is the Cache-Control header the adapters'
 	// RequireWeixinUser sets on the responses it lets through, before
 	// the handler runs (a handler may set its own): a page for one
@@ -255,15 +260,23 @@ func (a *Auth) CurrentUser(ctx context.Context) (*User, bool) {
 // final: a request that loaded the session before and commits after it
 // does not write the session back. Errors wrap ErrSessionStore.
 func (a *Auth) Logout(ctx context.Context) error {
+	appID := ""
+	if u, ok := a.CurrentUser(ctx); ok {
+		appID = u.AppID
+	}
 	if err := a.sessions.Destroy(ctx); err != nil {
 		return a.storeFailed(ctx, err)
+	}
+	if appID != "" {
+		a.emit(ctx, Event{Kind: EventLogout, AppID: appID})
 	}
 	return nil
 }
 
 // endLogin forgets the user and token of the session in ctx and renews
 // its id, keeping the app's other session data.
-func (a *Auth) endLogin(ctx context.Context) {
+func (a *Auth) endLogin(ctx context.Context, appID string) {
+	a.emit(ctx, Event{Kind: EventLoginEnded, AppID: appID})
 	a.sessions.Remove(ctx, keyUser)
 	a.sessions.Remove(ctx, keyToken)
 	if err := a.sessions.RenewToken(ctx); err != nil {

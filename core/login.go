@@ -139,6 +139,17 @@ func (a *Auth) BeginLogin(ctx context.Context, req LoginRequest) (*LoginStart, e
 // exchange. Errors wrap the sentinels above or the API's; HTTPStatus maps
 // them to a status code.
 func (a *Auth) CompleteLogin(ctx context.Context, q url.Values) (*LoginResult, error) {
+	res, err := a.completeLogin(ctx, q)
+	switch {
+	case err != nil:
+		a.emit(ctx, Event{Kind: EventLoginFailed, Reason: reason(err)})
+	case !res.Repeated:
+		a.emit(ctx, Event{Kind: EventLogin, AppID: res.User.AppID})
+	}
+	return res, err
+}
+
+func (a *Auth) completeLogin(ctx context.Context, q url.Values) (*LoginResult, error) {
 	state := q.Get("state")
 	if state == "" {
 		return nil, ErrStateMissing
@@ -200,7 +211,7 @@ type identity struct {
 
 // identify exchanges code, fetches the profile and runs the hook.
 func (a *Auth) identify(ctx context.Context, cfg *Config, code string) (*identity, error) {
-	tok, err := cfg.Exchange(ctx, code)
+	tok, err := upstream(ctx, a, opExchange, cfg.AppID, func() (*Token, error) { return cfg.Exchange(ctx, code) })
 	if err != nil {
 		return nil, err
 	}
@@ -209,7 +220,7 @@ func (a *Auth) identify(ctx context.Context, cfg *Config, code string) (*identit
 	}
 	u := &User{AppID: cfg.AppID, OpenID: tok.OpenID, UnionID: tok.UnionID, LoggedInAt: a.opts.Now()}
 	if tok.HasScope(ScopeLogin) || tok.HasScope(ScopeUserInfo) {
-		info, err := cfg.UserInfo(ctx, tok, a.opts.Lang)
+		info, err := upstream(ctx, a, opUserInfo, cfg.AppID, func() (*UserInfo, error) { return cfg.UserInfo(ctx, tok, a.opts.Lang) })
 		if err != nil {
 			return nil, err
 		}

@@ -42,7 +42,7 @@ func (a *Auth) token(ctx context.Context, rejected string) (*Token, error) {
 	}
 	cfg := a.config(t.AppID)
 	if cfg == nil {
-		a.endLogin(ctx)
+		a.endLogin(ctx, t.AppID)
 		return nil, fmt.Errorf("%w: application %s is no longer configured", ErrLoginRequired, t.AppID)
 	}
 	key := t.AppID + "\x00" + t.OpenID
@@ -56,11 +56,22 @@ func (a *Auth) token(ctx context.Context, rejected string) (*Token, error) {
 			}
 			rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), a.opts.RefreshTimeout)
 			defer cancel()
-			nt, err := cfg.Refresh(rctx, t)
+			refresh := func() (*Token, error) { return cfg.Refresh(rctx, t) }
+			var nt *Token
+			var err error
+			if t.RefreshToken == "" || !t.RefreshExpiry.IsZero() && !cfg.now().Before(t.RefreshExpiry) {
+				nt, err = refresh() // fails at once, without calling WeChat
+			} else {
+				nt, err = upstream(rctx, a, opRefresh, t.AppID, refresh)
+			}
 			if err != nil {
+				if !MustLogIn(err) {
+					a.emit(rctx, Event{Kind: EventRefreshFailed, AppID: t.AppID, Reason: reason(err)})
+				}
 				return nil, err
 			}
 			a.remember(key, nt)
+			a.emit(rctx, Event{Kind: EventRefresh, AppID: t.AppID})
 			return nt, nil
 		})
 		select {
@@ -76,7 +87,7 @@ func (a *Auth) token(ctx context.Context, rejected string) (*Token, error) {
 	}
 	if err != nil {
 		if MustLogIn(err) {
-			a.endLogin(ctx)
+			a.endLogin(ctx, t.AppID)
 			return nil, fmt.Errorf("%w: %w", ErrLoginRequired, err)
 		}
 		a.opts.Logger.LogAttrs(ctx, slog.LevelWarn, "wxlogin: token refresh failed",
@@ -132,5 +143,5 @@ func (a *Auth) UserInfo(ctx context.Context, lang string) (*UserInfo, error) {
 	if lang == "" {
 		lang = a.opts.Lang
 	}
-	return cfg.UserInfo(ctx, tok, lang)
+	return upstream(ctx, a, opUserInfo, cfg.AppID, func() (*UserInfo, error) { return cfg.UserInfo(ctx, tok, lang) })
 }

@@ -49,7 +49,8 @@ var ErrMethodNotAllowed = errors.New("wxlogin: log out with POST")
 //     used; an authorization code invalid, used or expired;
 //   - 403 when the login was declined, rejected by the LoginHook, or a
 //     snapshot-page visit;
-//   - 401 when the user must log in (ErrLoginRequired);
+//   - 401 when the user must log in (ErrLoginRequired, or the refresh
+//     token is invalid or expired);
 //   - 405 for ErrMethodNotAllowed;
 //   - 503 when the session store failed (ErrSessionStore);
 //   - 504 when WeChat did not answer in time, 502 for any other failure
@@ -74,7 +75,7 @@ func Classify(err error) ErrorClass {
 		return ErrorClass{http.StatusForbidden, CodeRejected, failed, "This WeChat account may not log in here.", true}
 	case errors.Is(err, ErrSnapshotUser):
 		return ErrorClass{http.StatusForbidden, CodeSnapshotUser, failed, "Please open the page in WeChat and log in there.", true}
-	case errors.Is(err, ErrLoginRequired):
+	case errors.Is(err, ErrLoginRequired), errors.Is(err, ErrRefreshTokenInvalid), errors.Is(err, ErrRefreshTokenExpired):
 		return ErrorClass{http.StatusUnauthorized, CodeLoginRequired, "Login required", "Please log in with WeChat.", true}
 	case errors.Is(err, ErrMethodNotAllowed):
 		return ErrorClass{http.StatusMethodNotAllowed, CodeMethodNotAllowed, "Method not allowed", "Log out with the logout button.", false}

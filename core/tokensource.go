@@ -134,11 +134,13 @@ func (t *tokenTransport) send(req *http.Request, tok *Token, body io.ReadCloser)
 	q.Set("access_token", tok.AccessToken)
 	q.Set("openid", tok.OpenID)
 	r.URL.RawQuery = q.Encode()
-	resp, err := t.base.RoundTrip(r)
-	if err != nil {
-		return nil, (&Config{}).upstreamErr(req.Context(), opAPI, 0, err)
-	}
-	return resp, nil
+	return upstream(req.Context(), t.a, opAPI, tok.AppID, func() (*http.Response, error) {
+		resp, err := t.base.RoundTrip(r)
+		if err != nil {
+			return nil, (&Config{}).upstreamErr(req.Context(), opAPI, 0, err)
+		}
+		return resp, nil
+	})
 }
 
 // tokenRejected reports whether resp is WeChat's JSON answer that the

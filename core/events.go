@@ -1,0 +1,75 @@
+package core
+
+import (
+	"context"
+	"time"
+)
+
+// EventKind names what an Event reports.
+type EventKind string
+
+// The kinds of Event.
+const (
+	// EventLogin: a login completed (not a repeated callback of one).
+	EventLogin EventKind = "login"
+	// EventLoginFailed: a callback failed; Reason says why.
+	EventLoginFailed EventKind = "login_failed"
+	// EventRefresh: an access token was refreshed (once per refresh made,
+	// however many requests shared it).
+	EventRefresh EventKind = "refresh"
+	// EventRefreshFailed: a refresh failed and the login stays (WeChat
+	// busy or unreachable); Reason says why.
+	EventRefreshFailed EventKind = "refresh_failed"
+	// EventLoginEnded: a login ended without a logout: its refresh token
+	// is invalid or expired, so the user must log in again.
+	EventLoginEnded EventKind = "login_ended"
+	// EventLogout: a session was logged out.
+	EventLogout EventKind = "logout"
+	// EventUpstreamCall: one call to WeChat's API (Op), with its Duration
+	// and, when it failed, its Reason.
+	EventUpstreamCall EventKind = "upstream_call"
+)
+
+// Event is something the login flow did, for metrics and audit logs
+// (Options.OnEvent). It never holds a secret, a code, a token or a state.
+type Event struct {
+	// Kind is what happened.
+	Kind EventKind
+	// AppID is the application involved, when known.
+	AppID string
+	// Reason is Classify(err).Code of a failure (such as "state_invalid",
+	// "declined", "upstream"); empty on success.
+	Reason string
+	// Op is the API call of an EventUpstreamCall: "exchange", "refresh",
+	// "auth", "userinfo", or "api" for Auth.Client's requests.
+	Op string
+	// Duration is how long an EventUpstreamCall took.
+	Duration time.Duration
+}
+
+// emit hands e to Options.OnEvent, if set.
+func (a *Auth) emit(ctx context.Context, e Event) {
+	if a.opts.OnEvent != nil {
+		a.opts.OnEvent(ctx, e)
+	}
+}
+
+// reason is the Reason of an event about err.
+func reason(err error) string {
+	if err == nil {
+		return ""
+	}
+	return Classify(err).Code
+}
+
+// upstream runs call, one call to WeChat's API, and reports it as an
+// EventUpstreamCall.
+func upstream[T any](ctx context.Context, a *Auth, op, appID string, call func() (T, error)) (T, error) {
+	if a.opts.OnEvent == nil {
+		return call()
+	}
+	begun := time.Now()
+	v, err := call()
+	a.emit(ctx, Event{Kind: EventUpstreamCall, AppID: appID, Op: op, Duration: time.Since(begun), Reason: reason(err)})
+	return v, err
+}
