@@ -11,6 +11,7 @@ import (
 	"log"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/middleware/adaptor"
 	"github.com/wxlogin/wxlogin/core"
 	"github.com/wxlogin/wxlogin/examples/internal/exampleapp"
 	"github.com/wxlogin/wxlogin/fibermw"
@@ -32,6 +33,7 @@ func main() {
 		IdleTimeout:           exampleapp.IdleTimeout,
 	})
 	f.Get("/healthz", func(c *fiber.Ctx) error { return c.SendString("ok") }) // no session
+	f.Get("/metrics", adaptor.HTTPHandler(app.Metrics.Handler()))             // no session
 	f.Use(wl.Sessions)
 	f.Get("/", func(c *fiber.Ctx) error {
 		c.Type("html", "utf-8")

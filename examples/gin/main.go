@@ -31,6 +31,7 @@ func main() {
 	r := gin.New()
 	r.Use(gin.Recovery())
 	r.GET("/healthz", func(c *gin.Context) { c.String(http.StatusOK, "ok") }) // no session
+	r.GET("/metrics", gin.WrapH(app.Metrics.Handler()))                       // no session
 	s := r.Group("/", wl.Sessions)
 	s.GET("/", func(c *gin.Context) {
 		var b bytes.Buffer

@@ -67,6 +67,7 @@ func main() {
 
 	root := http.NewServeMux()
 	root.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, "ok") }) // no session
+	root.Handle("GET /metrics", app.Metrics.Handler())                                                    // no session
 	root.Handle("/", wl.Sessions(mux))
 	app.Logger.Info("listening", "addr", app.Addr, "url", app.PublicURL)
 	log.Fatal(app.Server(root).ListenAndServe())

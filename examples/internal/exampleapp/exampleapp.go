@@ -35,6 +35,8 @@ type App struct {
 	WxLoginJS string
 	// Logger is the app's logger.
 	Logger *slog.Logger
+	// Metrics counts the login flow's events, for GET /metrics.
+	Metrics *Metrics
 
 	closers []func()
 }
@@ -105,6 +107,8 @@ func FromEnv() (*App, error) {
 		DefaultReturnTo: "/me",
 		Logger:          logger,
 	}
+	app.Metrics = NewMetrics()
+	opts.OnEvent = app.Metrics.OnEvent
 	if mpID != "" {
 		opts.OfficialAccount = &core.Config{
 			AppID: mpID, AppSecret: mpSecret, RedirectURL: callback,
