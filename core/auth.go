@@ -74,15 +74,20 @@ type Options struct {
 	// Sessions keeps the login state and the user. Any scs store works;
 	// use a shared one (Redis) when running several instances.
 	//
-	// New adjusts it: a Codec left at scs' default (gob) becomes
-	// SessionCodec, 30 times faster and able to read gob sessions; a
-	// Store left at scs' default (memstore) becomes a MemoryStore, whose
-	// deletes are final, so that a logout holds against concurrent
-	// requests (New logs a warning for a store that is not a
-	// FinalDeleteStore); the
-	// cookie is made HttpOnly, and Secure when a RedirectURL is https
-	// (unless InsecureCookie). SameSite=Strict is refused: it drops the
-	// cookie on WeChat's redirect back to the callback.
+	// New fills in only what the app left at scs' defaults, and refuses
+	// settings that break the login, with an error that says why:
+	//   - a Codec left at scs' default (gob) becomes SessionCodec, 30
+	//     times faster and able to read gob sessions;
+	//   - a Store left at scs' default (memstore) becomes a MemoryStore,
+	//     whose deletes are final, so that a logout holds against
+	//     concurrent requests (New logs a warning for a store that is not
+	//     a FinalDeleteStore);
+	//   - Cookie.Secure left false becomes true when a RedirectURL is
+	//     https, unless InsecureCookie says otherwise;
+	//   - Cookie.HttpOnly false is refused: scripts must not read the
+	//     session id; Cookie.SameSite Strict is refused: it drops the
+	//     cookie on WeChat's redirect back to the callback.
+	// ErrorFunc and everything else are left as the app set them.
 	Sessions *scs.SessionManager
 	// InsecureCookie keeps the session cookie without Secure even though
 	// the RedirectURL is https (a TLS-terminating proxy in development).
@@ -178,7 +183,9 @@ func New(opts Options) (*Auth, error) {
 		// scs' StopCleanup races with its start.
 		opts.Sessions.Store = NewMemoryStore()
 	}
-	opts.Sessions.Cookie.HttpOnly = true
+	if !opts.Sessions.Cookie.HttpOnly {
+		return nil, errors.New("wxlogin: the session cookie must be HttpOnly (scs' default): no script may read the session id")
+	}
 	for _, c := range []*Config{opts.Website, opts.OfficialAccount} {
 		if c != nil && strings.HasPrefix(c.RedirectURL, "https://") && !opts.InsecureCookie {
 			opts.Sessions.Cookie.Secure = true

@@ -12,7 +12,6 @@ import (
 func TestNewAdjustsSessions(t *testing.T) {
 	web := core.Config{AppID: "wx1", AppSecret: "s", RedirectURL: "https://www.example.com/auth/weixin/callback"}
 	sm := scs.New()
-	sm.Cookie.HttpOnly = false
 	if _, err := core.New(core.Options{Website: &web, Sessions: sm}); err != nil {
 		t.Fatal(err)
 	}
@@ -21,6 +20,24 @@ func TestNewAdjustsSessions(t *testing.T) {
 	}
 	if _, ok := sm.Codec.(core.SessionCodec); !ok {
 		t.Errorf("codec = %T, want core.SessionCodec", sm.Codec)
+	}
+	if _, ok := sm.Store.(*core.MemoryStore); !ok {
+		t.Errorf("store = %T, want *core.MemoryStore", sm.Store)
+	}
+
+	// An app's own choices stay.
+	sm = scs.New()
+	own := ownCodec{}
+	sm.Codec = own
+	sm.Store = core.NewMemoryStore()
+	store := sm.Store
+	errorFunc := func(http.ResponseWriter, *http.Request, error) {}
+	sm.ErrorFunc = errorFunc
+	if _, err := core.New(core.Options{Website: &web, Sessions: sm}); err != nil {
+		t.Fatal(err)
+	}
+	if sm.Codec != scs.Codec(own) || sm.Store != store || sm.ErrorFunc == nil {
+		t.Errorf("New replaced the app's codec (%T) or store (%T)", sm.Codec, sm.Store)
 	}
 
 	sm = scs.New()
@@ -46,6 +63,8 @@ func TestNewRefusesBadOptions(t *testing.T) {
 	mp := core.Config{AppID: "wx2", AppSecret: "s", RedirectURL: "https://www.example.com/cb", Scopes: []string{core.ScopeUserInfo}}
 	strict := scs.New()
 	strict.Cookie.SameSite = http.SameSiteStrictMode
+	scriptable := scs.New()
+	scriptable.Cookie.HttpOnly = false
 	noSecret := web
 	noSecret.AppSecret = ""
 	sameApp := mp
@@ -54,6 +73,7 @@ func TestNewRefusesBadOptions(t *testing.T) {
 		"no sessions":          {Website: &web},
 		"no application":       {Sessions: scs.New()},
 		"SameSite=Strict":      {Website: &web, Sessions: strict},
+		"HttpOnly=false":       {Website: &web, Sessions: scriptable},
 		"no secret":            {Website: &noSecret, Sessions: scs.New()},
 		"website scope":        {Website: &mp, Sessions: scs.New()},
 		"official acct. scope": {OfficialAccount: &web, Sessions: scs.New()},
@@ -64,3 +84,5 @@ func TestNewRefusesBadOptions(t *testing.T) {
 		}
 	}
 }
+
+type ownCodec struct{ scs.GobCodec }

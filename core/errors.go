@@ -13,38 +13,38 @@ import (
 //	if errors.Is(err, core.ErrCodeUsed) { … }
 var (
 	// ErrSystemBusy is errcode -1: retry a read after a short wait.
-	ErrSystemBusy = errors.New("weixin: system busy")
+	ErrSystemBusy = errors.New("wxlogin: system busy")
 	// ErrInvalidCredential is errcode 40001 from the code exchange, 40013
 	// (invalid appid) or 40125 (invalid appsecret): a configuration error.
-	ErrInvalidCredential = errors.New("weixin: invalid appid or secret")
+	ErrInvalidCredential = errors.New("wxlogin: invalid appid or secret")
 	// ErrInvalidOpenID is errcode 40003.
-	ErrInvalidOpenID = errors.New("weixin: invalid openid")
+	ErrInvalidOpenID = errors.New("wxlogin: invalid openid")
 	// ErrAccessTokenInvalid is errcode 40014, or 40001 from a call made
 	// with an access token: refresh, else log in again.
-	ErrAccessTokenInvalid = errors.New("weixin: access token invalid")
+	ErrAccessTokenInvalid = errors.New("wxlogin: access token invalid")
 	// ErrAccessTokenExpired is errcode 42001: refresh.
-	ErrAccessTokenExpired = errors.New("weixin: access token expired")
+	ErrAccessTokenExpired = errors.New("wxlogin: access token expired")
 	// ErrCodeInvalid is errcode 40029 or 41008: start the login again.
-	ErrCodeInvalid = errors.New("weixin: authorization code invalid")
+	ErrCodeInvalid = errors.New("wxlogin: authorization code invalid")
 	// ErrCodeUsed is errcode 40163: the code was already exchanged.
-	ErrCodeUsed = errors.New("weixin: authorization code already used")
+	ErrCodeUsed = errors.New("wxlogin: authorization code already used")
 	// ErrCodeExpired is errcode 42003: start the login again.
-	ErrCodeExpired = errors.New("weixin: authorization code expired")
+	ErrCodeExpired = errors.New("wxlogin: authorization code expired")
 	// ErrRefreshTokenInvalid is errcode 40030: log in again.
-	ErrRefreshTokenInvalid = errors.New("weixin: refresh token invalid")
+	ErrRefreshTokenInvalid = errors.New("wxlogin: refresh token invalid")
 	// ErrRefreshTokenExpired is errcode 42002, or a refresh token older
 	// than its 30 days: log in again.
-	ErrRefreshTokenExpired = errors.New("weixin: refresh token expired")
+	ErrRefreshTokenExpired = errors.New("wxlogin: refresh token expired")
 	// ErrQuota is errcode 45011: the per-minute quota is used up; back off.
-	ErrQuota = errors.New("weixin: API quota reached")
+	ErrQuota = errors.New("wxlogin: API quota reached")
 	// ErrScopeNotAuthorized is errcode 48001, e.g. /sns/userinfo under
 	// snsapi_base.
-	ErrScopeNotAuthorized = errors.New("weixin: API not authorised for this scope")
+	ErrScopeNotAuthorized = errors.New("wxlogin: API not authorised for this scope")
 
 	// ErrUpstream matches every failure to get a usable answer from
 	// WeChat: a transport error, a non-2xx status, a malformed or
 	// oversized body. It wraps an *UpstreamError.
-	ErrUpstream = errors.New("weixin: upstream failure")
+	ErrUpstream = errors.New("wxlogin: upstream failure")
 )
 
 // APIError is a non-zero errcode returned by WeChat (always on HTTP 200).
@@ -61,7 +61,7 @@ type APIError struct {
 
 // Error describes the errcode, naming the call, never its parameters.
 func (e *APIError) Error() string {
-	return fmt.Sprintf("weixin %s: errcode %d: %s", e.Op, e.Code, e.Message)
+	return fmt.Sprintf("wxlogin: %s: errcode %d: %s", e.Op, e.Code, e.Message)
 }
 
 // Is reports whether target is the sentinel error of e's errcode.
@@ -122,7 +122,7 @@ type UpstreamError struct {
 
 // Error describes the failure without the request URL.
 func (e *UpstreamError) Error() string {
-	msg := "weixin " + e.Op + ": "
+	msg := "wxlogin: " + e.Op + ": "
 	switch {
 	case e.Timeout:
 		msg += "timed out"
