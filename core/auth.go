@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 	"time"
@@ -108,7 +109,12 @@ type Options struct {
 	// Logger receives a line per failed login or refresh, never a
 	// secret. Default slog.Default().
 	Logger *slog.Logger
-	// Now is the clock, for tests. Default time.Now.
+	// Now is the clock that decides on time: state expiry, token refresh,
+	// LoggedInAt. Give a test clock once, on either side: when Now is nil
+	// New takes the Website's Config.Now (else the OfficialAccount's), so
+	// the Config that weixintest.Server.Config returns brings the fake's
+	// clock to everything; when Now is set, a Config whose Now is nil
+	// gets it too (New copies that Config). Default time.Now.
 	Now func() time.Time
 }
 
@@ -141,7 +147,11 @@ func New(opts Options) (*Auth, error) {
 			continue
 		}
 		if c.AppID == "" || c.AppSecret == "" || c.RedirectURL == "" {
-			return nil, fmt.Errorf("wxlogin: Options.%s needs AppID, AppSecret and RedirectURL", name)
+			return nil, fmt.Errorf("wxlogin: Options.%s needs AppID, AppSecret and RedirectURL "+
+				"(without credentials, weixintest.DevMode fills them in with a fake WeChat's, for development)", name)
+		}
+		if u, err := url.Parse(c.RedirectURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return nil, fmt.Errorf("wxlogin: Options.%s.RedirectURL %q is not an absolute http(s) URL", name, c.RedirectURL)
 		}
 		if (name == "Website") != c.IsWebsite() {
 			return nil, fmt.Errorf("wxlogin: Options.%s has scope %q", name, c.Scope())
@@ -182,9 +192,7 @@ func New(opts Options) (*Auth, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
-	if opts.Now == nil {
-		opts.Now = time.Now
-	}
+	opts.Now, opts.Website, opts.OfficialAccount = oneClock(opts.Now, opts.Website, opts.OfficialAccount)
 	return &Auth{opts: opts, sessions: opts.Sessions, recent: make(map[string]*Token)}, nil
 }
 
@@ -209,8 +217,12 @@ func (a *Auth) config(appID string) *Config {
 
 // CurrentUser returns the logged-in user of the session in ctx, or false.
 // It reads the session only: no network call. The User is shared with the
-// session: do not modify it.
+// session: do not modify it. It is false also when ctx holds no session
+// (see CheckSession).
 func (a *Auth) CurrentUser(ctx context.Context) (*User, bool) {
+	if !a.hasSession(ctx) {
+		return nil, false
+	}
 	u := a.sessionUser(ctx)
 	return u, u != nil && u.OpenID != ""
 }

@@ -19,14 +19,21 @@ import (
 // the others; a caller whose ctx ends first stops waiting with an
 // *UpstreamError.
 //
+// When ctx holds no session, the error is ErrNoSession (see CheckSession).
 // When nobody is logged in, or the refresh token is invalid or expired
 // (30 days after login), the login ends and the error matches
 // ErrLoginRequired. Other failures (WeChat unreachable, busy) leave the
 // login intact.
 func (a *Auth) Token(ctx context.Context) (*Token, error) {
 	u, ok := a.CurrentUser(ctx)
+	if !ok {
+		if err := a.CheckSession(ctx); err != nil {
+			return nil, err
+		}
+		return nil, ErrLoginRequired
+	}
 	t := a.sessionToken(ctx)
-	if !ok || t == nil || t.OpenID != u.OpenID {
+	if t == nil || t.OpenID != u.OpenID {
 		return nil, ErrLoginRequired
 	}
 	now := a.opts.Now()

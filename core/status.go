@@ -17,7 +17,7 @@ import (
 //   - 503 when the session store failed (ErrSessionStore);
 //   - 504 when WeChat did not answer in time, 502 for any other failure
 //     of WeChat's (an errcode, a 5xx, a malformed reply, unreachable);
-//   - 500 for anything else; 200 for nil.
+//   - 500 for anything else (ErrNoSession, say); 200 for nil.
 func HTTPStatus(err error) int {
 	switch {
 	case err == nil:

@@ -44,6 +44,9 @@ func redirect(location string) Response {
 // one is configured), the login ending at next when SafeReturnTo keeps
 // it.
 func (a *Auth) LoginResponse(ctx context.Context, next, userAgent string) Response {
+	if err := a.CheckSession(ctx); err != nil {
+		return a.ErrorResponse(err)
+	}
 	start, err := a.BeginLogin(ctx, LoginRequest{ReturnTo: next, InWeChat: IsWeChatBrowser(userAgent)})
 	if err != nil {
 		return a.ErrorResponse(err)
@@ -54,6 +57,9 @@ func (a *Auth) LoginResponse(ctx context.Context, next, userAgent string) Respon
 // CallbackResponse answers WeChat's callback with query q: a 302 to the
 // login's return-to path, or an error page with HTTPStatus(err).
 func (a *Auth) CallbackResponse(ctx context.Context, q url.Values) Response {
+	if err := a.CheckSession(ctx); err != nil {
+		return a.ErrorResponse(err)
+	}
 	res, err := a.CompleteLogin(ctx, q)
 	if err != nil {
 		return a.ErrorResponse(err)
@@ -69,6 +75,9 @@ func (a *Auth) LogoutResponse(ctx context.Context, method string) Response {
 		r := a.ErrorResponse(errMethodNotAllowed)
 		r.Header.Set("Allow", http.MethodPost)
 		return r
+	}
+	if err := a.CheckSession(ctx); err != nil {
+		return a.ErrorResponse(err)
 	}
 	if err := a.Logout(ctx); err != nil {
 		return a.ErrorResponse(err)
@@ -163,6 +172,8 @@ func DefaultErrorPage(status int, err error, loginPath string) []byte {
 		msg = "This WeChat account may not log in here."
 	case errors.Is(err, ErrSnapshotUser):
 		msg = "Please open the page in WeChat and log in there."
+	case errors.Is(err, ErrNoSession):
+		title, msg, loginPath = "Server error", "This site is misconfigured; its log says how to fix it.", ""
 	case status == http.StatusServiceUnavailable:
 		title, msg, loginPath = "Temporarily unavailable", "The site cannot reach its session store. Please try again in a moment.", ""
 	case status == http.StatusGatewayTimeout:
