@@ -1,6 +1,8 @@
 // Package readmecheck keeps README.md and the code it shows in step: the
 // recipe tests mark the regions the README mirrors, and Mirrored fails
-// when the README no longer holds one of them word for word.
+// when the README no longer holds one of them word for word; this
+// package's own test builds the README's programs, and runs its Gin
+// test, in a new module as a user would.
 package readmecheck
 
 import (
