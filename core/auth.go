@@ -219,11 +219,18 @@ func (a *Auth) config(appID string) *Config {
 // It reads the session only: no network call. The User is shared with the
 // session: do not modify it. It is false also when ctx holds no session
 // (see CheckSession).
-func (a *Auth) CurrentUser(ctx context.Context) (*User, bool) {
-	if !a.hasSession(ctx) {
-		return nil, false
-	}
-	u := a.sessionUser(ctx)
+func (a *Auth) CurrentUser(ctx context.Context) (u *User, ok bool) {
+	defer func() {
+		// Recovering costs nothing on this hot path, where asking scs
+		// first would cost an allocation.
+		if r := recover(); r != nil {
+			if r != scsNoSession {
+				panic(r)
+			}
+			u, ok = nil, false
+		}
+	}()
+	u = a.sessionUser(ctx)
 	return u, u != nil && u.OpenID != ""
 }
 

@@ -14,6 +14,9 @@ var ErrNoSession = errors.New("wxlogin: no session in the request's context: " +
 	"(nethttpmw: http.ListenAndServe(addr, h.Sessions(mux)); ginmw: r.Use(h.Sessions); fibermw: app.Use(h.Sessions); " +
 	"core alone: scs' LoadAndSave)")
 
+// scsNoSession is what scs panics with when ctx holds no session.
+const scsNoSession = "scs: no session data in context"
+
 // hasSession reports whether ctx holds a session of the Auth's manager.
 // scs' Load returns ctx itself when it already holds one, and otherwise a
 // new context with an empty session, without touching the store.
