@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 	"time"
@@ -118,7 +119,12 @@ type Options struct {
 	// Logger receives a line per failed login or refresh, never a
 	// secret. Default slog.Default().
 	Logger *slog.Logger
-	// Now is the clock, for tests. Default time.Now.
+	// Now is the clock that decides on time: state expiry, token refresh,
+	// LoggedInAt. Give a test clock once, on either side: when Now is nil
+	// New takes the Website's Config.Now (else the OfficialAccount's), so
+	// the Config that weixintest.Server.Config returns brings the fake's
+	// clock to everything; when Now is set, a Config whose Now is nil
+	// gets it too (New copies that Config). Default time.Now.
 	Now func() time.Time
 	// OnEvent, if set, receives each login, failed login (with its
 	// reason class), refresh, failed refresh, ended login, logout and
@@ -162,7 +168,11 @@ func New(opts Options) (*Auth, error) {
 			continue
 		}
 		if c.AppID == "" || c.AppSecret == "" || c.RedirectURL == "" {
-			return nil, fmt.Errorf("wxlogin: Options.%s needs AppID, AppSecret and RedirectURL", name)
+			return nil, fmt.Errorf("wxlogin: Options.%s needs AppID, AppSecret and RedirectURL "+
+				"(without credentials, weixintest.DevMode fills them in with a fake WeChat's, for development)", name)
+		}
+		if u, err := url.Parse(c.RedirectURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return nil, fmt.Errorf("wxlogin: Options.%s.RedirectURL %q is not an absolute http(s) URL", name, c.RedirectURL)
 		}
 		if (name == "Website") != c.IsWebsite() {
 			return nil, fmt.Errorf("wxlogin: Options.%s has scope %q", name, c.Scope())
@@ -221,9 +231,7 @@ func New(opts Options) (*Auth, error) {
 		opts.Logger.Warn("wxlogin: the session store does not keep deletes final: a request racing a logout can write the session back (use core.MemoryStore or core/redisstore)",
 			slog.String("store", fmt.Sprintf("%T", opts.Sessions.Store)))
 	}
-	if opts.Now == nil {
-		opts.Now = time.Now
-	}
+	opts.Now, opts.Website, opts.OfficialAccount = oneClock(opts.Now, opts.Website, opts.OfficialAccount)
 	return &Auth{opts: opts, sessions: opts.Sessions, recent: make(map[string]*Token)}, nil
 }
 
@@ -252,9 +260,20 @@ func (a *Auth) config(appID string) *Config {
 
 // CurrentUser returns the logged-in user of the session in ctx, or false.
 // It reads the session only: no network call. The User is shared with the
-// session: do not modify it.
-func (a *Auth) CurrentUser(ctx context.Context) (*User, bool) {
-	u := a.sessionUser(ctx)
+// session: do not modify it. It is false also when ctx holds no session
+// (see CheckSession).
+func (a *Auth) CurrentUser(ctx context.Context) (u *User, ok bool) {
+	defer func() {
+		// Recovering costs nothing on this hot path, where asking scs
+		// first would cost an allocation.
+		if r := recover(); r != nil {
+			if r != scsNoSession {
+				panic(r)
+			}
+			u, ok = nil, false
+		}
+	}()
+	u = a.sessionUser(ctx)
 	return u, u != nil && u.OpenID != ""
 }
 

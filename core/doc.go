@@ -24,4 +24,13 @@
 // time per user; Logout destroys the session. The adapters nethttpmw,
 // ginmw and fibermw turn these into handlers and middleware, and
 // weixintest is a fake WeChat to test against.
+//
+// Every handler runs inside the request's scs session (the adapters'
+// Sessions middleware, or scs' LoadAndSave); without it the responses are
+// 500 and the log names the fix (ErrNoSession, CheckSession).
+//
+// One clock decides on time: Options.Now, shared by New with the Configs'
+// Now. In tests, the Config from weixintest.Server.Config carries the
+// fake's clock, so Server.Advance expires states and tokens for the app
+// as for the fake.
 package core

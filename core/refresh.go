@@ -19,6 +19,7 @@ import (
 // the others; a caller whose ctx ends first stops waiting with an
 // *UpstreamError.
 //
+// When ctx holds no session, the error is ErrNoSession (see CheckSession).
 // When nobody is logged in, or the refresh token is invalid or expired
 // (30 days after login), the login ends and the error matches
 // ErrLoginRequired. Other failures (WeChat unreachable, busy) leave the
@@ -31,8 +32,14 @@ func (a *Auth) Token(ctx context.Context) (*Token, error) {
 // refused it before its expiry), it is refreshed whatever its expiry.
 func (a *Auth) token(ctx context.Context, rejected string) (*Token, error) {
 	u, ok := a.CurrentUser(ctx)
+	if !ok {
+		if err := a.CheckSession(ctx); err != nil {
+			return nil, err
+		}
+		return nil, ErrLoginRequired
+	}
 	t := a.sessionToken(ctx)
-	if !ok || t == nil || t.OpenID != u.OpenID {
+	if t == nil || t.OpenID != u.OpenID {
 		return nil, ErrLoginRequired
 	}
 	now := a.opts.Now()

@@ -55,7 +55,7 @@ var ErrMethodNotAllowed = errors.New("wxlogin: log out with POST")
 //   - 503 when the session store failed (ErrSessionStore);
 //   - 504 when WeChat did not answer in time, 502 for any other failure
 //     of WeChat's (an errcode, a 5xx, a malformed reply, unreachable);
-//   - 500 for anything else.
+//   - 500 for anything else (ErrNoSession, say).
 func Classify(err error) ErrorClass {
 	const failed, again = "Login failed", "Please start again."
 	switch {
@@ -79,6 +79,9 @@ func Classify(err error) ErrorClass {
 		return ErrorClass{http.StatusUnauthorized, CodeLoginRequired, "Login required", "Please log in with WeChat.", true}
 	case errors.Is(err, ErrMethodNotAllowed):
 		return ErrorClass{http.StatusMethodNotAllowed, CodeMethodNotAllowed, "Method not allowed", "Log out with the logout button.", false}
+	case errors.Is(err, ErrNoSession):
+		return ErrorClass{http.StatusInternalServerError, CodeInternal, "Server error",
+			"This site is misconfigured; its log says how to fix it.", false}
 	case errors.Is(err, ErrSessionStore):
 		return ErrorClass{http.StatusServiceUnavailable, CodeSessionStore, "Temporarily unavailable",
 			"The site cannot reach its session store. Please try again in a moment.", false}

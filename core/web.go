@@ -43,6 +43,9 @@ func redirect(location string) Response {
 // one is configured), the login ending at next when SafeReturnTo keeps
 // it.
 func (a *Auth) LoginResponse(ctx context.Context, next, userAgent string) Response {
+	if err := a.CheckSession(ctx); err != nil {
+		return a.ErrorResponse(err)
+	}
 	start, err := a.BeginLogin(ctx, LoginRequest{ReturnTo: next, InWeChat: IsWeChatBrowser(userAgent)})
 	if err != nil {
 		return a.ErrorResponse(err)
@@ -53,6 +56,9 @@ func (a *Auth) LoginResponse(ctx context.Context, next, userAgent string) Respon
 // CallbackResponse answers WeChat's callback with query q: a 302 to the
 // login's return-to path, or an error page with HTTPStatus(err).
 func (a *Auth) CallbackResponse(ctx context.Context, q url.Values) Response {
+	if err := a.CheckSession(ctx); err != nil {
+		return a.ErrorResponse(err)
+	}
 	res, err := a.CompleteLogin(ctx, q)
 	if err != nil {
 		return a.ErrorResponse(err)
@@ -68,6 +74,9 @@ func (a *Auth) LogoutResponse(ctx context.Context, method string) Response {
 		r := a.ErrorResponse(ErrMethodNotAllowed)
 		r.Header.Set("Allow", http.MethodPost)
 		return r
+	}
+	if err := a.CheckSession(ctx); err != nil {
+		return a.ErrorResponse(err)
 	}
 	if err := a.Logout(ctx); err != nil {
 		return a.ErrorResponse(err)

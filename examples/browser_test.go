@@ -86,6 +86,7 @@ func screenshot(t *testing.T, name string, buf *[]byte) chromedp.Action {
 // consent page → confirm → /me shows the nickname; and the same through
 // the embedded QR-code page.
 func TestBrowserDevModeLogin(t *testing.T) {
+	skipIfShort(t, "the browser test")
 	exe := chromium(t)
 	p := start(t, "nethttp") // dev mode: no WEIXIN_APPID
 	ctx := newBrowserCtx(t, exe)

@@ -31,12 +31,13 @@ func binary(t testing.TB, name string) string {
 		if buildErr != nil {
 			return
 		}
+		// One go build for the three: it links them in parallel.
+		args := []string{"build", "-o", binDir + string(filepath.Separator)}
 		for _, ex := range examples {
-			out, err := exec.Command("go", "build", "-o", filepath.Join(binDir, ex), "github.com/wxlogin/wxlogin/examples/"+ex).CombinedOutput()
-			if err != nil {
-				buildErr = fmt.Errorf("go build %s: %v\n%s", ex, err, out)
-				return
-			}
+			args = append(args, "github.com/wxlogin/wxlogin/examples/"+ex)
+		}
+		if out, err := exec.Command("go", args...).CombinedOutput(); err != nil {
+			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
 		}
 	})
 	if buildErr != nil {
@@ -47,6 +48,7 @@ func binary(t testing.TB, name string) string {
 
 func TestMain(m *testing.M) {
 	code := m.Run()
+	printSkipped()
 	if binDir != "" {
 		os.RemoveAll(binDir)
 	}

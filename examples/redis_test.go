@@ -94,6 +94,7 @@ func (r *redisServer) resume() { r.cmd.Process.Signal(syscall.SIGCONT) }
 // other, a refresh done by one is what the other uses, and a logout on
 // one ends the login on both.
 func TestContractRedisSessions(t *testing.T) {
+	skipIfShort(t, "the Redis tests")
 	each(t, func(t *testing.T, name string) {
 		redisURL := redisURL(t)
 		wx := weixintest.NewServer()
@@ -194,6 +195,7 @@ func TestContractRedisSessions(t *testing.T) {
 // Redis slow, then down: protected requests get a clear 503 (no crash,
 // no logout), and service resumes when Redis is back.
 func TestContractRedisOutage(t *testing.T) {
+	skipIfShort(t, "the Redis tests")
 	each(t, func(t *testing.T, name string) {
 		rs := startRedis(t)
 		wx := weixintest.NewServer()

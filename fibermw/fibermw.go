@@ -114,6 +114,9 @@ const userKey = "wxlogin.user"
 func (h *Handlers) RequireWeixinUser(c *fiber.Ctx) error {
 	u, ok := h.auth.CurrentUser(c.UserContext())
 	if !ok {
+		if err := h.auth.CheckSession(c.UserContext()); err != nil {
+			return write(c, h.auth.ErrorResponse(err)) // 500: Sessions is not mounted
+		}
 		if h.opts.LoginRequired != nil {
 			return h.opts.LoginRequired(c)
 		}

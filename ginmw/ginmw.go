@@ -142,6 +142,11 @@ const userKey = "wxlogin.user"
 func (h *Handlers) RequireWeixinUser(c *gin.Context) {
 	u, ok := h.auth.CurrentUser(c.Request.Context())
 	if !ok {
+		if err := h.auth.CheckSession(c.Request.Context()); err != nil {
+			write(c, h.auth.ErrorResponse(err)) // 500: Sessions is not mounted
+			c.Abort()
+			return
+		}
 		if h.opts.LoginRequired != nil {
 			h.opts.LoginRequired(c)
 			c.Abort()

@@ -140,6 +140,10 @@ func (h *Handlers) RequireWeixinUser(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		u, ok := h.auth.CurrentUser(r.Context())
 		if !ok {
+			if err := h.auth.CheckSession(r.Context()); err != nil {
+				h.auth.ErrorResponse(err).ServeHTTP(w, r) // 500: Sessions is not mounted
+				return
+			}
 			if h.opts.LoginRequired != nil {
 				h.opts.LoginRequired.ServeHTTP(w, r)
 				return

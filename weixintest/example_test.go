@@ -3,9 +3,13 @@ package weixintest_test
 import (
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/url"
+	"os"
 
+	"github.com/alexedwards/scs/v2"
+	"github.com/wxlogin/wxlogin/core"
 	"github.com/wxlogin/wxlogin/weixintest"
 )
 
@@ -45,4 +49,34 @@ func Example() {
 	// app.example /callback xyz
 	// text/plain true 7200
 	// 1 exchange
+}
+
+// An app without WeChat credentials runs against a fake WeChat in
+// development: DevMode fills in the fake's application and endpoint and
+// logs a warning that it is a fake.
+func ExampleDevMode() {
+	opts := core.Options{
+		Website: &core.Config{
+			AppID:       os.Getenv("WEIXIN_APPID"), // unset in development
+			AppSecret:   os.Getenv("WEIXIN_SECRET"),
+			RedirectURL: "http://127.0.0.1:8080/auth/weixin/callback",
+			Scopes:      []string{core.ScopeLogin},
+		},
+		Sessions: scs.New(),
+		Logger:   slog.New(slog.DiscardHandler), // yours: the loud line shows there
+	}
+	if opts.Website.AppID == "" { // no credentials: a fake WeChat
+		wx, err := weixintest.DevMode(&opts)
+		if err != nil {
+			panic(err)
+		}
+		defer wx.Close()
+	}
+	auth, err := core.New(opts)
+	if err != nil {
+		panic(err)
+	}
+	_ = auth // mount it with nethttpmw, ginmw or fibermw
+	fmt.Println(opts.Website.AppID == weixintest.DefaultAppID)
+	// Output: true
 }

@@ -70,17 +70,8 @@ func FromEnv() (*App, error) {
 	if endpoint.OpenBaseURL != "" {
 		app.WxLoginJS = strings.TrimRight(endpoint.OpenBaseURL, "/") + weixintest.PathWxLoginJS
 	}
-	if appID == "" {
-		wx := weixintest.NewServer()
-		app.closers = append(app.closers, wx.Close)
-		endpoint = wx.Endpoint()
-		appID, secret = weixintest.DefaultAppID, weixintest.DefaultAppSecret
-		if mpID == "" {
-			mpID, mpSecret = weixintest.DefaultMPAppID, weixintest.DefaultMPAppSecret
-		}
-		app.WxLoginJS = wx.URL + weixintest.PathWxLoginJS
-		logger.Info(fmt.Sprintf("dev mode: fake WeChat at %s — open %s/", wx.URL, app.PublicURL))
-	} else if secret == "" {
+	devMode := appID == ""
+	if !devMode && secret == "" {
 		return nil, errors.New("WEIXIN_APPID is set but WEIXIN_SECRET is not")
 	}
 	if (mpID == "") != (mpSecret == "") {
@@ -109,7 +100,7 @@ func FromEnv() (*App, error) {
 	}
 	app.Metrics = NewMetrics()
 	opts.OnEvent = app.Metrics.OnEvent
-	if mpID != "" {
+	if mpID != "" || devMode { // dev mode: the fake's official account when none is set
 		opts.OfficialAccount = &core.Config{
 			AppID: mpID, AppSecret: mpSecret, RedirectURL: callback,
 			Scopes: []string{core.ScopeUserInfo}, Endpoint: endpoint, Logger: logger,
@@ -122,7 +113,18 @@ func FromEnv() (*App, error) {
 	case "false":
 		opts.InsecureCookie = true
 	default:
+		app.Close()
 		return nil, fmt.Errorf("COOKIE_SECURE %q: want true or false", v)
+	}
+	if devMode {
+		wx, err := weixintest.DevMode(&opts) // points opts at a fake WeChat, and says so in the log
+		if err != nil {
+			app.Close()
+			return nil, err
+		}
+		app.closers = append(app.closers, wx.Close)
+		app.WxLoginJS = wx.URL + weixintest.PathWxLoginJS
+		logger.Info(fmt.Sprintf("dev mode: fake WeChat at %s — open %s/", wx.URL, app.PublicURL))
 	}
 	auth, err := core.New(opts)
 	if err != nil {
