@@ -20,6 +20,10 @@ var errNoOpenID = errors.New("reply has no openid")
 // Exchange trades an authorization code for a token
 // (/sns/oauth2/access_token). A code is single-use, so the call is never
 // retried: a failure means starting the login again.
+//
+// An official account's "snapshot page" visitor (is_snapshotuser 1,
+// often with blank tokens) is not a login: Exchange checks that flag
+// first and answers an error matching ErrSnapshotUser (HTTPStatus 403).
 func (c *Config) Exchange(ctx context.Context, code string) (*Token, error) {
 	if c.AppID == "" || c.AppSecret == "" {
 		return nil, fmt.Errorf("weixin %s: AppID and AppSecret must be set: %w", opExchange, ErrInvalidCredential)
@@ -36,6 +40,11 @@ func (c *Config) Exchange(ctx context.Context, code string) (*Token, error) {
 	var tj tokenJSON
 	if err := c.get(ctx, opExchange, "/sns/oauth2/access_token", q, false, &tj); err != nil {
 		return nil, err
+	}
+	// Before anything else: a snapshot visitor's reply may have blank
+	// tokens, and is not a login whatever else it holds.
+	if tj.IsSnapshotUser == 1 {
+		return nil, fmt.Errorf("weixin %s: %w", opExchange, ErrSnapshotUser)
 	}
 	now := c.now()
 	t, err := c.tokenFromJSON(opExchange, &tj, nil)
