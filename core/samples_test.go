@@ -64,15 +64,15 @@ var sampleErrors = map[string]struct {
 	mustLogIn bool
 }{
 	"snapshot visitor: not a login (403), never a 502": {core.ErrSnapshotUser, http.StatusForbidden, false},
-	"invalid code: 400, log in again":                   {core.ErrCodeInvalid, http.StatusBadRequest, true},
-	"code used: 400, log in again":                      {core.ErrCodeUsed, http.StatusBadRequest, true},
-	"code used: 400":                                    {core.ErrCodeUsed, http.StatusBadRequest, true},
-	"bad credentials: 502, operator's fault":            {core.ErrInvalidCredential, http.StatusBadGateway, false},
-	"bad credentials: 502":                              {core.ErrInvalidCredential, http.StatusBadGateway, false},
-	"400":                                               {core.ErrCodeInvalid, http.StatusBadRequest, true},
-	"access token expired: refresh":                     {core.ErrAccessTokenExpired, http.StatusBadGateway, false},
-	"login ended: log in again":                         {core.ErrRefreshTokenInvalid, http.StatusBadGateway, true},
-	"":                                                  {core.ErrInvalidOpenID, http.StatusBadGateway, false}, // /sns/auth, 40003
+	"invalid code: 400, log in again":                  {core.ErrCodeInvalid, http.StatusBadRequest, true},
+	"code used: 400, log in again":                     {core.ErrCodeUsed, http.StatusBadRequest, true},
+	"code used: 400":                                   {core.ErrCodeUsed, http.StatusBadRequest, true},
+	"bad credentials: 502, operator's fault":           {core.ErrInvalidCredential, http.StatusBadGateway, false},
+	"bad credentials: 502":                             {core.ErrInvalidCredential, http.StatusBadGateway, false},
+	"400":                                              {core.ErrCodeInvalid, http.StatusBadRequest, true},
+	"access token expired: refresh":                    {core.ErrAccessTokenExpired, http.StatusBadGateway, false},
+	"login ended: log in again":                        {core.ErrRefreshTokenInvalid, http.StatusBadGateway, true},
+	"":                                                 {core.ErrInvalidOpenID, http.StatusBadGateway, false}, // /sns/auth, 40003
 }
 
 // Every recorded reply, served as recorded (body and content type, HTTP
