@@ -171,7 +171,7 @@ h1{font-size:18px;font-weight:normal;margin:14px 0 8px}
 .dev{font-size:12px;color:#888;margin:0}
 </style></head><body>
 <h1>微信登录</h1>
-<img id="qrcode" src="{{.QR}}" alt="二维码">
+<img id="qrcode" src="{{.QR}}" alt="二维码" onload="this.className='loaded'">
 <p id="status">请使用微信扫描二维码登录</p>
 <p class="dev">weixintest: no phone? <a id="phone" href="{{.Phone}}" target="_blank">open the phone page</a></p>
 <script>
@@ -210,7 +210,9 @@ h1{font-size:18px;font-weight:normal;margin:14px 0 8px}
       poll(408);
     }
   }
-  poll(408);
+  // From the load event on: a poll started earlier would hold the
+  // page's (and the embedding page's) load event for its whole wait.
+  window.addEventListener("load", function () { poll(408); });
 })();
 </script>
 </body></html>

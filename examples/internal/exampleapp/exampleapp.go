@@ -77,6 +77,7 @@ func FromEnv() (*App, error) {
 			mpID, mpSecret = weixintest.DefaultMPAppID, weixintest.DefaultMPAppSecret
 		}
 		app.WxLoginJS = wx.URL + weixintest.PathWxLoginJS
+		localAvatar = wx.LocalAvatarURL // avatars offline (pages.go)
 		logger.Info(fmt.Sprintf("dev mode: fake WeChat at %s — open %s/", wx.URL, app.PublicURL))
 	} else if secret == "" {
 		return nil, errors.New("WEIXIN_APPID is set but WEIXIN_SECRET is not")
