@@ -12,6 +12,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/makiuchi-d/gozxing"
+	"github.com/makiuchi-d/gozxing/qrcode"
 	"github.com/wxlogin/wxlogin/weixintest"
 )
 
@@ -74,8 +76,17 @@ func TestQRPageScanOnThePhone(t *testing.T) {
 	}
 	img, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
-	if cfg, err := png.DecodeConfig(bytes.NewReader(img)); err != nil || resp.Header.Get("Content-Type") != "image/png" || cfg.Width < 200 {
-		t.Errorf("QR image: %v %q %+v", err, resp.Header.Get("Content-Type"), cfg)
+	decoded, err := png.Decode(bytes.NewReader(img))
+	if err != nil || resp.Header.Get("Content-Type") != "image/png" || decoded.Bounds().Dx() < 200 {
+		t.Fatalf("QR image: %v %q", err, resp.Header.Get("Content-Type"))
+	}
+	// Scannable: a QR reader finds the phone page's URL in it.
+	bmp, err := gozxing.NewBinaryBitmapFromImage(decoded)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res, err := qrcode.NewQRCodeReader().Decode(bmp, nil); err != nil || res.GetText() != phone {
+		t.Errorf("the QR code reads %v (%v), want %s", res, err, phone)
 	}
 
 	if s, _ := poll(t, srv, uuid, weixintest.ScanScanned); s != weixintest.ScanWaiting {
