@@ -11,7 +11,7 @@ import (
 
 // ErrOpenIDMismatch means WeChat answered about another user than the one
 // asked for: the openid of a reply differs from the token's.
-var ErrOpenIDMismatch = errors.New("weixin: openid in reply does not match the token")
+var ErrOpenIDMismatch = errors.New("wxlogin: openid in reply does not match the token")
 
 // errNoOpenID means a token reply lacked an openid: an empty openid is
 // never an identity.
@@ -20,9 +20,13 @@ var errNoOpenID = errors.New("reply has no openid")
 // Exchange trades an authorization code for a token
 // (/sns/oauth2/access_token). A code is single-use, so the call is never
 // retried: a failure means starting the login again.
+//
+// An official account's "snapshot page" visitor (is_snapshotuser 1,
+// often with blank tokens) is not a login: Exchange checks that flag
+// first and answers an error matching ErrSnapshotUser (HTTPStatus 403).
 func (c *Config) Exchange(ctx context.Context, code string) (*Token, error) {
 	if c.AppID == "" || c.AppSecret == "" {
-		return nil, fmt.Errorf("weixin %s: AppID and AppSecret must be set: %w", opExchange, ErrInvalidCredential)
+		return nil, fmt.Errorf("wxlogin: %s: AppID and AppSecret must be set: %w", opExchange, ErrInvalidCredential)
 	}
 	if code == "" {
 		return nil, &APIError{Op: opExchange, Code: 41008, Message: "missing code"}
@@ -36,6 +40,11 @@ func (c *Config) Exchange(ctx context.Context, code string) (*Token, error) {
 	var tj tokenJSON
 	if err := c.get(ctx, opExchange, "/sns/oauth2/access_token", q, false, &tj); err != nil {
 		return nil, err
+	}
+	// Before anything else: a snapshot visitor's reply may have blank
+	// tokens, and is not a login whatever else it holds.
+	if tj.IsSnapshotUser == 1 {
+		return nil, fmt.Errorf("%w (%s)", ErrSnapshotUser, opExchange)
 	}
 	now := c.now()
 	t, err := c.tokenFromJSON(opExchange, &tj, nil)
@@ -57,10 +66,10 @@ func (c *Config) Exchange(ctx context.Context, code string) (*Token, error) {
 // token can be used again.
 func (c *Config) Refresh(ctx context.Context, t *Token) (*Token, error) {
 	if t == nil || t.RefreshToken == "" {
-		return nil, fmt.Errorf("weixin %s: no refresh token: %w", opRefresh, ErrRefreshTokenInvalid)
+		return nil, fmt.Errorf("wxlogin: %s: no refresh token: %w", opRefresh, ErrRefreshTokenInvalid)
 	}
 	if !t.RefreshExpiry.IsZero() && !c.now().Before(t.RefreshExpiry) {
-		return nil, fmt.Errorf("weixin %s: 30 days have passed since login: %w", opRefresh, ErrRefreshTokenExpired)
+		return nil, fmt.Errorf("wxlogin: %s: 30 days have passed since login: %w", opRefresh, ErrRefreshTokenExpired)
 	}
 	q := url.Values{
 		"appid":         {c.AppID},
@@ -97,7 +106,7 @@ func (c *Config) tokenFromJSON(op string, tj *tokenJSON, old *Token) (*Token, er
 	}
 	if old != nil {
 		if old.OpenID != "" && old.OpenID != t.OpenID {
-			return nil, fmt.Errorf("weixin %s: %w", op, ErrOpenIDMismatch)
+			return nil, fmt.Errorf("%w (%s)", ErrOpenIDMismatch, op)
 		}
 		if t.RefreshToken == "" {
 			t.RefreshToken = old.RefreshToken
@@ -128,7 +137,7 @@ func (c *Config) CheckToken(ctx context.Context, t *Token) error {
 // ErrOpenIDMismatch. The avatar URL is rewritten to https.
 func (c *Config) UserInfo(ctx context.Context, t *Token, lang string) (*UserInfo, error) {
 	if t == nil || t.OpenID == "" {
-		return nil, fmt.Errorf("weixin %s: token has no openid: %w", opUserInfo, ErrInvalidOpenID)
+		return nil, fmt.Errorf("wxlogin: %s: token has no openid: %w", opUserInfo, ErrInvalidOpenID)
 	}
 	q := url.Values{"access_token": {t.AccessToken}, "openid": {t.OpenID}}
 	if lang != "" {
@@ -143,7 +152,7 @@ func (c *Config) UserInfo(ctx context.Context, t *Token, lang string) (*UserInfo
 		return nil, &UpstreamError{Op: opUserInfo, StatusCode: 200, Err: errors.New("malformed JSON reply")}
 	}
 	if u.OpenID != t.OpenID {
-		return nil, fmt.Errorf("weixin %s: %w", opUserInfo, ErrOpenIDMismatch)
+		return nil, fmt.Errorf("%w (%s)", ErrOpenIDMismatch, opUserInfo)
 	}
 	u.HeadImgURL = SecureAvatarURL(u.HeadImgURL)
 	if u.UnionID == "" {

@@ -441,3 +441,22 @@ func TestTokenRedactsSecrets(t *testing.T) {
 		}
 	}
 }
+
+// A snapshot-page visitor as WeChat sends one (official account,
+// snsapi_userinfo, blank tokens, is_snapshotuser 1) is refused first:
+// ErrSnapshotUser, 403, never an upstream failure (502).
+func TestExchangeSnapshotVisitor(t *testing.T) {
+	srv, _ := api(t)
+	snap := srv.AddUser(weixintest.User{Nickname: "快照", Snapshot: true})
+	mp := srv.Config(weixintest.DefaultMPAppID, callbackURL, core.ScopeUserInfo)
+	mp.Logger = slog.New(slog.DiscardHandler)
+	tok, err := mp.Exchange(context.Background(), srv.NewCode(mp.AppID, snap.ID, core.ScopeUserInfo))
+	var ue *core.UpstreamError
+	if tok != nil || !errors.Is(err, core.ErrSnapshotUser) || core.HTTPStatus(err) != http.StatusForbidden || errors.As(err, &ue) {
+		t.Fatalf("snapshot visitor: %v, %v (status %d)", tok, err, core.HTTPStatus(err))
+	}
+	// Everyone else logs in; the field is absent from their replies.
+	if tok, err := mp.Exchange(context.Background(), srv.NewCode(mp.AppID, "u1", core.ScopeUserInfo)); err != nil || tok.IsSnapshotUser {
+		t.Fatalf("u1: %v, %v", tok, err)
+	}
+}

@@ -50,15 +50,19 @@ type LoginRequest struct {
 }
 
 // LoginStart is a begun login.
+//
+// For a QR code embedded in the page with Tencent's wxLogin.js, use
+// WxLogin, not these fields: the script pastes its options into a URL
+// without encoding them, so redirect_uri must be passed URL-encoded.
 type LoginStart struct {
 	// AuthURL is WeChat's authorize page, to redirect the browser to.
 	AuthURL string
-	// State is the login's state, for an embedded QR code (wxLogin.js).
+	// State is the login's state.
 	State string
-	// AppID, RedirectURL and Scope are those of the application used,
-	// for an embedded QR code.
+	// AppID is the application used.
 	AppID string
-	// RedirectURL is the callback URL WeChat will send the user to.
+	// RedirectURL is the callback URL WeChat will send the user to, not
+	// encoded: do not give it to wxLogin.js as is (see WxLogin).
 	RedirectURL string
 	// Scope is the scope requested.
 	Scope string

@@ -35,7 +35,8 @@ type Token struct {
 	// Scopes are the scopes the user granted.
 	Scopes []string
 	// IsSnapshotUser is set for an official account's virtual "snapshot
-	// page" visitor, who is not a real login.
+	// page" visitor, who is not a real login. Exchange refuses such a
+	// visitor with ErrSnapshotUser, so a token it returns never has it set.
 	IsSnapshotUser bool
 }
 

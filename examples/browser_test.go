@@ -2,18 +2,19 @@ package examples
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
-	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 )
-
-// screenshotDir is where the browser test keeps its screenshots.
-const screenshotDir = "screenshots"
 
 // chromium finds Debian's chromium (or another Chrome). Without one the
 // test skips, except in CI (CI=true), where a missing browser fails.
@@ -56,6 +57,7 @@ func newBrowserCtx(t *testing.T, exe string) context.Context {
 		chromedp.Flag("disable-background-networking", true),
 		chromedp.Flag("disable-component-update", true),
 		chromedp.Flag("disable-sync", true),
+
 		chromedp.UserDataDir(profile),
 		chromedp.WindowSize(1000, 800),
 	}
@@ -68,41 +70,98 @@ func newBrowserCtx(t *testing.T, exe string) context.Context {
 	return ctx
 }
 
-func screenshot(t *testing.T, name string, buf *[]byte) chromedp.Action {
+// screenshots returns the folder the browser test writes its
+// screenshots to: $WXLOGIN_SCREENSHOTS when set, else a new temporary
+// folder, kept after the test so that a person can look at them.
+func screenshots(t *testing.T) string {
+	dir := os.Getenv("WXLOGIN_SCREENSHOTS")
+	if dir == "" {
+		var err error
+		if dir, err = os.MkdirTemp("", "wxlogin-screenshots-"); err != nil {
+			t.Fatal(err)
+		}
+	} else if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+func screenshot(t *testing.T, dir, name string) chromedp.Action {
 	return chromedp.ActionFunc(func(ctx context.Context) error {
-		if err := chromedp.FullScreenshot(buf, 100).Do(ctx); err != nil { // quality 100: PNG
+		var buf []byte
+		if err := chromedp.FullScreenshot(&buf, 100).Do(ctx); err != nil { // quality 100: PNG
 			return err
 		}
-		if err := os.MkdirAll(screenshotDir, 0o755); err != nil {
+		path := filepath.Join(dir, name)
+		if err := os.WriteFile(path, buf, 0o644); err != nil {
 			return err
 		}
-		path := filepath.Join(screenshotDir, name)
-		t.Logf("screenshot: examples/%s", path)
-		return os.WriteFile(path, *buf, 0o644)
+		t.Logf("screenshot: %s", path)
+		return nil
 	})
 }
 
+// frameTarget attaches to the out-of-process iframe whose URL contains
+// urlPart.
+func frameTarget(ctx context.Context, urlPart string) (context.Context, context.CancelFunc, error) {
+	for range 100 {
+		targets, err := chromedp.Targets(ctx)
+		if err != nil {
+			return nil, nil, err
+		}
+		for _, ti := range targets {
+			if ti.Type == "iframe" && strings.Contains(ti.URL, urlPart) {
+				fctx, cancel := chromedp.NewContext(ctx, chromedp.WithTargetID(ti.TargetID))
+				return fctx, cancel, nil
+			}
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	return nil, nil, fmt.Errorf("no iframe target at %s", urlPart)
+}
+
+// avatarShown waits until the /me page's avatar has loaded as an image.
+func avatarShown(ctx context.Context) error {
+	return chromedp.Poll(`(function () { var i = document.querySelector("#avatar"); return i && i.complete && i.naturalWidth > 0; })()`,
+		nil, chromedp.WithPollingTimeout(10*time.Second)).Do(ctx)
+}
+
+// sessionAvatar returns the avatar URL kept in the session (/api/me).
+func sessionAvatar(ctx context.Context, base string) (string, error) {
+	var me struct {
+		HeadImgURL string `json:"headimgurl"`
+	}
+	var raw string
+	err := chromedp.Run(ctx, chromedp.Evaluate(`fetch(`+"`"+base+`/api/me`+"`"+`).then(r => r.text())`, &raw,
+		func(p *runtime.EvaluateParams) *runtime.EvaluateParams { return p.WithAwaitPromise(true) }))
+	if err != nil {
+		return "", err
+	}
+	err = json.Unmarshal([]byte(raw), &me)
+	return me.HeadImgURL, err
+}
+
 // A person's path through the dev mode: index → login → the fake's
-// consent page → confirm → /me shows the nickname; and the same through
-// the embedded QR-code page.
+// consent page → confirm → /me shows the nickname and the avatar.
 func TestBrowserDevModeLogin(t *testing.T) {
 	skipIfShort(t, "the browser test")
 	exe := chromium(t)
+	dir := screenshots(t)
 	p := start(t, "nethttp") // dev mode: no WEIXIN_APPID
 	ctx := newBrowserCtx(t, exe)
 
 	var nickname string
-	var shot []byte
 	err := chromedp.Run(ctx,
 		chromedp.Navigate(p.base+"/"),
 		chromedp.WaitVisible("#login", chromedp.ByQuery),
 		chromedp.Click("#login", chromedp.ByQuery),
 		chromedp.WaitVisible("#user-u1", chromedp.ByQuery), // the fake WeChat's consent page
-		screenshot(t, "consent.png", &shot),
+		screenshot(t, dir, "consent.png"),
 		chromedp.Click("#user-u1", chromedp.ByQuery),
 		chromedp.WaitVisible("#nickname", chromedp.ByQuery),
 		chromedp.Text("#nickname", &nickname, chromedp.ByQuery),
-		screenshot(t, "me.png", &shot),
+		chromedp.ActionFunc(avatarShown),
+		screenshot(t, dir, "me.png"),
 	)
 	if err != nil {
 		t.Fatalf("redirect login: %v\n%s", err, p.log)
@@ -110,29 +169,86 @@ func TestBrowserDevModeLogin(t *testing.T) {
 	if nickname != "张三" {
 		t.Errorf("/me shows %q, want 张三", nickname)
 	}
+	// The session keeps WeChat's avatar URL, rewritten to https by core;
+	// the dev-mode page shows the fake's copy of it.
+	if avatar, err := sessionAvatar(ctx, p.base); err != nil || !strings.HasPrefix(avatar, "https://thirdwx.qlogo.cn/mmopen/") {
+		t.Errorf("avatar in the session: %q, %v", avatar, err)
+	}
+}
 
-	// The embedded QR code, in a fresh browser.
-	ctx = newBrowserCtx(t, exe)
-	var frames []*cdp.Node
-	err = chromedp.Run(ctx,
+// The embedded QR code as on WeChat: /login shows the QR code in
+// wxLogin.js's iframe, the person confirms on the "phone" (the fake's
+// page the QR code points to, opened in another tab), and the iframe
+// sends the whole window to the callback by itself, with no click in the
+// iframe; /me then shows the user and the avatar.
+func TestBrowserEmbeddedQRScan(t *testing.T) {
+	exe := chromium(t)
+	dir := screenshots(t)
+	// The site on localhost, the fake WeChat on 127.0.0.1: another site,
+	// as open.weixin.qq.com is to a real site, so that the browser's
+	// rules for a cross-site frame navigating the window apply.
+	addr := freeAddr(t)
+	_, port, _ := net.SplitHostPort(addr)
+	base := "http://localhost:" + port
+	p := startAt(t, "nethttp", addr, "PUBLIC_URL="+base)
+	p.base = base
+	ctx := newBrowserCtx(t, exe)
+
+	var phone string
+	var ok bool
+	err := chromedp.Run(ctx,
 		chromedp.Navigate(p.base+"/login"),
 		chromedp.WaitVisible("#qrcode iframe", chromedp.ByQuery),
-		chromedp.Nodes("#qrcode iframe", &frames, chromedp.ByQuery),
-	)
-	if err != nil || len(frames) == 0 {
-		t.Fatalf("embedded page: %v", err)
-	}
-	err = chromedp.Run(ctx,
-		chromedp.WaitVisible("#user-u2", chromedp.ByQuery, chromedp.FromNode(frames[0])),
-		screenshot(t, "embedded.png", &shot),
-		chromedp.Click("#user-u2", chromedp.ByQuery, chromedp.FromNode(frames[0])),
-		chromedp.WaitVisible("#nickname", chromedp.ByQuery),
-		chromedp.Text("#nickname", &nickname, chromedp.ByQuery),
 	)
 	if err != nil {
-		t.Fatalf("embedded login: %v\n%s", err, p.log)
+		t.Fatalf("embedded page: %v\n%s", err, p.log)
 	}
-	if nickname != "Lily 🌸✨" {
-		t.Errorf("after the embedded login /me shows %q", nickname)
+	// WeChat's iframe is another site: its own target (out of process).
+	frameCtx, cancelFrame, err := frameTarget(ctx, "/connect/qrconnect?")
+	if err != nil {
+		t.Fatalf("QR iframe: %v", err)
+	}
+	defer cancelFrame()
+	err = chromedp.Run(frameCtx,
+		chromedp.WaitVisible("#qrcode.loaded", chromedp.ByQuery), // the QR image
+		chromedp.AttributeValue("#phone", "href", &phone, &ok, chromedp.ByQuery),
+	)
+	if err == nil {
+		err = chromedp.Run(ctx, screenshot(t, dir, "qrcode.png"))
+	}
+	if err != nil || !ok || !strings.Contains(phone, "/connect/confirm?uuid=") {
+		t.Fatalf("QR page: %v, phone link %q\n%s", err, phone, p.log)
+	}
+
+	// The phone: another tab of the same browser.
+	phoneCtx, cancel := chromedp.NewContext(ctx)
+	defer cancel()
+	err = chromedp.Run(phoneCtx,
+		chromedp.Navigate(phone),
+		chromedp.WaitVisible("#user-u2", chromedp.ByQuery),
+		screenshot(t, dir, "phone.png"),
+		chromedp.Click("#user-u2", chromedp.ByQuery),
+		chromedp.WaitVisible("#done", chromedp.ByQuery),
+	)
+	if err != nil {
+		t.Fatalf("phone page: %v\n%s", err, p.log)
+	}
+
+	var nickname, location string
+	err = chromedp.Run(ctx,
+		chromedp.WaitVisible("#nickname", chromedp.ByQuery),
+		chromedp.Text("#nickname", &nickname, chromedp.ByQuery),
+		chromedp.Location(&location),
+		chromedp.ActionFunc(avatarShown),
+		screenshot(t, dir, "me-embedded.png"),
+	)
+	if err != nil {
+		t.Fatalf("after the scan: %v\n%s", err, p.log)
+	}
+	if nickname != "Lily 🌸✨" || location != p.base+"/me" {
+		t.Errorf("after the scan the window is at %s showing %q", location, nickname)
+	}
+	if avatar, err := sessionAvatar(ctx, p.base); err != nil || !strings.HasPrefix(avatar, "https://thirdwx.qlogo.cn/mmopen/") {
+		t.Errorf("avatar in the session: %q, %v", avatar, err)
 	}
 }

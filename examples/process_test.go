@@ -98,7 +98,12 @@ func freeAddr(t testing.TB) string {
 // and waits until it answers /healthz.
 func start(t testing.TB, name string, env ...string) *process {
 	t.Helper()
-	addr := freeAddr(t)
+	return startAt(t, name, freeAddr(t), env...)
+}
+
+// startAt is start listening on addr.
+func startAt(t testing.TB, name, addr string, env ...string) *process {
+	t.Helper()
 	cmd := exec.Command(binary(t, name))
 	cmd.Env = append(os.Environ(), "ADDR="+addr)
 	for _, kv := range []string{"WEIXIN_APPID", "WEIXIN_SECRET", "WEIXIN_MP_APPID", "WEIXIN_MP_SECRET", "PUBLIC_URL",

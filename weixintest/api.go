@@ -1,8 +1,6 @@
 package weixintest
 
 import (
-	"encoding/json"
-	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -23,7 +21,7 @@ var errmsgs = map[int]string{
 	40014: "invalid access_token",
 	40029: "invalid code",
 	40030: "invalid refresh_token",
-	40125: "invalid appsecret",
+	40125: "invalid appsecret, view more at http://t.cn/RAEkdVq",
 	40163: "code been used",
 	41008: "missing code",
 	42001: "access_token expired",
@@ -33,24 +31,9 @@ var errmsgs = map[int]string{
 	48001: "api unauthorized",
 }
 
-// writeErr answers errcode on HTTP 200, as WeChat does.
-func writeErr(w http.ResponseWriter, errcode int) {
-	msg, ok := errmsgs[errcode]
-	if !ok {
-		msg = "unknown error"
-	}
-	writeJSON(w, map[string]any{"errcode": errcode, "errmsg": fmt.Sprintf("%s, rid: %s", msg, randomToken(8))})
-}
-
-// writeJSON answers v as JSON served as text/plain, as WeChat does.
-func writeJSON(w http.ResponseWriter, v any) {
-	w.Header().Set("Content-Type", "text/plain")
-	json.NewEncoder(w).Encode(v)
-}
-
 // apiFunc handles an API call under the server's lock: a reply, or a
 // non-zero errcode.
-type apiFunc func(q url.Values, now time.Time) (reply map[string]any, errcode int)
+type apiFunc func(q url.Values, now time.Time) (reply obj, errcode int)
 
 // api serves an API path: faults first, then f; every call is recorded.
 func (s *Server) api(f apiFunc) http.HandlerFunc {
@@ -89,7 +72,7 @@ func (s *Server) api(f apiFunc) http.HandlerFunc {
 	}
 }
 
-func writeReply(w http.ResponseWriter, reply map[string]any, errcode int) {
+func writeReply(w http.ResponseWriter, reply obj, errcode int) {
 	if errcode != 0 {
 		writeErr(w, errcode)
 		return
@@ -97,7 +80,7 @@ func writeReply(w http.ResponseWriter, reply map[string]any, errcode int) {
 	writeJSON(w, reply)
 }
 
-func (s *Server) handleAccessToken(q url.Values, now time.Time) (map[string]any, int) {
+func (s *Server) handleAccessToken(q url.Values, now time.Time) (obj, int) {
 	app, ok := s.apps[q.Get("appid")]
 	switch {
 	case !ok:
@@ -125,7 +108,7 @@ func (s *Server) handleAccessToken(q url.Values, now time.Time) (map[string]any,
 	return s.tokenReply(app, rt, refreshToken, now, true), 0
 }
 
-func (s *Server) handleRefreshToken(q url.Values, now time.Time) (map[string]any, int) {
+func (s *Server) handleRefreshToken(q url.Values, now time.Time) (obj, int) {
 	app, ok := s.apps[q.Get("appid")]
 	if !ok {
 		return nil, 40013
@@ -143,34 +126,42 @@ func (s *Server) handleRefreshToken(q url.Values, now time.Time) (map[string]any
 	return s.tokenReply(app, rt, q.Get("refresh_token"), now, false), 0
 }
 
-// tokenReply issues or extends rt's access token and describes it.
-func (s *Server) tokenReply(app App, rt *grant, refreshToken string, now time.Time, exchange bool) map[string]any {
-	at, ok := s.access[rt.accessToken]
-	if ok && now.Before(at.expires) {
-		at.expires = now.Add(s.accessTTL) // still valid: same token, later expiry
-	} else {
-		delete(s.access, rt.accessToken)
-		rt.accessToken = randomToken(96)
-		at = &grant{appID: rt.appID, userID: rt.userID, scope: rt.scope, issued: now, expires: now.Add(s.accessTTL)}
-		s.access[rt.accessToken] = at
-	}
-	reply := map[string]any{
-		"access_token":  rt.accessToken,
-		"expires_in":    int(s.accessTTL / time.Second),
-		"refresh_token": refreshToken,
-		"openid":        s.OpenID(rt.appID, rt.userID),
-		"scope":         rt.scope,
-	}
+// tokenReply issues or extends rt's access token and describes it, in
+// the fields and order of WeChat's reply. An official account's snapshot
+// visitor gets what WeChat sends one: blank tokens and is_snapshotuser 1
+// (the field is absent for everyone else).
+func (s *Server) tokenReply(app App, rt *grant, refreshToken string, now time.Time, exchange bool) obj {
 	u := s.userLocked(rt.userID)
-	if u != nil && u.UnionID != "" && (app.Kind == Website || rt.scope == "snsapi_userinfo") {
-		reply["unionid"] = u.UnionID
-	}
-	if app.Kind == OfficialAccount && exchange {
-		snap := 0
-		if u != nil && u.Snapshot && rt.scope == "snsapi_base" {
-			snap = 1
+	snapshot := app.Kind == OfficialAccount && exchange && u != nil && u.Snapshot
+	accessToken := ""
+	if snapshot {
+		delete(s.refresh, refreshToken)
+		refreshToken = ""
+	} else {
+		at, ok := s.access[rt.accessToken]
+		if ok && now.Before(at.expires) {
+			at.expires = now.Add(s.accessTTL) // still valid: same token, later expiry
+		} else {
+			delete(s.access, rt.accessToken)
+			rt.accessToken = randomToken(96)
+			at = &grant{appID: rt.appID, userID: rt.userID, scope: rt.scope, issued: now, expires: now.Add(s.accessTTL)}
+			s.access[rt.accessToken] = at
 		}
-		reply["is_snapshotuser"] = snap
+		accessToken = rt.accessToken
+	}
+	reply := obj{
+		{"access_token", accessToken},
+		{"expires_in", int(s.accessTTL / time.Second)},
+		{"refresh_token", refreshToken},
+		{"openid", s.OpenID(rt.appID, rt.userID)},
+		{"scope", rt.scope},
+	}
+	// WeChat's refresh reply carries no unionid (core keeps the login's).
+	if exchange && u != nil && u.UnionID != "" && (app.Kind == Website || rt.scope == "snsapi_userinfo") {
+		reply = append(reply, field{"unionid", u.UnionID})
+	}
+	if snapshot {
+		reply = append(reply, field{"is_snapshotuser", 1})
 	}
 	return reply
 }
@@ -189,14 +180,14 @@ func (s *Server) accessGrant(q url.Values, now time.Time) (*grant, int) {
 	return at, 0
 }
 
-func (s *Server) handleAuth(q url.Values, now time.Time) (map[string]any, int) {
+func (s *Server) handleAuth(q url.Values, now time.Time) (obj, int) {
 	if _, errcode := s.accessGrant(q, now); errcode != 0 {
 		return nil, errcode
 	}
-	return map[string]any{"errcode": 0, "errmsg": "ok"}, 0
+	return obj{{"errcode", 0}, {"errmsg", "ok"}}, 0
 }
 
-func (s *Server) handleUserInfo(q url.Values, now time.Time) (map[string]any, int) {
+func (s *Server) handleUserInfo(q url.Values, now time.Time) (obj, int) {
 	at, errcode := s.accessGrant(q, now)
 	if errcode != 0 {
 		return nil, errcode
@@ -217,18 +208,23 @@ func (s *Server) handleUserInfo(q url.Values, now time.Time) (map[string]any, in
 	if privilege == nil {
 		privilege = []string{}
 	}
-	reply := map[string]any{
-		"openid":     s.OpenID(at.appID, at.userID),
-		"nickname":   u.Nickname,
-		"sex":        u.Sex,
-		"province":   u.Province,
-		"city":       u.City,
-		"country":    u.Country,
-		"headimgurl": u.HeadImgURL,
-		"privilege":  privilege,
+	lang := u.Language
+	if lang == "" {
+		lang = "zh_CN"
+	}
+	reply := obj{
+		{"openid", s.OpenID(at.appID, at.userID)},
+		{"nickname", u.Nickname},
+		{"sex", u.Sex},
+		{"language", lang},
+		{"city", u.City},
+		{"province", u.Province},
+		{"country", u.Country},
+		{"headimgurl", u.HeadImgURL},
+		{"privilege", privilege},
 	}
 	if u.UnionID != "" {
-		reply["unionid"] = u.UnionID
+		reply = append(reply, field{"unionid", u.UnionID})
 	}
 	return reply, 0
 }

@@ -50,12 +50,18 @@ type User struct {
 	City string
 	// Country: see Province.
 	Country string
-	// HeadImgURL is the avatar URL returned by /sns/userinfo.
+	// Language is the language of the user's WeChat, sent by
+	// /sns/userinfo as "language"; zh_CN when empty.
+	Language string
+	// HeadImgURL is the avatar URL returned by /sns/userinfo; empty
+	// means no avatar. NewServer's users have AvatarURL's.
 	HeadImgURL string
 	// Privilege is returned as is by /sns/userinfo ([] when nil).
 	Privilege []string
 	// Snapshot makes the user an official account's "snapshot page"
-	// visitor: a snsapi_base exchange returns is_snapshotuser=1.
+	// visitor: an official account's code exchange answers as WeChat's
+	// recorded reply, blank access and refresh tokens with
+	// is_snapshotuser 1 (the field is absent for everyone else).
 	Snapshot bool
 }
 

@@ -31,8 +31,10 @@ func (s *Server) validate(path string, q url.Values) (*authRequest, error) {
 	if !ok {
 		return nil, errors.New("appid 参数错误 (unknown appid)")
 	}
-	if q.Get("response_type") != "code" {
-		return nil, errors.New("response_type must be code")
+	// wxLogin.js sends no response_type, and WeChat accepts that URL.
+	jssdk := path == PathQRConnect && q.Get("login_type") == "jssdk"
+	if rt := q.Get("response_type"); rt != "code" && !(jssdk && rt == "") {
+		return nil, errors.New("response_type 参数错误: must be code")
 	}
 	scope := q.Get("scope")
 	switch {
@@ -47,6 +49,8 @@ func (s *Server) validate(path string, q url.Values) (*authRequest, error) {
 	case path != PathQRConnect && path != PathAuthorize:
 		return nil, fmt.Errorf("%s is not an authorize page", path)
 	}
+	// The query is decoded once, as WeChat decodes it: a redirect_uri
+	// encoded twice is no URL, and refused as WeChat refuses it.
 	ru, err := url.Parse(q.Get("redirect_uri"))
 	if err != nil || (ru.Scheme != "http" && ru.Scheme != "https") || ru.Host == "" {
 		return nil, errRedirectURI
@@ -54,13 +58,32 @@ func (s *Server) validate(path string, q url.Values) (*authRequest, error) {
 	if app.CallbackDomain != "" && ru.Hostname() != app.CallbackDomain {
 		return nil, errRedirectURI
 	}
+	if err := checkState(path, q.Get("state")); err != nil {
+		return nil, err
+	}
 	state := q.Get("state")
-	if len(state) > 128 || strings.IndexFunc(state, func(r rune) bool {
+	return &authRequest{app: app, redirectURI: q.Get("redirect_uri"), scope: scope, state: state}, nil
+}
+
+// checkState checks state as WeChat does: the official account's page
+// takes only [A-Za-z0-9]; the website's QR page takes any printable text
+// (UUIDs with '-' are common), at most 128 bytes either way.
+func checkState(path, state string) error {
+	if len(state) > 128 {
+		return errors.New("state 参数错误: at most 128 bytes")
+	}
+	if path == PathQRConnect {
+		if strings.IndexFunc(state, func(r rune) bool { return r < 0x20 || r == 0x7f }) >= 0 {
+			return errors.New("state 参数错误: control characters")
+		}
+		return nil
+	}
+	if strings.IndexFunc(state, func(r rune) bool {
 		return !('a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9')
 	}) >= 0 {
-		return nil, errors.New("state 参数错误: only [A-Za-z0-9], at most 128 bytes")
+		return errors.New("state 参数错误: only [A-Za-z0-9]")
 	}
-	return &authRequest{app: app, redirectURI: ru.String(), scope: scope, state: state}, nil
+	return nil
 }
 
 // validateURL checks a whole authorize URL as the official-account page
@@ -154,37 +177,41 @@ img{width:40px;height:40px;border-radius:4px}
 </style></head><body>
 <h1>微信登录</h1>
 <p>weixintest — a fake WeChat for development.<br>App <code>{{.AppID}}</code> asks for <code>{{.Scope}}</code>.</p>
-<form method="post" action="{{.Confirm}}"{{if .Top}} target="_top"{{end}}>
+<form method="post" action="{{.Confirm}}">
 <input type="hidden" name="appid" value="{{.AppID}}">
 <input type="hidden" name="redirect_uri" value="{{.RedirectURI}}">
 <input type="hidden" name="response_type" value="code">
 <input type="hidden" name="scope" value="{{.Scope}}">
 <input type="hidden" name="state" value="{{.State}}">
 <input type="hidden" name="path" value="{{.Path}}">
-{{range .Users}}<button class="user" id="user-{{.ID}}" name="user" value="{{.ID}}"><img src="{{.HeadImgURL}}" alt=""><span>{{.Nickname}}</span></button>
+{{range .Users}}<button class="user" id="user-{{.ID}}" name="user" value="{{.ID}}"><img src="{{.Avatar}}" alt=""><span>{{.Nickname}}</span></button>
 {{end}}<button id="decline" name="decline" value="1">拒绝 Decline</button>
 </form>
 <p class="note">Pick a user to log in as; nothing leaves this machine.</p>
 </body></html>
 `))
 
-// handleAuthorizePage serves the consent page of both authorize pages.
+// handleAuthorizePage serves the consent page of both authorize pages,
+// and the QR page of /connect/qrconnect embedded by wxLogin.js
+// (login_type=jssdk).
 func (s *Server) handleAuthorizePage(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	req, err := s.validate(r.URL.Path, q)
-	s.record(r.Method, r.URL.Path, q, 0, statusOf(err))
+	s.record(r.Method, r.URL.Path, q, 0, http.StatusOK)
 	if err != nil {
 		pageError(w, err)
 		return
 	}
 	w.Header().Set("Cache-Control", "no-store")
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	if r.URL.Path == PathQRConnect && q.Get("login_type") == "jssdk" {
+		// Embedded by wxLogin.js: a QR code scanned elsewhere.
+		s.serveQRPage(w, req, q.Get("self_redirect") == "true")
+		return
+	}
 	consentPage.Execute(w, map[string]any{
 		"AppID": req.app.AppID, "Scope": req.scope, "State": req.state, "RedirectURI": req.redirectURI,
-		"Path": r.URL.Path, "Confirm": PathConfirm, "Users": s.Users(),
-		// Embedded by wxLogin.js, the page redirects the whole window
-		// unless self_redirect is true, as WeChat's does.
-		"Top": q.Get("login_type") == "jssdk" && q.Get("self_redirect") != "true",
+		"Path": r.URL.Path, "Confirm": PathConfirm, "Users": s.pageUsers(),
 	})
 }
 
@@ -193,7 +220,7 @@ func (s *Server) handleAuthorizePage(w http.ResponseWriter, r *http.Request) {
 func (s *Server) handleConfirm(w http.ResponseWriter, r *http.Request) {
 	r.ParseForm()
 	req, err := s.validate(r.PostForm.Get("path"), r.PostForm)
-	s.record(r.Method, r.URL.Path, r.PostForm, 0, statusOf(err))
+	s.record(r.Method, r.URL.Path, r.PostForm, 0, http.StatusOK)
 	if err != nil {
 		pageError(w, err)
 		return
@@ -218,47 +245,23 @@ func (s *Server) handleConfirm(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, u.String(), http.StatusFound)
 }
 
-func statusOf(err error) int {
-	if err != nil {
-		return http.StatusBadRequest
-	}
-	return http.StatusOK
-}
-
+// pageError answers WeChat's error page: HTTP 200 (as WeChat's), naming
+// the bad parameter.
 func pageError(w http.ResponseWriter, err error) {
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
-	w.WriteHeader(http.StatusBadRequest)
 	fmt.Fprintf(w, "<!doctype html><meta charset=\"utf-8\"><title>微信登录</title><h1>该链接无法访问</h1><p>%s</p>",
 		template.HTMLEscapeString(err.Error()))
 }
 
-var avatarSVG = template.Must(template.New("avatar").Parse(`<svg xmlns="http://www.w3.org/2000/svg" width="{{.Size}}" height="{{.Size}}" viewBox="0 0 100 100">` +
-	`<rect width="100" height="100" fill="{{.Color}}"/><text x="50" y="66" font-size="48" text-anchor="middle" fill="#fff" font-family="sans-serif">{{.Initial}}</text></svg>`))
+// pageUser is a user as the fake's pages show it.
+type pageUser struct{ ID, Nickname, Avatar string }
 
-// handleAvatar serves a user's avatar: an initial on a coloured square.
-func (s *Server) handleAvatar(w http.ResponseWriter, r *http.Request) {
-	s.mu.Lock()
-	u := s.userLocked(r.PathValue("id"))
-	var nick string
-	if u != nil {
-		nick = u.Nickname
+// pageUsers lists the users with avatars the fake serves itself.
+func (s *Server) pageUsers() []pageUser {
+	var out []pageUser
+	for _, u := range s.Users() {
+		out = append(out, pageUser{u.ID, u.Nickname, s.LocalAvatarURL(u.HeadImgURL)})
 	}
-	s.mu.Unlock()
-	if u == nil {
-		http.NotFound(w, r)
-		return
-	}
-	initial := "?"
-	for _, c := range nick {
-		initial = string(c)
-		break
-	}
-	colors := []string{"#07c160", "#10aeff", "#fa9d3b", "#fa5151", "#6467f0"}
-	size := r.PathValue("size")
-	if size == "0" {
-		size = "640"
-	}
-	w.Header().Set("Content-Type", "image/svg+xml")
-	avatarSVG.Execute(w, map[string]string{"Size": size, "Color": colors[len(nick)%len(colors)], "Initial": initial})
+	return out
 }

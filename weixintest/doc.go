@@ -6,9 +6,19 @@
 // consent page where a person picks a fake user) and the four API calls
 // of the login (/sns/oauth2/access_token, /sns/oauth2/refresh_token,
 // /sns/auth, /sns/userinfo), the way the real one does: JSON served as
-// text/plain, errors as {"errcode":…} on HTTP 200, single-use codes that
-// expire, access tokens that expire after 2 hours and refresh tokens
-// after 30 days on a clock the test controls.
+// text/plain with WeChat's field order and escaping ('\/', emoji as \u
+// surrogate pairs), errors as {"errcode":…} on HTTP 200 with errmsg in
+// WeChat's form, error pages on HTTP 200, single-use codes that expire,
+// access tokens that expire after 2 hours and refresh tokens after 30
+// days on a clock the test controls. Avatars are qlogo.cn-shaped URLs
+// (AvatarURL) that the fake also serves itself (LocalAvatarURL).
+//
+// The QR code embedded with wxLogin.js (PathWxLoginJS, a stand-in that
+// builds the iframe URL as Tencent's script does) is scanned outside the
+// page, as on WeChat: the iframe shows a real QR code of a "phone" page
+// (PathPhone) and long-polls the login's status (PathLongPoll); once the
+// scan is confirmed on the phone page, or by ConfirmScan in a test, the
+// iframe navigates to the callback by itself.
 //
 // Tests can skip the consent page with Authorize, inject faults per path
 // (a delay, an HTTP status, a malformed or huge body, an errcode), and

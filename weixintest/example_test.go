@@ -3,10 +3,12 @@ package weixintest_test
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/url"
 	"os"
+	"strings"
 
 	"github.com/alexedwards/scs/v2"
 	"github.com/wxlogin/wxlogin/core"
@@ -79,4 +81,35 @@ func ExampleDevMode() {
 	_ = auth // mount it with nethttpmw, ginmw or fibermw
 	fmt.Println(opts.Website.AppID == weixintest.DefaultAppID)
 	// Output: true
+}
+
+// A page embeds WeChat's QR code with wxLogin.js; the test plays the
+// phone: user u2 scans and confirms, and the page's long poll, which the
+// page follows to the callback by itself, carries the code.
+func ExampleServer_ConfirmScan() {
+	srv := weixintest.NewServer()
+	defer srv.Close()
+
+	// The iframe wxLogin.js creates (redirect_uri encoded once, no response_type).
+	page, err := http.Get(srv.URL + "/connect/qrconnect?appid=" + weixintest.DefaultAppID +
+		"&scope=snsapi_login&redirect_uri=" + url.QueryEscape("https://app.example/callback") +
+		"&state=STATE1&login_type=jssdk&self_redirect=default")
+	if err != nil {
+		panic(err)
+	}
+	page.Body.Close()
+
+	uuid, _ := srv.PendingScan("STATE1")
+	if err := srv.ConfirmScan(uuid, "u2"); err != nil {
+		panic(err)
+	}
+	poll, err := http.Get(srv.URL + weixintest.PathLongPoll + "?uuid=" + uuid)
+	if err != nil {
+		panic(err)
+	}
+	defer poll.Body.Close()
+	body, _ := io.ReadAll(poll.Body)
+	fmt.Println(strings.HasPrefix(string(body), "window.wx_errcode=405;window.wx_code='"))
+	// Output:
+	// true
 }

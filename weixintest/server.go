@@ -47,7 +47,8 @@ type Server struct {
 	// core.Endpoint's OpenBaseURL and APIBaseURL.
 	URL string
 
-	ts *httptest.Server
+	ts        *httptest.Server
+	closeOnce sync.Once
 
 	mu        sync.Mutex
 	offset    time.Duration
@@ -61,6 +62,10 @@ type Server struct {
 	faults    map[string][]*Fault
 	calls     map[string]int
 	log       []Call
+	scans     map[string]*scan // QR codes of the embedded page, by uuid
+	scanOrder []string
+	longPoll  time.Duration
+	closing   chan struct{} // closed by Close: long polls end
 }
 
 // grant is an issued code, access token or refresh token.
@@ -72,7 +77,8 @@ type grant struct {
 }
 
 // NewServer starts a fake WeChat with the two default applications and
-// three users: "u1" (张三), "u2" (an emoji nickname) and "u3" (Alice).
+// three users: "u1" (张三), "u2" (an emoji nickname) and "u3" (Alice),
+// whose avatars are AvatarURL's.
 // Close it when done.
 func NewServer() *Server {
 	s := &Server{
@@ -83,6 +89,9 @@ func NewServer() *Server {
 		faults:    map[string][]*Fault{},
 		calls:     map[string]int{},
 		accessTTL: 2 * time.Hour,
+		scans:     map[string]*scan{},
+		longPoll:  LongPollTimeout,
+		closing:   make(chan struct{}),
 	}
 	s.ts = httptest.NewServer(s.routes())
 	s.URL = s.ts.URL
@@ -93,14 +102,17 @@ func NewServer() *Server {
 		{ID: "u2", Nickname: "Lily 🌸✨", Sex: 2, Province: "上海", City: "上海", Country: "中国"},
 		{ID: "u3", Nickname: "Alice", Sex: 0, Province: "California", City: "San Francisco", Country: "US"},
 	} {
-		u.HeadImgURL = s.URL + "/weixintest/avatar/" + u.ID + "/132"
+		u.HeadImgURL = AvatarURL(u.ID)
 		s.AddUser(u)
 	}
 	return s
 }
 
-// Close shuts the server down.
-func (s *Server) Close() { s.ts.Close() }
+// Close shuts the server down, ending the long polls first.
+func (s *Server) Close() {
+	s.closeOnce.Do(func() { close(s.closing) })
+	s.ts.Close()
+}
 
 // Endpoint returns the endpoint to give a core.Config.
 func (s *Server) Endpoint() core.Endpoint {
@@ -132,8 +144,11 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET "+PathQRConnect, s.handleAuthorizePage)
 	mux.HandleFunc("GET "+PathAuthorize, s.handleAuthorizePage)
 	mux.HandleFunc("POST "+PathConfirm, s.handleConfirm)
-	mux.HandleFunc("GET /weixintest/avatar/{id}/{size}", s.handleAvatar)
+	mux.HandleFunc("GET "+avatarPath+"{key}/{size}", s.handleAvatar)
 	mux.HandleFunc("GET "+PathWxLoginJS, handleWxLoginJS)
+	mux.HandleFunc("GET "+PathQRImage+"{uuid}", s.handleQRImage)
+	mux.HandleFunc("GET "+PathLongPoll, s.handleLongPoll)
+	mux.HandleFunc(PathPhone, s.handlePhone)
 	return mux
 }
 

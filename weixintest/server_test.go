@@ -109,13 +109,18 @@ func TestOfficialAccountReplies(t *testing.T) {
 		{"u1", "snsapi_userinfo", true, 0},
 		{"u1", "snsapi_base", false, 0},
 		{snap.ID, "snsapi_base", false, 1},
-		{snap.ID, "snsapi_userinfo", true, 0},
+		{snap.ID, "snsapi_userinfo", true, 1},
 		{none.ID, "snsapi_userinfo", false, 0},
 	} {
 		r := exchange(t, srv, weixintest.DefaultMPAppID, weixintest.DefaultMPAppSecret,
 			srv.NewCode(weixintest.DefaultMPAppID, tt.user, tt.scope))
-		if _, has := r["unionid"]; has != tt.unionid || r["is_snapshotuser"] != tt.snapshot {
+		flag, has := r["is_snapshotuser"]
+		if _, union := r["unionid"]; union != tt.unionid || has != (tt.snapshot == 1) || (has && flag != tt.snapshot) {
 			t.Errorf("%s %s: %v", tt.user, tt.scope, r)
+		}
+		// A snapshot visitor's tokens are blank, as in WeChat's recorded reply.
+		if blank := r["access_token"] == "" && r["refresh_token"] == ""; blank != has {
+			t.Errorf("%s %s: tokens %q %q", tt.user, tt.scope, r["access_token"], r["refresh_token"])
 		}
 	}
 	srv.SetCodeTTL(0)
@@ -224,7 +229,17 @@ func TestUserInfo(t *testing.T) {
 	if got := userinfo(at, openid, ""); errcode(got) != 42001 {
 		t.Errorf("expired: %v", got)
 	}
-	resp, err := http.Get(u["headimgurl"].(string))
+	avatar := u["headimgurl"].(string)
+	if avatar != weixintest.AvatarURL("u2") || !strings.HasPrefix(avatar, "http://thirdwx.qlogo.cn/mmopen/vi_32/") || !strings.HasSuffix(avatar, "/132") {
+		t.Errorf("avatar %q is not shaped as WeChat's", avatar)
+	}
+	if local := srv.LocalAvatarURL("https" + strings.TrimPrefix(avatar, "http")); local != srv.URL+strings.TrimPrefix(avatar, "http://thirdwx.qlogo.cn") {
+		t.Errorf("local avatar %q", local)
+	}
+	if other := "https://thirdwx.qlogo.cn/mmopen/vi_32/someoneelse/132"; srv.LocalAvatarURL(other) != other {
+		t.Error("an avatar that is not the fake's was mapped")
+	}
+	resp, err := http.Get(srv.LocalAvatarURL(avatar))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -359,7 +374,7 @@ func TestAuthorizeStrictness(t *testing.T) {
 		"no fragment":      strings.TrimSuffix(good, "#wechat_redirect"),
 		"order":            srv.URL + "/connect/qrconnect?redirect_uri=" + cb + "&appid=" + weixintest.DefaultAppID + "&response_type=code&scope=snsapi_login&state=abc#wechat_redirect",
 		"missing state":    srv.URL + "/connect/qrconnect?appid=" + weixintest.DefaultAppID + "&redirect_uri=" + cb + "&response_type=code&scope=snsapi_login#wechat_redirect",
-		"state chars":      strings.Replace(good, "state=abc123", "state=abc-123", 1),
+		"state control":    strings.Replace(good, "state=abc123", "state=abc%0A123", 1),
 		"state 129 bytes":  strings.Replace(good, "state=abc123", "state="+strings.Repeat("a", 129), 1),
 		"scope for page":   strings.Replace(good, "scope=snsapi_login", "scope=snsapi_userinfo", 1),
 		"official account": strings.Replace(good, weixintest.DefaultAppID, weixintest.DefaultMPAppID, 1),
@@ -375,10 +390,18 @@ func TestAuthorizeStrictness(t *testing.T) {
 			t.Errorf("%s: Authorize accepted %s", name, bad)
 		}
 	}
+	// Website logins take UUID states; the official account's page only [A-Za-z0-9].
+	uuidState := "3f2b6c1e-8d4a-4b7e-9c21-5a6f0e7d8b90"
+	if u, err := srv.Authorize(strings.Replace(good, "state=abc123", "state="+uuidState, 1), "u1"); err != nil || u.Query().Get("state") != uuidState {
+		t.Errorf("website with a UUID state: %v %v", u, err)
+	}
 	mp := srv.URL + "/connect/oauth2/authorize?appid=" + weixintest.DefaultMPAppID + "&redirect_uri=" + cb +
 		"&response_type=code&scope=snsapi_base&state=s&forcePopup=true&connect_redirect=1#wechat_redirect"
 	if _, err := srv.Authorize(mp, "u1"); err != nil {
 		t.Errorf("official account: %v", err)
+	}
+	if _, err := srv.Authorize(strings.Replace(mp, "state=s", "state="+uuidState, 1), "u1"); err == nil {
+		t.Error("official account accepted a state with '-'")
 	}
 	if _, err := srv.Authorize(mp, "nobody"); err == nil {
 		t.Error("unknown user accepted")
@@ -434,14 +457,22 @@ func TestConsentPage(t *testing.T) {
 	form.Set("redirect_uri", "javascript:alert(1)")
 	resp, _ = noRedirect.PostForm(srv.URL+weixintest.PathConfirm, form)
 	resp.Body.Close()
-	if resp.StatusCode != http.StatusBadRequest {
-		t.Errorf("confirm with a bad redirect_uri: %d", resp.StatusCode)
+	if resp.StatusCode != http.StatusOK || resp.Header.Get("Location") != "" {
+		t.Errorf("confirm with a bad redirect_uri: %d %q", resp.StatusCode, resp.Header.Get("Location"))
 	}
-	resp, _ = http.Get(strings.Replace(page, "state=st4te", "state=bad-state", 1))
-	body, _ = io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusBadRequest || !strings.Contains(string(body), "state") {
-		t.Errorf("bad state page: %d %s", resp.StatusCode, body)
+	// Error pages answer HTTP 200, as WeChat's, naming the bad parameter.
+	for param, bad := range map[string]string{
+		"state":         strings.Replace(page, "state=st4te", "state="+strings.Repeat("s", 129), 1),
+		"redirect_uri":  strings.Replace(page, url.QueryEscape("https://app.example/cb"), url.QueryEscape(url.QueryEscape("https://app.example/cb")), 1),
+		"response_type": strings.Replace(page, "&response_type=code", "", 1),
+		"appid":         strings.Replace(page, weixintest.DefaultAppID, "wxnope", 1),
+	} {
+		resp, _ = http.Get(bad)
+		body, _ = io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), "该链接无法访问") || !strings.Contains(string(body), param+" 参数错误") {
+			t.Errorf("bad %s page: %d %s", param, resp.StatusCode, body)
+		}
 	}
 }
 

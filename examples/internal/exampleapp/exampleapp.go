@@ -124,6 +124,7 @@ func FromEnv() (*App, error) {
 		}
 		app.closers = append(app.closers, wx.Close)
 		app.WxLoginJS = wx.URL + weixintest.PathWxLoginJS
+		localAvatar = wx.LocalAvatarURL // avatars offline (pages.go)
 		logger.Info(fmt.Sprintf("dev mode: fake WeChat at %s — open %s/", wx.URL, app.PublicURL))
 	}
 	auth, err := core.New(opts)

@@ -8,7 +8,15 @@ import (
 	"github.com/wxlogin/wxlogin/core"
 )
 
-var pages = template.Must(template.New("").Parse(`
+// localAvatar maps an avatar URL to one the page can load: the identity,
+// except in dev mode, where the fake WeChat serves its users' qlogo.cn
+// avatars itself (weixintest.Server.LocalAvatarURL), so that they show
+// offline while the session keeps WeChat's https URL.
+var localAvatar = func(u string) string { return u }
+
+var pages = template.Must(template.New("").Funcs(template.FuncMap{
+	"avatar": func(u string) string { return localAvatar(u) },
+}).Parse(`
 {{define "head"}}<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>wxlogin example</title>
@@ -25,18 +33,19 @@ or <a id="embedded" href="/login">scan the QR code on this site</a>.</p>
 </body></html>{{end}}
 
 {{define "me"}}{{template "head"}}
-<h1><img class="avatar" src="{{.HeadImgURL}}" alt="">Hello, <span id="nickname">{{.Nickname}}</span></h1>
+<h1><img class="avatar" id="avatar" src="{{avatar .HeadImgURL}}" alt="">Hello, <span id="nickname">{{.Nickname}}</span></h1>
 <p>openid <code>{{.OpenID}}</code> of app <code>{{.AppID}}</code>{{if .UnionID}}, unionid <code>{{.UnionID}}</code>{{end}}.</p>
 <form method="post" action="/auth/weixin/logout"><button id="logout">Log out</button></form>
 </body></html>{{end}}
 
 {{define "embedded"}}{{template "head"}}
 <h1>Scan with WeChat</h1>
-<div id="qrcode" style="width:300px;height:480px"></div>
+<div id="qrcode" style="width:300px;height:400px"></div>
 <script src="{{.Script}}"></script>
 <script>
-new WxLogin({self_redirect: false, id: "qrcode", appid: {{.Start.AppID}}, scope: {{.Start.Scope}},
-  redirect_uri: {{.Start.RedirectURL}}, state: {{.Start.State}}, style: "black", href: "", stylelite: 1, fast_login: 0});
+// The options come from core (LoginStart.WxLogin): redirect_uri is
+// URL-encoded once, as wxLogin.js pastes it into a URL as it is.
+new WxLogin({{.Options}});
 </script>
 </body></html>{{end}}
 `))
@@ -48,10 +57,16 @@ func IndexPage(w io.Writer) error { return pages.ExecuteTemplate(w, "index", nil
 func MePage(w io.Writer, u *core.User) error { return pages.ExecuteTemplate(w, "me", u) }
 
 // EmbeddedLoginPage writes the page that shows WeChat's QR code inside
-// the site with wxLogin.js, for the login start (its state is issued by
-// the same flow as the redirecting login route).
+// the site with wxLogin.js (at script), for the login start (its state
+// is issued by the same flow as the redirecting login route). It fails
+// with core.ErrNotEmbeddable for an official account's login.
 func EmbeddedLoginPage(w io.Writer, script string, start *core.LoginStart) error {
-	return pages.ExecuteTemplate(w, "embedded", map[string]any{"Script": script, "Start": start})
+	opts, err := start.WxLogin("qrcode")
+	if err != nil {
+		return err
+	}
+	opts.Style = "black"
+	return pages.ExecuteTemplate(w, "embedded", map[string]any{"Script": script, "Options": opts})
 }
 
 // UserJSON is the body of /api/me and /api/userinfo.
