@@ -110,6 +110,10 @@ type Options struct {
 	Logger *slog.Logger
 	// Now is the clock, for tests. Default time.Now.
 	Now func() time.Time
+	// Exchanges, if set, shares each login's code exchange between the
+	// instances of a deployment (see ExchangeSharer; redisstore has one).
+	// Without it, only callbacks that reach the same instance share one.
+	Exchanges ExchangeSharer
 }
 
 // Auth is the WeChat login flow on top of scs sessions: it begins logins,

@@ -1,7 +1,8 @@
 package examples
 
 import (
-	"context"
+	"io"
+	"net"
 	"os"
 	"os/exec"
 	"strings"
@@ -10,7 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/redis/go-redis/v9"
 	"github.com/wxlogin/wxlogin/internal/browsertest"
 	"github.com/wxlogin/wxlogin/weixintest"
 )
@@ -60,17 +60,30 @@ func (r *redisServer) start() {
 	if err := r.cmd.Start(); err != nil {
 		r.t.Fatal(err)
 	}
-	opts, _ := redis.ParseURL(r.url())
-	client := redis.NewClient(opts)
-	defer client.Close()
 	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(50 * time.Millisecond) {
-		if client.Ping(context.Background()).Err() == nil {
+		if redisPing(r.addr) {
 			return
 		}
 		if time.Now().After(deadline) {
 			r.t.Fatalf("redis-server did not start:\n%s", r.log)
 		}
 	}
+}
+
+// redisPing reports whether a Redis answers PING at addr.
+func redisPing(addr string) bool {
+	c, err := net.DialTimeout("tcp", addr, time.Second)
+	if err != nil {
+		return false
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(time.Second))
+	if _, err := c.Write([]byte("PING\r\n")); err != nil {
+		return false
+	}
+	b := make([]byte, 7)
+	n, _ := io.ReadFull(c, b)
+	return string(b[:n]) == "+PONG\r\n"
 }
 
 // stop ends the server (its data is lost: persistence is off).
