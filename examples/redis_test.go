@@ -205,7 +205,9 @@ func TestContractRedisSessions(t *testing.T) {
 }
 
 // Redis slow, then down: protected requests get a clear 503 (no crash,
-// no logout), and service resumes when Redis is back.
+// no logout) once the cache stops vouching for the session, service
+// resumes when Redis is back, and a Redis restarted empty is never
+// answered for by the cache.
 func TestContractRedisOutage(t *testing.T) {
 	each(t, func(t *testing.T, name string) {
 		rs := startRedis(t)
@@ -219,6 +221,14 @@ func TestContractRedisOutage(t *testing.T) {
 		}
 
 		rs.pause()
+		// The session is in the example's cache, which answers until
+		// Redis has missed its heartbeats (redisstore.Options.MaxStale,
+		// 1 s): then Find reads Redis and times out.
+		for deadline := time.Now().Add(15 * time.Second); b.API("/api/me").StatusCode != 503; time.Sleep(100 * time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatal("Redis frozen: /api/me never answered 503")
+			}
+		}
 		for _, path := range []string{"/api/me", "/me"} {
 			if r := b.Get(path); r.StatusCode != 503 || !strings.Contains(r.Body, "Temporarily unavailable") {
 				t.Errorf("Redis frozen, %s: %d %s", path, r.StatusCode, r.Body)
@@ -228,22 +238,39 @@ func TestContractRedisOutage(t *testing.T) {
 			t.Errorf("/healthz with Redis frozen: %d", r.StatusCode)
 		}
 		rs.resume()
+		waitUntil(t, "Redis thawed: /api/me answers 200", func() bool { return b.API("/api/me").StatusCode == 200 })
 		if r := b.API("/api/me"); r.StatusCode != 200 {
 			t.Errorf("Redis back: /api/me %d: the login was lost", r.StatusCode)
 		}
 
 		rs.stop()
-		if r := b.API("/api/me"); r.StatusCode != 503 {
-			t.Errorf("Redis down: %d %s", r.StatusCode, r.Body)
-		}
+		waitUntil(t, "Redis down: /api/me answers 503", func() bool { return b.API("/api/me").StatusCode == 503 })
 		if !p.alive() {
 			t.Fatal("the example died with Redis")
 		}
 		rs.start() // empty: persistence is off, so the sessions are gone
+		waitUntil(t, "Redis restarted: the old session is gone (never served from a cache)", func() bool {
+			r := b.API("/api/me")
+			if r.StatusCode == 200 {
+				t.Fatalf("Redis restarted empty, /api/me served the old session: %s", r.Body)
+			}
+			return r.StatusCode == 401
+		})
 		c := browsertest.New(t, p.base)
 		c.Get(login(t, wx, c, "", "u2"))
 		if r := c.API("/api/me"); r.StatusCode != 200 {
 			t.Errorf("Redis restarted, a new login: %d %s", r.StatusCode, r.Body)
 		}
 	})
+}
+
+// waitUntil polls f until it is true; a bound against hanging, not a
+// measure of speed.
+func waitUntil(t *testing.T, what string, f func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(15 * time.Second); !f(); time.Sleep(50 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("never: %s", what)
+		}
+	}
 }

@@ -20,9 +20,12 @@
 // drops its whole cache (rueidis gives each connection its own cache and
 // discards it with the connection), answers errors until it reconnects,
 // and after reconnecting reads everything from Redis again, so it never
-// serves a session deleted or changed while it was cut off. An instance
-// whose connection hangs without breaking (a frozen Redis, a network
-// partition) notices within KeepAlive + Timeout (1.5 s by default) and then
-// drops its cache the same way; until it notices it answers from its
-// cache.
+// serves a session deleted or changed while it was cut off. A connection
+// that hangs without breaking (a frozen Redis, a network that drops
+// packets) cannot deliver invalidations either: the store PINGs Redis on
+// the connection that carries them and stops answering from the cache
+// when no PING sent in the last Options.MaxStale (1 s) was answered; Find
+// then reads Redis, and fails within Options.Timeout (1 s) when it does
+// not answer. A session deleted or changed elsewhere is thus never served
+// more than MaxStale after the change, whatever the network does.
 package redisstore

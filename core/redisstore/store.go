@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/alexedwards/scs/v2"
@@ -30,6 +32,9 @@ const (
 	// DefaultKeepAlive is the interval at which an idle connection is
 	// checked.
 	DefaultKeepAlive = 500 * time.Millisecond
+	// DefaultMaxStale is how long the cache may answer without news
+	// from Redis.
+	DefaultMaxStale = time.Second
 )
 
 // Options configures a Store. The zero value is the defaults.
@@ -56,6 +61,18 @@ type Options struct {
 	// KeepAlive is how often Open's connections are checked (a PING when
 	// nothing else was received). Default DefaultKeepAlive.
 	KeepAlive time.Duration
+	// MaxStale bounds how old the cache's view may be when something
+	// keeps invalidations from arriving (a frozen Redis, a network that
+	// drops packets without closing the connection). The store PINGs
+	// every node every MaxStale/4 on the connection that carries the
+	// invalidations, which Redis answers after any invalidation it sent
+	// before; the cache answers only while the last PING answered was
+	// sent less than MaxStale ago, and Find reads Redis otherwise (and
+	// fails within Timeout when it does not answer). So a session deleted
+	// or changed elsewhere is never served from the cache more than
+	// MaxStale after the change, whatever the network does. Default
+	// DefaultMaxStale.
+	MaxStale time.Duration
 }
 
 func (o *Options) defaults() {
@@ -73,6 +90,9 @@ func (o *Options) defaults() {
 	}
 	if o.KeepAlive <= 0 {
 		o.KeepAlive = DefaultKeepAlive
+	}
+	if o.MaxStale <= 0 {
+		o.MaxStale = DefaultMaxStale
 	}
 }
 
@@ -100,6 +120,12 @@ type Store struct {
 	client  rueidis.Client
 	opts    Options
 	closeIt bool
+
+	epoch    time.Time    // the origin of fresh, on the monotonic clock
+	fresh    atomic.Int64 // when the last answered heartbeat was sent, in ns since epoch
+	stop     chan struct{}
+	stopOnce sync.Once
+	stopped  chan struct{}
 }
 
 var (
@@ -116,14 +142,56 @@ var (
 // this instance's Commit may, for microseconds, see the previous value.
 func New(client rueidis.Client, opts Options) *Store {
 	opts.defaults()
-	return &Store{client: client, opts: opts}
+	s := &Store{client: client, opts: opts, epoch: time.Now(), stop: make(chan struct{}), stopped: make(chan struct{})}
+	s.fresh.Store(-int64(opts.MaxStale)) // not fresh until a heartbeat is answered
+	s.beat()
+	go s.heartbeat()
+	return s
+}
+
+// heartbeat beats every MaxStale/4.
+func (s *Store) heartbeat() {
+	defer close(s.stopped)
+	t := time.NewTicker(s.opts.MaxStale / 4)
+	defer t.Stop()
+	for {
+		select {
+		case <-s.stop:
+			return
+		case <-t.C:
+			s.beat()
+		}
+	}
+}
+
+// beat PINGs every node and, when all answer, records when it started.
+func (s *Store) beat() {
+	sent := time.Since(s.epoch)
+	for _, node := range s.client.Nodes() {
+		ctx, cancel := context.WithTimeout(context.Background(), s.opts.Timeout)
+		err := node.Do(ctx, node.B().Ping().Build()).Error()
+		cancel()
+		if err != nil {
+			return
+		}
+	}
+	s.fresh.Store(int64(sent))
+}
+
+// cacheFresh reports whether Redis answered a heartbeat sent less than
+// MaxStale ago.
+func (s *Store) cacheFresh() bool {
+	return time.Since(s.epoch)-time.Duration(s.fresh.Load()) < s.opts.MaxStale
 }
 
 // Client returns the Redis client of the store, for Exchanges.
 func (s *Store) Client() rueidis.Client { return s.client }
 
-// Close closes the client when Open created it.
+// Close stops the store's heartbeat, and closes the client when Open
+// created it.
 func (s *Store) Close() {
+	s.stopOnce.Do(func() { close(s.stop) })
+	<-s.stopped
 	if s.closeIt {
 		s.client.Close()
 	}
@@ -141,7 +209,13 @@ func (s *Store) bound(ctx context.Context) (context.Context, context.CancelFunc)
 func (s *Store) FindCtx(ctx context.Context, token string) ([]byte, bool, error) {
 	ctx, cancel := s.bound(ctx)
 	defer cancel()
-	b, err := s.client.DoCache(ctx, s.client.B().Get().Key(s.key(token)).Cache(), s.opts.CacheTTL).AsBytes()
+	var r rueidis.RedisResult
+	if s.cacheFresh() {
+		r = s.client.DoCache(ctx, s.client.B().Get().Key(s.key(token)).Cache(), s.opts.CacheTTL)
+	} else {
+		r = s.client.Do(ctx, s.client.B().Get().Key(s.key(token)).Build())
+	}
+	b, err := r.AsBytes()
 	switch {
 	case rueidis.IsRedisNil(err):
 		return nil, false, nil
