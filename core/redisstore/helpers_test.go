@@ -16,7 +16,7 @@ import (
 // redisServer is a redis-server the test started on a free loopback port,
 // persistence off.
 type redisServer struct {
-	t    *testing.T
+	t    testing.TB
 	exe  string
 	addr string
 	dir  string
@@ -27,7 +27,7 @@ type redisServer struct {
 
 // startRedis starts a redis-server for the test, with extra arguments.
 // Without one the test skips, except in CI (CI=true), where it fails.
-func startRedis(t *testing.T, args ...string) *redisServer {
+func startRedis(t testing.TB, args ...string) *redisServer {
 	t.Helper()
 	exe, err := exec.LookPath("redis-server")
 	if err != nil {

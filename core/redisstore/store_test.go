@@ -360,3 +360,33 @@ func TestReadsGoredisstoreSessions(t *testing.T) {
 		t.Errorf("%q %v", v, ok)
 	}
 }
+
+// Find of a session in the cache, and (plain) with the cache off, read
+// from Redis each time: compare the two within one run.
+func BenchmarkFind(b *testing.B) {
+	r := startRedis(b)
+	for _, c := range []struct {
+		name string
+		size int
+	}{{"cached", 0}, {"plain", -1}} {
+		b.Run(c.name, func(b *testing.B) {
+			s, err := Open(r.url(), Options{CacheSize: c.size})
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer s.Close()
+			if err := s.Commit("bench", make([]byte, 600), time.Now().Add(time.Hour)); err != nil {
+				b.Fatal(err)
+			}
+			ctx := context.Background()
+			b.ReportAllocs()
+			b.RunParallel(func(pb *testing.PB) {
+				for pb.Next() {
+					if _, ok, err := s.FindCtx(ctx, "bench"); !ok || err != nil {
+						b.Fatal(ok, err)
+					}
+				}
+			})
+		})
+	}
+}
