@@ -1,22 +1,22 @@
 // Command loadgen measures an example with several instances, on this
 // machine only, in one run:
 //
+//	go run ./examples/loadgen [-example nethttp] [-duration 5s] [-workers 16] [-trials 200] [-double 50]
+//
+// It prints three tables:
+//
 //   - requests per second on an authenticated protected route (/api/me)
 //     with memory sessions, Redis sessions read from Redis on every
 //     request (plain), and Redis sessions served from the client-side
 //     cache (cached), against /healthz as the baseline, with the ratios;
-//
 //   - the revocation delay: with two instances A and B on one Redis, the
 //     time from A's answer to a logout until B refuses the session, and
 //     from A's answer to a request that refreshed the access token until
 //     another instance's store reads the new session, p50/p99 over
 //     -trials trials, and whether B ever acted on the old session after;
-//
 //   - the cross-instance double callback: -double trials of one login's
 //     callback sent to A and B at the same moment, counting the code
 //     exchanges WeChat saw and the answers that were not the 302 to next.
-//
-//     go run ./examples/loadgen [-example nethttp] [-duration 5s] [-workers 16] [-trials 200] [-double 50]
 //
 // It builds the example, starts a fake WeChat in-process, starts the
 // example as processes on loopback ports, logs in, and sends requests
