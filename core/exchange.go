@@ -2,11 +2,6 @@ package core
 
 import (
 	"context"
-	"crypto/aes"
-	"crypto/cipher"
-	"crypto/rand"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -24,50 +19,41 @@ type ExchangeSharer interface {
 	// one runs exchange and publishes its result for a short while; the
 	// others wait for that result, bounded in time, and return it.
 	// When the caller running it fails, or dies, another may run it.
-	// The result holds secrets: Share may keep it only briefly.
+	// The result holds the user's tokens: Share may keep it only
+	// briefly, and must never log it.
 	Share(ctx context.Context, key string, exchange func(context.Context) ([]byte, error)) ([]byte, error)
 }
 
 // ErrSharedExchange: another instance exchanged the code, but its result
-// could not be used (corrupt, or sealed for another code).
+// could not be read.
 var ErrSharedExchange = errors.New("wxlogin: the login completed on another instance could not be shared")
 
-// sharedIdentity is identity as published for the other instances.
+// sharedIdentity is identity as published for the other instances. It
+// holds the tokens, as the session does, in the same store.
 type sharedIdentity struct {
 	User  User
 	Token Token
 }
 
-// identifyShared is identify, shared through Options.Exchanges when set.
-// The result is sealed (AES-256-GCM) with a key derived from the code,
-// which only the callbacks of this login carry, so the store never holds
-// a readable token; the shared key names the login by appid, state and a
-// hash of the code.
+// identifyShared is identify, shared through Options.Exchanges when set,
+// keyed by appid and state: the callbacks of one login carry the same
+// state (and, when WeChat redirects twice, different codes). Only a
+// callback whose session holds the pending state gets here, so the result
+// goes to the browser that began the login.
 func (a *Auth) identifyShared(ctx context.Context, cfg *Config, state, code string) (*identity, error) {
 	if a.opts.Exchanges == nil {
 		return a.identify(ctx, cfg, code)
 	}
-	sum := sha256.Sum256([]byte("wxlogin exchange\x00" + cfg.AppID + "\x00" + state + "\x00" + code))
-	aead := newGCM(sum[:])
-	name := sha256.Sum256(sum[:])
-	key := cfg.AppID + ":" + state + ":" + hex.EncodeToString(name[:8])
-
 	var runErr error
 	var ran *identity
-	b, err := a.opts.Exchanges.Share(ctx, key, func(ctx context.Context) ([]byte, error) {
+	b, err := a.opts.Exchanges.Share(ctx, cfg.AppID+":"+state, func(ctx context.Context) ([]byte, error) {
 		id, err := a.identify(ctx, cfg, code)
 		if err != nil {
 			runErr = err
 			return nil, err
 		}
 		ran = id
-		plain, err := json.Marshal(sharedIdentity{User: *id.user, Token: *id.token})
-		if err != nil {
-			return nil, err
-		}
-		nonce := make([]byte, aead.NonceSize())
-		rand.Read(nonce)
-		return aead.Seal(nonce, nonce, plain, []byte(key)), nil
+		return json.Marshal(sharedIdentity{User: *id.user, Token: *id.token})
 	})
 	switch {
 	case ran != nil: // this instance exchanged: its result, even if publishing failed
@@ -77,28 +63,9 @@ func (a *Auth) identifyShared(ctx context.Context, cfg *Config, state, code stri
 	case err != nil:
 		return nil, fmt.Errorf("%w: sharing the code exchange: %w", ErrSessionStore, err)
 	}
-	if len(b) < aead.NonceSize() {
-		return nil, ErrSharedExchange
-	}
-	plain, err := aead.Open(nil, b[:aead.NonceSize()], b[aead.NonceSize():], []byte(key))
-	if err != nil {
-		return nil, ErrSharedExchange
-	}
 	var s sharedIdentity
-	if err := json.Unmarshal(plain, &s); err != nil || s.User.OpenID == "" {
+	if err := json.Unmarshal(b, &s); err != nil || s.User.OpenID == "" || s.User.AppID != cfg.AppID {
 		return nil, ErrSharedExchange
 	}
 	return &identity{user: &s.User, token: &s.Token}, nil
-}
-
-func newGCM(key []byte) cipher.AEAD {
-	block, err := aes.NewCipher(key)
-	if err != nil {
-		panic(err) // a 32-byte key is always valid
-	}
-	aead, err := cipher.NewGCM(block)
-	if err != nil {
-		panic(err)
-	}
-	return aead
 }
