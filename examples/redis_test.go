@@ -274,3 +274,58 @@ func waitUntil(t *testing.T, what string, f func() bool) {
 		}
 	}
 }
+
+// WeChat redirecting twice (same state, another code) and a load
+// balancer sending the two callbacks to two instances at once: one code
+// exchange, and both answer the 302 to next with a session that is
+// logged in.
+func TestContractRedisDoubleCallback(t *testing.T) {
+	each(t, func(t *testing.T, name string) {
+		redisURL := redisURL(t)
+		wx := weixintest.NewServer()
+		defer wx.Close()
+		env := append(wechatEnv(wx, false), "SESSION_REDIS_URL="+redisURL)
+		a := start(t, name, env...)
+		b := start(t, name, env...)
+		for trial := range 5 {
+			u := browsertest.New(t, a.base)
+			loc := u.Get("/auth/weixin/login?next=%2Fdone").Header.Get("Location")
+			cb, err := wx.Authorize(loc, "u1")
+			if err != nil {
+				t.Fatal(err)
+			}
+			second := *cb
+			q := second.Query()
+			q.Set("code", wx.NewCode(weixintest.DefaultAppID, "u1", "snsapi_login"))
+			second.RawQuery = q.Encode()
+			second.Host = strings.TrimPrefix(b.base, "http://")
+			// WeChat's round trip, so that both callbacks are in flight
+			// together, as with the real one.
+			wx.InjectFault(weixintest.PathAccessToken, weixintest.Fault{Delay: 30 * time.Millisecond, Times: 1})
+			before := wx.Calls(weixintest.PathAccessToken)
+			var wg sync.WaitGroup
+			answers := make([]browsertest.Response, 2)
+			for i, target := range []string{cb.String(), second.String()} {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					answers[i] = u.Get(target)
+				}()
+			}
+			wg.Wait()
+			if n := wx.Calls(weixintest.PathAccessToken) - before; n != 1 {
+				t.Errorf("trial %d: %d code exchanges, want 1", trial, n)
+			}
+			for i, r := range answers {
+				if r.StatusCode != 302 || r.Header.Get("Location") != "/done" {
+					t.Fatalf("trial %d, callback %d: %d %q %s", trial, i, r.StatusCode, r.Header.Get("Location"), r.Body)
+				}
+			}
+			for _, base := range []string{a.base, b.base} {
+				if r := u.API(base + "/api/me"); r.StatusCode != 200 {
+					t.Errorf("trial %d: after the double callback, /api/me on %s: %d", trial, base, r.StatusCode)
+				}
+			}
+		}
+	})
+}

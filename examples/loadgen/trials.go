@@ -174,8 +174,9 @@ type doubleResult struct {
 }
 
 // doubleCallbackTrials begins a login on A and sends its callback to A
-// and B at the same moment, as a browser does when WeChat redirects it
-// twice and a load balancer spreads the two requests. The fake WeChat
+// and a second callback (same state, another code) to B at the same
+// moment, as a browser does when WeChat redirects it twice and a load
+// balancer spreads the two requests. The fake WeChat
 // answers the code exchange after latency.
 func doubleCallbackTrials(wx *weixintest.Server, a, b string, n int, latency time.Duration) doubleResult {
 	var r doubleResult
@@ -197,6 +198,11 @@ func doubleCallbackTrials(wx *weixintest.Server, a, b string, n int, latency tim
 			log.Fatal(err)
 		}
 		ck := sessionCookie(c, a)
+		// WeChat's second redirect carries the same state and another code.
+		second := *cb
+		q := second.Query()
+		q.Set("code", wx.NewCode(weixintest.DefaultAppID, "u1", "snsapi_login"))
+		second.RawQuery = q.Encode()
 		before := wx.Calls(weixintest.PathAccessToken)
 		type answer struct {
 			status   int
@@ -206,11 +212,11 @@ func doubleCallbackTrials(wx *weixintest.Server, a, b string, n int, latency tim
 		answers := make([]answer, 2)
 		var wg sync.WaitGroup
 		start := make(chan struct{})
-		for i, base := range []string{a, b} {
+		for i, target := range []string{a + cb.RequestURI(), b + second.RequestURI()} {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				req, _ := http.NewRequest(http.MethodGet, base+cb.RequestURI(), nil)
+				req, _ := http.NewRequest(http.MethodGet, target, nil)
 				req.AddCookie(ck)
 				<-start
 				resp, err := noRedirects.Do(req)
