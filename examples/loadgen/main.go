@@ -1,7 +1,7 @@
 // Command loadgen measures an example with several instances, on this
 // machine only, in one run:
 //
-//	go run ./examples/loadgen [-example nethttp] [-duration 5s] [-workers 16] [-trials 200] [-double 50]
+//	go run ./examples/loadgen [-example nethttp] [-duration 3s] [-rounds 3] [-workers 16] [-trials 200] [-double 50]
 //
 // It prints three tables:
 //
@@ -20,7 +20,8 @@
 //
 // It builds the example, starts a fake WeChat in-process, starts the
 // example as processes on loopback ports, logs in, and sends requests
-// from -workers goroutines for -duration per row. The Redis rows and the
+// from -workers goroutines for -duration per row, -rounds times in turn;
+// each row is the median of its rounds. The Redis rows and the
 // trials need redis-server on the PATH (Debian's package) or -redis with
 // a URL; without either they are left out.
 package main
@@ -39,6 +40,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -49,7 +51,8 @@ import (
 
 func main() {
 	example := flag.String("example", "nethttp", "the example to load: nethttp, gin or fiber")
-	duration := flag.Duration("duration", 5*time.Second, "how long each target is loaded (at most 60s)")
+	duration := flag.Duration("duration", 3*time.Second, "how long each target is loaded per round (at most 60s)")
+	rounds := flag.Int("rounds", 3, "rounds of load (1 to 20); each row is the median")
 	workers := flag.Int("workers", 16, "concurrent clients (1 to 256)")
 	redisURL := flag.String("redis", "", "a Redis URL for the Redis rows; default: start redis-server on a free port")
 	trials := flag.Int("trials", 200, "revocation trials, for logout and for refresh each (0 to 10000)")
@@ -57,8 +60,8 @@ func main() {
 	latency := flag.Duration("wechat-latency", 30*time.Millisecond, "how long the fake WeChat takes to answer a code exchange in the double-callback trials")
 	flag.Parse()
 	if *duration <= 0 || *duration > time.Minute || *workers < 1 || *workers > 256 ||
-		*trials < 0 || *trials > 10000 || *double < 0 || *double > 10000 {
-		log.Fatal("-duration must be in (0, 60s], -workers in [1, 256], -trials and -double in [0, 10000]")
+		*trials < 0 || *trials > 10000 || *double < 0 || *double > 10000 || *rounds < 1 || *rounds > 20 {
+		log.Fatal("-duration must be in (0, 60s], -workers in [1, 256], -rounds in [1, 20], -trials and -double in [0, 10000]")
 	}
 	switch *example {
 	case "nethttp", "gin", "fiber":
@@ -82,24 +85,21 @@ func main() {
 		"WEIXIN_OPEN_BASE_URL=" + wx.URL, "WEIXIN_API_BASE_URL=" + wx.URL,
 	}
 
-	type row struct {
-		name string
-		rps  float64
+	// The targets are loaded in turn, -rounds times, and each row is the
+	// median of its rounds: the other processes of a shared machine
+	// come and go, and interleaving spreads them over all the rows.
+	type target struct {
+		name, base, path string
+		client           *http.Client
+		rps              []float64
 	}
-	var rows []row
-	measure := func(name, base, path string, client *http.Client) {
-		rps, failed := load(client, base+path, *duration, *workers)
-		if failed > 0 {
-			log.Printf("%s: %d requests failed", name, failed)
-		}
-		rows = append(rows, row{name, rps})
-	}
-
 	mem, stop := startExample(bin, append(env, "SESSION_REDIS_URL="))
 	defer stop()
 	memClient := loggedIn(wx, mem)
-	measure("/healthz (baseline)", mem, "/healthz", memClient)
-	measure("/api/me, memory sessions", mem, "/api/me", memClient)
+	targets := []*target{
+		{name: "/healthz (baseline)", base: mem, path: "/healthz", client: memClient},
+		{name: "/api/me, memory sessions", base: mem, path: "/api/me", client: memClient},
+	}
 
 	rurl := *redisURL
 	if rurl == "" {
@@ -109,24 +109,40 @@ func main() {
 	}
 	var a, b string
 	if rurl != "" {
-		plain, stop := startExample(bin, append(env, "SESSION_REDIS_URL="+withQuery(rurl, "client_cache", "0")))
-		measure("/api/me, Redis sessions, plain (every request reads Redis)", plain, "/api/me", loggedIn(wx, plain))
-		stop()
+		plain, stopPlain := startExample(bin, append(env, "SESSION_REDIS_URL="+withQuery(rurl, "client_cache", "0")))
+		defer stopPlain()
 		var stopA, stopB func()
 		a, stopA = startExample(bin, append(env, "SESSION_REDIS_URL="+rurl))
 		defer stopA()
-		measure("/api/me, Redis sessions, cached (redisstore)", a, "/api/me", loggedIn(wx, a))
+		targets = append(targets,
+			&target{name: "/api/me, Redis sessions, plain (every request reads Redis)", base: plain, path: "/api/me", client: loggedIn(wx, plain)},
+			&target{name: "/api/me, Redis sessions, cached (redisstore)", base: a, path: "/api/me", client: loggedIn(wx, a)})
 		b, stopB = startExample(bin, append(env, "SESSION_REDIS_URL="+rurl))
 		defer stopB()
 	} else {
 		log.Print("no redis-server on the PATH and no -redis: the Redis rows and the trials are left out")
 	}
+	for range *rounds {
+		for _, t := range targets {
+			rps, failed := load(t.client, t.base+t.path, *duration, *workers)
+			if failed > 0 {
+				log.Printf("%s: %d requests failed", t.name, failed)
+			}
+			t.rps = append(t.rps, rps)
+		}
+	}
 
-	fmt.Printf("\nexample %s, %d workers, %s per target, %d cores\n\n", *example, *workers, *duration, runtime.NumCPU())
-	fmt.Println("| target | requests/s | ÷ /healthz |")
-	fmt.Println("| --- | ---: | ---: |")
-	for _, r := range rows {
-		fmt.Printf("| %s | %.0f | %.2f |\n", r.name, r.rps, r.rps/rows[0].rps)
+	fmt.Printf("\nexample %s, %d workers, %s per target and round, median of %d rounds, %d cores\n\n",
+		*example, *workers, *duration, *rounds, runtime.NumCPU())
+	fmt.Println("| target | requests/s | ÷ /healthz | rounds |")
+	fmt.Println("| --- | ---: | ---: | --- |")
+	base := median(targets[0].rps)
+	for _, t := range targets {
+		var each []string
+		for _, r := range t.rps {
+			each = append(each, fmt.Sprintf("%.0f", r))
+		}
+		fmt.Printf("| %s | %.0f | %.2f | %s |\n", t.name, median(t.rps), median(t.rps)/base, strings.Join(each, ", "))
 	}
 	if rurl == "" {
 		return
@@ -146,6 +162,16 @@ func main() {
 		fmt.Println("| ---: | ---: | ---: | ---: |")
 		fmt.Printf("| %d | %d | %d | %d |\n", *double, r.oneExchange, r.bothLoggedIn, r.errors)
 	}
+}
+
+// median returns the median of v.
+func median(v []float64) float64 {
+	v = slices.Clone(v)
+	slices.Sort(v)
+	if len(v)%2 == 1 {
+		return v[len(v)/2]
+	}
+	return (v[len(v)/2-1] + v[len(v)/2]) / 2
 }
 
 // withQuery returns raw with the query parameter k=v added.
