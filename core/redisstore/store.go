@@ -54,12 +54,15 @@ type Options struct {
 	// DefaultCacheTTL. Never longer than the session's own expiry.
 	CacheTTL time.Duration
 	// Timeout bounds each store call, reconnecting and retrying
-	// included, and (for Open) how long a hung connection goes
-	// unnoticed: a frozen Redis turns into errors after at most
-	// KeepAlive + Timeout. Default DefaultTimeout.
+	// included; for Open it is also the dial timeout and the time a
+	// command may wait for its answer before the connection is given up
+	// (rueidis' ConnWriteTimeout). A frozen Redis turns every Find into
+	// an error after at most MaxStale + Timeout. Default DefaultTimeout.
 	Timeout time.Duration
-	// KeepAlive is how often Open's connections are checked (a PING when
-	// nothing else was received). Default DefaultKeepAlive.
+	// KeepAlive is how often rueidis checks Open's idle connections (a
+	// PING when nothing else was received; the connection is closed, and
+	// its cache dropped, when none is answered within Timeout). Default
+	// DefaultKeepAlive.
 	KeepAlive time.Duration
 	// MaxStale bounds how old the cache's view may be when something
 	// keeps invalidations from arriving (a frozen Redis, a network that

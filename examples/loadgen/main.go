@@ -1,7 +1,7 @@
 // Command loadgen measures an example with several instances, on this
 // machine only, in one run:
 //
-//	go run ./examples/loadgen [-example nethttp] [-duration 3s] [-rounds 3] [-workers 16] [-trials 200] [-double 50]
+//	go run ./examples/loadgen [-example nethttp] [-duration 1s] [-rounds 9] [-workers 16] [-trials 200] [-double 50]
 //
 // It prints three tables:
 //
@@ -51,8 +51,8 @@ import (
 
 func main() {
 	example := flag.String("example", "nethttp", "the example to load: nethttp, gin or fiber")
-	duration := flag.Duration("duration", 3*time.Second, "how long each target is loaded per round (at most 60s)")
-	rounds := flag.Int("rounds", 3, "rounds of load (1 to 20); each row is the median")
+	duration := flag.Duration("duration", time.Second, "how long each target is loaded per round (at most 60s)")
+	rounds := flag.Int("rounds", 9, "rounds of load (1 to 50); each row is the median")
 	workers := flag.Int("workers", 16, "concurrent clients (1 to 256)")
 	redisURL := flag.String("redis", "", "a Redis URL for the Redis rows; default: start redis-server on a free port")
 	trials := flag.Int("trials", 200, "revocation trials, for logout and for refresh each (0 to 10000)")
@@ -60,8 +60,8 @@ func main() {
 	latency := flag.Duration("wechat-latency", 30*time.Millisecond, "how long the fake WeChat takes to answer a code exchange in the double-callback trials")
 	flag.Parse()
 	if *duration <= 0 || *duration > time.Minute || *workers < 1 || *workers > 256 ||
-		*trials < 0 || *trials > 10000 || *double < 0 || *double > 10000 || *rounds < 1 || *rounds > 20 {
-		log.Fatal("-duration must be in (0, 60s], -workers in [1, 256], -rounds in [1, 20], -trials and -double in [0, 10000]")
+		*trials < 0 || *trials > 10000 || *double < 0 || *double > 10000 || *rounds < 1 || *rounds > 50 {
+		log.Fatal("-duration must be in (0, 60s], -workers in [1, 256], -rounds in [1, 50], -trials and -double in [0, 10000]")
 	}
 	switch *example {
 	case "nethttp", "gin", "fiber":
@@ -134,15 +134,12 @@ func main() {
 
 	fmt.Printf("\nexample %s, %d workers, %s per target and round, median of %d rounds, %d cores\n\n",
 		*example, *workers, *duration, *rounds, runtime.NumCPU())
-	fmt.Println("| target | requests/s | ÷ /healthz | rounds |")
-	fmt.Println("| --- | ---: | ---: | --- |")
-	base := median(targets[0].rps)
+	fmt.Println("| target | requests/s | ÷ /healthz | ÷ memory sessions | rounds (min–max) |")
+	fmt.Println("| --- | ---: | ---: | ---: | --- |")
+	base, memRPS := median(targets[0].rps), median(targets[1].rps)
 	for _, t := range targets {
-		var each []string
-		for _, r := range t.rps {
-			each = append(each, fmt.Sprintf("%.0f", r))
-		}
-		fmt.Printf("| %s | %.0f | %.2f | %s |\n", t.name, median(t.rps), median(t.rps)/base, strings.Join(each, ", "))
+		fmt.Printf("| %s | %.0f | %.2f | %.2f | %.0f–%.0f |\n", t.name, median(t.rps), median(t.rps)/base, median(t.rps)/memRPS,
+			slices.Min(t.rps), slices.Max(t.rps))
 	}
 	if rurl == "" {
 		return
