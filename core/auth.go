@@ -137,6 +137,10 @@ type Options struct {
 	// logged-in user must not be kept by a shared cache. Default
 	// "no-store"; "-" sets none.
 	CacheControl string
+	// Exchanges, if set, shares each login's code exchange between the
+	// instances of a deployment (see ExchangeSharer; redisstore has one).
+	// Without it, only callbacks that reach the same instance share one.
+	Exchanges ExchangeSharer
 }
 
 // Auth is the WeChat login flow on top of scs sessions: it begins logins,

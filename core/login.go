@@ -183,7 +183,7 @@ func (a *Auth) completeLogin(ctx context.Context, q url.Values) (*LoginResult, e
 	v, err, _ := a.callbacks.Do(p.AppID+"\x00"+state, func() (any, error) {
 		// Detached from this request: a second callback of the same
 		// login may be waiting for the result.
-		return a.identify(context.WithoutCancel(ctx), cfg, code)
+		return a.identifyShared(context.WithoutCancel(ctx), cfg, state, code)
 	})
 	if err != nil {
 		a.opts.Logger.LogAttrs(ctx, slog.LevelWarn, "wxlogin: login failed",

@@ -1,7 +1,8 @@
 package examples
 
 import (
-	"context"
+	"io"
+	"net"
 	"os"
 	"os/exec"
 	"strings"
@@ -10,7 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/redis/go-redis/v9"
 	"github.com/wxlogin/wxlogin/internal/browsertest"
 	"github.com/wxlogin/wxlogin/weixintest"
 )
@@ -60,17 +60,30 @@ func (r *redisServer) start() {
 	if err := r.cmd.Start(); err != nil {
 		r.t.Fatal(err)
 	}
-	opts, _ := redis.ParseURL(r.url())
-	client := redis.NewClient(opts)
-	defer client.Close()
 	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(50 * time.Millisecond) {
-		if client.Ping(context.Background()).Err() == nil {
+		if redisPing(r.addr) {
 			return
 		}
 		if time.Now().After(deadline) {
 			r.t.Fatalf("redis-server did not start:\n%s", r.log)
 		}
 	}
+}
+
+// redisPing reports whether a Redis answers PING at addr.
+func redisPing(addr string) bool {
+	c, err := net.DialTimeout("tcp", addr, time.Second)
+	if err != nil {
+		return false
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(time.Second))
+	if _, err := c.Write([]byte("PING\r\n")); err != nil {
+		return false
+	}
+	b := make([]byte, 7)
+	n, _ := io.ReadFull(c, b)
+	return string(b[:n]) == "+PONG\r\n"
 }
 
 // stop ends the server (its data is lost: persistence is off).
@@ -193,7 +206,9 @@ func TestContractRedisSessions(t *testing.T) {
 }
 
 // Redis slow, then down: protected requests get a clear 503 (no crash,
-// no logout), and service resumes when Redis is back.
+// no logout) once the cache stops vouching for the session, service
+// resumes when Redis is back, and a Redis restarted empty is never
+// answered for by the cache.
 func TestContractRedisOutage(t *testing.T) {
 	skipIfShort(t, "the Redis tests")
 	each(t, func(t *testing.T, name string) {
@@ -208,6 +223,14 @@ func TestContractRedisOutage(t *testing.T) {
 		}
 
 		rs.pause()
+		// The session is in the example's cache, which answers until
+		// Redis has missed its heartbeats (redisstore.Options.MaxStale,
+		// 1 s): then Find reads Redis and times out.
+		for deadline := time.Now().Add(15 * time.Second); b.API("/api/me").StatusCode != 503; time.Sleep(100 * time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatal("Redis frozen: /api/me never answered 503")
+			}
+		}
 		for _, path := range []string{"/api/me", "/me"} {
 			if r := b.Get(path); r.StatusCode != 503 || !strings.Contains(r.Body, "Temporarily unavailable") {
 				t.Errorf("Redis frozen, %s: %d %s", path, r.StatusCode, r.Body)
@@ -217,22 +240,94 @@ func TestContractRedisOutage(t *testing.T) {
 			t.Errorf("/healthz with Redis frozen: %d", r.StatusCode)
 		}
 		rs.resume()
+		waitUntil(t, "Redis thawed: /api/me answers 200", func() bool { return b.API("/api/me").StatusCode == 200 })
 		if r := b.API("/api/me"); r.StatusCode != 200 {
 			t.Errorf("Redis back: /api/me %d: the login was lost", r.StatusCode)
 		}
 
 		rs.stop()
-		if r := b.API("/api/me"); r.StatusCode != 503 {
-			t.Errorf("Redis down: %d %s", r.StatusCode, r.Body)
-		}
+		waitUntil(t, "Redis down: /api/me answers 503", func() bool { return b.API("/api/me").StatusCode == 503 })
 		if !p.alive() {
 			t.Fatal("the example died with Redis")
 		}
 		rs.start() // empty: persistence is off, so the sessions are gone
+		waitUntil(t, "Redis restarted: the old session is gone (never served from a cache)", func() bool {
+			r := b.API("/api/me")
+			if r.StatusCode == 200 {
+				t.Fatalf("Redis restarted empty, /api/me served the old session: %s", r.Body)
+			}
+			return r.StatusCode == 401
+		})
 		c := browsertest.New(t, p.base)
 		c.Get(login(t, wx, c, "", "u2"))
 		if r := c.API("/api/me"); r.StatusCode != 200 {
 			t.Errorf("Redis restarted, a new login: %d %s", r.StatusCode, r.Body)
+		}
+	})
+}
+
+// waitUntil polls f until it is true; a bound against hanging, not a
+// measure of speed.
+func waitUntil(t *testing.T, what string, f func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(15 * time.Second); !f(); time.Sleep(50 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("never: %s", what)
+		}
+	}
+}
+
+// WeChat redirecting twice (same state, another code) and a load
+// balancer sending the two callbacks to two instances at once: one code
+// exchange, and both answer the 302 to next with a session that is
+// logged in.
+func TestContractRedisDoubleCallback(t *testing.T) {
+	each(t, func(t *testing.T, name string) {
+		redisURL := redisURL(t)
+		wx := weixintest.NewServer()
+		defer wx.Close()
+		env := append(wechatEnv(wx, false), "SESSION_REDIS_URL="+redisURL)
+		a := start(t, name, env...)
+		b := start(t, name, env...)
+		for trial := range 5 {
+			u := browsertest.New(t, a.base)
+			loc := u.Get("/auth/weixin/login?next=%2Fdone").Header.Get("Location")
+			cb, err := wx.Authorize(loc, "u1")
+			if err != nil {
+				t.Fatal(err)
+			}
+			second := *cb
+			q := second.Query()
+			q.Set("code", wx.NewCode(weixintest.DefaultAppID, "u1", "snsapi_login"))
+			second.RawQuery = q.Encode()
+			second.Host = strings.TrimPrefix(b.base, "http://")
+			// WeChat's round trip, so that both callbacks are in flight
+			// together, as with the real one.
+			wx.InjectFault(weixintest.PathAccessToken, weixintest.Fault{Delay: 30 * time.Millisecond, Times: 1})
+			before := wx.Calls(weixintest.PathAccessToken)
+			var wg sync.WaitGroup
+			answers := make([]browsertest.Response, 2)
+			for i, target := range []string{cb.String(), second.String()} {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					answers[i] = u.Get(target)
+				}()
+			}
+			wg.Wait()
+			if n := wx.Calls(weixintest.PathAccessToken) - before; n != 1 {
+				t.Errorf("trial %d: %d code exchanges, want 1", trial, n)
+			}
+			for i, r := range answers {
+				if r.StatusCode != 302 || r.Header.Get("Location") != "/done" {
+					t.Fatalf("trial %d, callback %d: %d %q %s", trial, i, r.StatusCode, r.Header.Get("Location"), r.Body)
+				}
+			}
+			for _, base := range []string{a.base, b.base} {
+				if r := u.API(base + "/api/me"); r.StatusCode != 200 {
+					t.Errorf("trial %d: after the double callback, /api/me on %s: %d", trial, base, r.StatusCode)
+				}
+			}
 		}
 	})
 }

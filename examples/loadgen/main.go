@@ -1,15 +1,29 @@
-// Command loadgen measures an example under load, on this machine only:
-// requests per second on an authenticated protected route (/api/me) with
-// memory sessions and with Redis sessions, and on /healthz as the
-// baseline, in one run, with the ratios.
+// Command loadgen measures an example with several instances, on this
+// machine only, in one run:
 //
-//	go run ./examples/loadgen [-example nethttp] [-duration 5s] [-workers 16]
+//	go run ./examples/loadgen [-example nethttp] [-duration 1s] [-rounds 9] [-workers 16] [-trials 200] [-double 50]
+//
+// It prints three tables:
+//
+//   - requests per second on an authenticated protected route (/api/me)
+//     with memory sessions, Redis sessions read from Redis on every
+//     request (plain), and Redis sessions served from the client-side
+//     cache (cached), against /healthz as the baseline, with the ratios;
+//   - the revocation delay: with two instances A and B on one Redis, the
+//     time from A's answer to a logout until B refuses the session, and
+//     from A's answer to a request that refreshed the access token until
+//     another instance's store reads the new session, p50/p99 over
+//     -trials trials, and whether B ever acted on the old session after;
+//   - the cross-instance double callback: -double trials of one login's
+//     callback sent to A and B at the same moment, counting the code
+//     exchanges WeChat saw and the answers that were not the 302 to next.
 //
 // It builds the example, starts a fake WeChat in-process, starts the
-// example as a process (twice: memory, then Redis) on loopback ports, logs
-// in, and sends requests from -workers goroutines for -duration each. The
-// Redis row needs redis-server on the PATH (Debian's package) or -redis
-// with a URL; without either it is left out.
+// example as processes on loopback ports, logs in, and sends requests
+// from -workers goroutines for -duration per row, -rounds times in turn;
+// each row is the median of its rounds. The Redis rows and the
+// trials need redis-server on the PATH (Debian's package) or -redis with
+// a URL; without either they are left out.
 package main
 
 import (
@@ -21,10 +35,12 @@ import (
 	"net"
 	"net/http"
 	"net/http/cookiejar"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -35,12 +51,17 @@ import (
 
 func main() {
 	example := flag.String("example", "nethttp", "the example to load: nethttp, gin or fiber")
-	duration := flag.Duration("duration", 5*time.Second, "how long each target is loaded (at most 60s)")
+	duration := flag.Duration("duration", time.Second, "how long each target is loaded per round (at most 60s)")
+	rounds := flag.Int("rounds", 9, "rounds of load (1 to 50); each row is the median")
 	workers := flag.Int("workers", 16, "concurrent clients (1 to 256)")
-	redisURL := flag.String("redis", "", "a Redis URL for the Redis row; default: start redis-server on a free port")
+	redisURL := flag.String("redis", "", "a Redis URL for the Redis rows; default: start redis-server on a free port")
+	trials := flag.Int("trials", 200, "revocation trials, for logout and for refresh each (0 to 10000)")
+	double := flag.Int("double", 50, "cross-instance double-callback trials (0 to 10000)")
+	latency := flag.Duration("wechat-latency", 30*time.Millisecond, "how long the fake WeChat takes to answer a code exchange in the double-callback trials")
 	flag.Parse()
-	if *duration <= 0 || *duration > time.Minute || *workers < 1 || *workers > 256 {
-		log.Fatal("-duration must be in (0, 60s] and -workers in [1, 256]")
+	if *duration <= 0 || *duration > time.Minute || *workers < 1 || *workers > 256 ||
+		*trials < 0 || *trials > 10000 || *double < 0 || *double > 10000 || *rounds < 1 || *rounds > 50 {
+		log.Fatal("-duration must be in (0, 60s], -workers in [1, 256], -rounds in [1, 50], -trials and -double in [0, 10000]")
 	}
 	switch *example {
 	case "nethttp", "gin", "fiber":
@@ -64,45 +85,102 @@ func main() {
 		"WEIXIN_OPEN_BASE_URL=" + wx.URL, "WEIXIN_API_BASE_URL=" + wx.URL,
 	}
 
-	type row struct {
-		name string
-		rps  float64
+	// The targets are loaded in turn, -rounds times, and each row is the
+	// median of its rounds: the other processes of a shared machine
+	// come and go, and interleaving spreads them over all the rows.
+	type target struct {
+		name, base, path string
+		client           *http.Client
+		rps              []float64
 	}
-	var rows []row
-	measure := func(name, base, path string, client *http.Client) {
-		rps, failed := load(client, base+path, *duration, *workers)
-		if failed > 0 {
-			log.Printf("%s: %d requests failed", name, failed)
-		}
-		rows = append(rows, row{name, rps})
-	}
-
 	mem, stop := startExample(bin, append(env, "SESSION_REDIS_URL="))
 	defer stop()
 	memClient := loggedIn(wx, mem)
-	measure("/healthz (baseline)", mem, "/healthz", memClient)
-	measure("/api/me, memory sessions", mem, "/api/me", memClient)
+	targets := []*target{
+		{name: "/healthz (baseline)", base: mem, path: "/healthz", client: memClient},
+		{name: "/api/me, memory sessions", base: mem, path: "/api/me", client: memClient},
+	}
 
-	url := *redisURL
-	if url == "" {
+	rurl := *redisURL
+	if rurl == "" {
 		var stopRedis func()
-		url, stopRedis = startRedis()
+		rurl, stopRedis = startRedis()
 		defer stopRedis()
 	}
-	if url != "" {
-		red, stop := startExample(bin, append(env, "SESSION_REDIS_URL="+url))
-		defer stop()
-		measure("/api/me, Redis sessions", red, "/api/me", loggedIn(wx, red))
+	var a, b string
+	if rurl != "" {
+		plain, stopPlain := startExample(bin, append(env, "SESSION_REDIS_URL="+withQuery(rurl, "client_cache", "0")))
+		defer stopPlain()
+		var stopA, stopB func()
+		a, stopA = startExample(bin, append(env, "SESSION_REDIS_URL="+rurl))
+		defer stopA()
+		targets = append(targets,
+			&target{name: "/api/me, Redis sessions, plain (every request reads Redis)", base: plain, path: "/api/me", client: loggedIn(wx, plain)},
+			&target{name: "/api/me, Redis sessions, cached (redisstore)", base: a, path: "/api/me", client: loggedIn(wx, a)})
+		b, stopB = startExample(bin, append(env, "SESSION_REDIS_URL="+rurl))
+		defer stopB()
 	} else {
-		log.Print("no redis-server on the PATH and no -redis: the Redis row is left out")
+		log.Print("no redis-server on the PATH and no -redis: the Redis rows and the trials are left out")
+	}
+	for range *rounds {
+		for _, t := range targets {
+			rps, failed := load(t.client, t.base+t.path, *duration, *workers)
+			if failed > 0 {
+				log.Printf("%s: %d requests failed", t.name, failed)
+			}
+			t.rps = append(t.rps, rps)
+		}
 	}
 
-	fmt.Printf("\nexample %s, %d workers, %s per target, %d cores\n\n", *example, *workers, *duration, runtime.NumCPU())
-	fmt.Println("| target | requests/s | ÷ /healthz |")
-	fmt.Println("| --- | ---: | ---: |")
-	for _, r := range rows {
-		fmt.Printf("| %s | %.0f | %.2f |\n", r.name, r.rps, r.rps/rows[0].rps)
+	fmt.Printf("\nexample %s, %d workers, %s per target and round, median of %d rounds, %d cores\n\n",
+		*example, *workers, *duration, *rounds, runtime.NumCPU())
+	fmt.Println("| target | requests/s | ÷ /healthz | ÷ memory sessions | rounds (min–max) |")
+	fmt.Println("| --- | ---: | ---: | ---: | --- |")
+	base, memRPS := median(targets[0].rps), median(targets[1].rps)
+	for _, t := range targets {
+		fmt.Printf("| %s | %.0f | %.2f | %.2f | %.0f–%.0f |\n", t.name, median(t.rps), median(t.rps)/base, median(t.rps)/memRPS,
+			slices.Min(t.rps), slices.Max(t.rps))
 	}
+	if rurl == "" {
+		return
+	}
+	if *trials > 0 {
+		fmt.Printf("\nrevocation delay, instances A and B of %s on one Redis, %d trials each\n\n", *example, *trials)
+		fmt.Println("| change on A | p50 | p99 | max | B used the old session afterwards |")
+		fmt.Println("| --- | ---: | ---: | ---: | ---: |")
+		printDelays("logout (POST /auth/weixin/logout on A; B: GET /api/me with the old cookie until 401)", logoutTrials(wx, a, b, *trials))
+		printDelays("refresh (GET /api/userinfo on A refreshes the token; B: its store's Find until the new session)", refreshTrials(wx, a, rurl, *trials))
+	}
+	if *double > 0 {
+		r := doubleCallbackTrials(wx, a, b, *double, *latency)
+		fmt.Printf("\ncross-instance double callback, %d trials: one login's callback sent to A and B at the same moment;\n"+
+			"the fake WeChat answers the code exchange in %s\n\n", *double, *latency)
+		fmt.Println("| trials | exactly one code exchange | both answered 302 to next, each logged in | error answers |")
+		fmt.Println("| ---: | ---: | ---: | ---: |")
+		fmt.Printf("| %d | %d | %d | %d |\n", *double, r.oneExchange, r.bothLoggedIn, r.errors)
+	}
+}
+
+// median returns the median of v.
+func median(v []float64) float64 {
+	v = slices.Clone(v)
+	slices.Sort(v)
+	if len(v)%2 == 1 {
+		return v[len(v)/2]
+	}
+	return (v[len(v)/2-1] + v[len(v)/2]) / 2
+}
+
+// withQuery returns raw with the query parameter k=v added.
+func withQuery(raw, k, v string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		log.Fatal("-redis: not a URL")
+	}
+	q := u.Query()
+	q.Set(k, v)
+	u.RawQuery = q.Encode()
+	return u.String()
 }
 
 // load sends GETs to url from workers goroutines for d and returns the

@@ -15,10 +15,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/alexedwards/scs/goredisstore"
 	"github.com/alexedwards/scs/v2"
-	"github.com/redis/go-redis/v9"
 	"github.com/wxlogin/wxlogin/core"
+	"github.com/wxlogin/wxlogin/core/redisstore"
 	"github.com/wxlogin/wxlogin/weixintest"
 )
 
@@ -80,14 +79,17 @@ func FromEnv() (*App, error) {
 
 	sessions := scs.New()
 	sessions.Lifetime = 30 * 24 * time.Hour // as long as a refresh token
+	var exchanges core.ExchangeSharer
 	if raw := os.Getenv("SESSION_REDIS_URL"); raw != "" {
-		opts, err := redis.ParseURL(raw)
+		// Errors of Open never quote the URL, whose password is secret.
+		store, err := redisstore.Open(raw, redisstore.Options{})
 		if err != nil {
+			app.Close()
 			return nil, fmt.Errorf("SESSION_REDIS_URL: %w", err)
 		}
-		client := redis.NewClient(opts)
-		app.closers = append(app.closers, func() { client.Close() })
-		sessions.Store = goredisstore.New(client)
+		app.closers = append(app.closers, store.Close)
+		sessions.Store = store
+		exchanges = redisstore.NewExchanges(store.Client(), redisstore.ExchangeOptions{})
 	}
 	opts := core.Options{
 		Website: &core.Config{
@@ -95,6 +97,7 @@ func FromEnv() (*App, error) {
 			Scopes: []string{core.ScopeLogin}, Endpoint: endpoint, Logger: logger,
 		},
 		Sessions:        sessions,
+		Exchanges:       exchanges,
 		DefaultReturnTo: "/me",
 		Logger:          logger,
 	}

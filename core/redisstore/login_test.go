@@ -1,0 +1,118 @@
+package redisstore
+
+import (
+	"context"
+	"net/url"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/alexedwards/scs/v2"
+	"github.com/wxlogin/wxlogin/core"
+	"github.com/wxlogin/wxlogin/weixintest"
+)
+
+// instance is one app instance: an Auth over its own Redis client.
+type instance struct {
+	sm   *scs.SessionManager
+	auth *core.Auth
+}
+
+func newInstance(t *testing.T, redisURL string, wx *weixintest.Server) *instance {
+	t.Helper()
+	store, err := Open(redisURL, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(store.Close)
+	sm := scs.New()
+	sm.Store = store
+	web := wx.Config(weixintest.DefaultAppID, "https://app.example/auth/weixin/callback", core.ScopeLogin)
+	auth, err := core.New(core.Options{
+		Website:   &web,
+		Sessions:  sm,
+		Exchanges: NewExchanges(store.Client(), ExchangeOptions{}),
+		Now:       wx.Now,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &instance{sm: sm, auth: auth}
+}
+
+// request runs f as one request with the session token, and returns the
+// token the response's cookie holds.
+func (in *instance) request(t *testing.T, token string, f func(ctx context.Context)) string {
+	t.Helper()
+	ctx, err := in.sm.Load(context.Background(), token)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f(ctx)
+	if in.sm.Status(ctx) == scs.Modified {
+		if token, _, err = in.sm.Commit(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return token
+}
+
+// Two callbacks of one login (same state, different codes, as WeChat
+// sends when it redirects twice) reaching two instances at once: one code
+// exchange, and both complete the login in the browser's session with
+// the same result.
+func TestDoubleCallbackAcrossInstances(t *testing.T) {
+	redisURL := startRedis(t).url()
+	wx := weixintest.NewServer()
+	defer wx.Close()
+	a, b := newInstance(t, redisURL, wx), newInstance(t, redisURL, wx)
+	for trial := range 10 {
+		var start *core.LoginStart
+		token := a.request(t, "", func(ctx context.Context) {
+			var err error
+			if start, err = a.auth.BeginLogin(ctx, core.LoginRequest{ReturnTo: "/next"}); err != nil {
+				t.Fatal(err)
+			}
+		})
+		wx.InjectFault(weixintest.PathAccessToken, weixintest.Fault{Delay: 30 * time.Millisecond, Times: 1})
+		before := wx.Calls(weixintest.PathAccessToken)
+		tokens := make([]string, 2)
+		results := make([]*core.LoginResult, 2)
+		errs := make([]error, 2)
+		var wg sync.WaitGroup
+		for i, in := range []*instance{a, b} {
+			code := wx.NewCode(weixintest.DefaultAppID, "u1", core.ScopeLogin)
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				tokens[i] = in.request(t, token, func(ctx context.Context) {
+					results[i], errs[i] = in.auth.CompleteLogin(ctx, url.Values{"state": {start.State}, "code": {code}})
+				})
+			}()
+		}
+		wg.Wait()
+		if n := wx.Calls(weixintest.PathAccessToken) - before; n != 1 {
+			t.Fatalf("trial %d: %d code exchanges, want 1", trial, n)
+		}
+		for i := range 2 {
+			if errs[i] != nil || results[i].ReturnTo != "/next" || results[i].User.OpenID != wx.OpenID(weixintest.DefaultAppID, "u1") {
+				t.Fatalf("trial %d, instance %d: %+v %v", trial, i, results[i], errs[i])
+			}
+			if tokens[i] == token {
+				t.Errorf("trial %d, instance %d: the session id was not renewed", trial, i)
+			}
+			// The browser keeps whichever cookie came last: each works on
+			// both instances.
+			for _, in := range []*instance{a, b} {
+				in.request(t, tokens[i], func(ctx context.Context) {
+					if u, ok := in.auth.CurrentUser(ctx); !ok || u.OpenID != results[i].User.OpenID {
+						t.Errorf("trial %d: session of instance %d's answer not logged in", trial, i)
+					}
+				})
+			}
+		}
+		if !results[0].User.LoggedInAt.Equal(results[1].User.LoggedInAt) {
+			t.Errorf("trial %d: two logins, not one shared: %v %v", trial, results[0].User.LoggedInAt, results[1].User.LoggedInAt)
+		}
+	}
+}

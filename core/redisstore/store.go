@@ -1,0 +1,303 @@
+package redisstore
+
+import (
+	"context"
+	"crypto/sha1"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/alexedwards/scs/v2"
+	"github.com/redis/rueidis"
+	"github.com/wxlogin/wxlogin/core"
+)
+
+// Defaults of Options.
+const (
+	// DefaultPrefix is scs' goredisstore's, so that sessions it wrote
+	// are read: switching stores logs nobody out.
+	DefaultPrefix = "scs:session:"
+	// DefaultCacheSize is the memory of the cache of each connection:
+	// about 16,000 sessions of 1 KiB.
+	DefaultCacheSize = 16 << 20
+	// DefaultCacheTTL bounds how long a session stays cached when
+	// nothing invalidates it.
+	DefaultCacheTTL = 10 * time.Minute
+	// DefaultTimeout bounds each store call.
+	DefaultTimeout = time.Second
+	// DefaultKeepAlive is the interval at which an idle connection is
+	// checked.
+	DefaultKeepAlive = 500 * time.Millisecond
+	// DefaultMaxStale is how long the cache may answer without news
+	// from Redis.
+	DefaultMaxStale = time.Second
+)
+
+// Options configures a Store. The zero value is the defaults.
+type Options struct {
+	// Prefix starts every session key. Default DefaultPrefix.
+	Prefix string
+	// CacheSize is the memory, in bytes, of the in-process cache of each
+	// connection to Redis; the least recently used sessions leave it
+	// first. Open makes one connection per Redis node (one for a single
+	// Redis or a Sentinel group), so the cache takes at most CacheSize
+	// per node. Default DefaultCacheSize; negative: no cache, every Find
+	// reads Redis. Used by Open only: a client passed to New has its own
+	// (rueidis.ClientOption's CacheSizeEachConn and DisableCache).
+	CacheSize int
+	// CacheTTL bounds how long a session stays in the cache when nothing
+	// invalidates it; Redis invalidates it when it changes. Default
+	// DefaultCacheTTL. Never longer than the session's own expiry.
+	CacheTTL time.Duration
+	// Timeout bounds each store call, reconnecting and retrying
+	// included; for Open it is also the dial timeout and the time a
+	// command may wait for its answer before the connection is given up
+	// (rueidis' ConnWriteTimeout). A frozen Redis turns every Find into
+	// an error after at most MaxStale + Timeout. Default DefaultTimeout.
+	Timeout time.Duration
+	// KeepAlive is how often rueidis checks Open's idle connections (a
+	// PING when nothing else was received; the connection is closed, and
+	// its cache dropped, when none is answered within Timeout). Default
+	// DefaultKeepAlive.
+	KeepAlive time.Duration
+	// MaxStale bounds how old the cache's view may be when something
+	// keeps invalidations from arriving (a frozen Redis, a network that
+	// drops packets without closing the connection). The store PINGs
+	// every node every MaxStale/4 on the connection that carries the
+	// invalidations, which Redis answers after any invalidation it sent
+	// before; the cache answers only while the last PING answered was
+	// sent less than MaxStale ago, and Find reads Redis otherwise (and
+	// fails within Timeout when it does not answer). So a session deleted
+	// or changed elsewhere is never served from the cache more than
+	// MaxStale after the change, whatever the network does. Default
+	// DefaultMaxStale.
+	MaxStale time.Duration
+}
+
+func (o *Options) defaults() {
+	if o.Prefix == "" {
+		o.Prefix = DefaultPrefix
+	}
+	if o.CacheSize == 0 {
+		o.CacheSize = DefaultCacheSize
+	}
+	if o.CacheTTL <= 0 {
+		o.CacheTTL = DefaultCacheTTL
+	}
+	if o.Timeout <= 0 {
+		o.Timeout = DefaultTimeout
+	}
+	if o.KeepAlive <= 0 {
+		o.KeepAlive = DefaultKeepAlive
+	}
+	if o.MaxStale <= 0 {
+		o.MaxStale = DefaultMaxStale
+	}
+}
+
+// Tombstone is the value a deleted session's key holds until the session
+// would have expired. No scs codec produces it (gob's and wxlogin's
+// encodings never start with a NUL byte).
+const Tombstone = "\x00scs:deleted"
+
+// ErrTombstone is returned by Commit when asked to store Tombstone itself.
+var ErrTombstone = errors.New("redisstore: a session cannot be the tombstone value")
+
+// commitScript writes a session unless its key holds a tombstone.
+// KEYS[1] the key; ARGV[1] the session, ARGV[2] its lifetime in ms,
+// ARGV[3] the tombstone.
+const commitScript = `
+if redis.call('GET', KEYS[1]) == ARGV[3] then return 0 end
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+return 1`
+
+var commitSHA = func() string { h := sha1.Sum([]byte(commitScript)); return hex.EncodeToString(h[:]) }()
+
+// Store is an scs.Store and scs.CtxStore over Redis with client-side
+// caching. It is safe for concurrent use.
+type Store struct {
+	client  rueidis.Client
+	opts    Options
+	closeIt bool
+
+	epoch    time.Time    // the origin of fresh, on the monotonic clock
+	fresh    atomic.Int64 // when the last answered heartbeat was sent, in ns since epoch
+	stop     chan struct{}
+	stopOnce sync.Once
+	stopped  chan struct{}
+}
+
+var (
+	_ scs.Store             = (*Store)(nil)
+	_ scs.CtxStore          = (*Store)(nil)
+	_ core.FinalDeleteStore = (*Store)(nil)
+)
+
+// FinalDeletes marks the Store as a core.FinalDeleteStore: a deleted
+// token is never written again (see Delete and Commit), so a logout
+// holds against requests that loaded the session before it.
+func (s *Store) FinalDeletes() {}
+
+// New returns a Store over client, which must speak RESP3 for the cache
+// (Redis 6 or later; with rueidis' DisableCache, every Find reads Redis).
+// The caller closes client; Options.CacheSize and KeepAlive are client
+// settings and do not apply. Give client one connection per node
+// (rueidis.ClientOption.PipelineMultiplex -1), as Open does: an instance
+// then reads its own writes at once; with several, a Find right after
+// this instance's Commit may, for microseconds, see the previous value.
+func New(client rueidis.Client, opts Options) *Store {
+	opts.defaults()
+	s := &Store{client: client, opts: opts, epoch: time.Now(), stop: make(chan struct{}), stopped: make(chan struct{})}
+	s.fresh.Store(-int64(opts.MaxStale)) // not fresh until a heartbeat is answered
+	s.beat()
+	go s.heartbeat()
+	return s
+}
+
+// heartbeat beats every MaxStale/4.
+func (s *Store) heartbeat() {
+	defer close(s.stopped)
+	t := time.NewTicker(s.opts.MaxStale / 4)
+	defer t.Stop()
+	for {
+		select {
+		case <-s.stop:
+			return
+		case <-t.C:
+			s.beat()
+		}
+	}
+}
+
+// beat PINGs every node and, when all answer, records when it started.
+func (s *Store) beat() {
+	sent := time.Since(s.epoch)
+	for _, node := range s.client.Nodes() {
+		ctx, cancel := context.WithTimeout(context.Background(), s.opts.Timeout)
+		err := node.Do(ctx, node.B().Ping().Build()).Error()
+		cancel()
+		if err != nil {
+			return
+		}
+	}
+	s.fresh.Store(int64(sent))
+}
+
+// cacheFresh reports whether Redis answered a heartbeat sent less than
+// MaxStale ago.
+func (s *Store) cacheFresh() bool {
+	return time.Since(s.epoch)-time.Duration(s.fresh.Load()) < s.opts.MaxStale
+}
+
+// Client returns the Redis client of the store, for Exchanges.
+func (s *Store) Client() rueidis.Client { return s.client }
+
+// Close stops the store's heartbeat, and closes the client when Open
+// created it.
+func (s *Store) Close() {
+	s.stopOnce.Do(func() { close(s.stop) })
+	<-s.stopped
+	if s.closeIt {
+		s.client.Close()
+	}
+}
+
+func (s *Store) key(token string) string { return s.opts.Prefix + token }
+
+func (s *Store) bound(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(ctx, s.opts.Timeout)
+}
+
+// FindCtx returns the session of token: from the cache when this
+// instance read it since it last changed, else from Redis. A deleted
+// session (tombstone) is not found.
+func (s *Store) FindCtx(ctx context.Context, token string) ([]byte, bool, error) {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
+	var r rueidis.RedisResult
+	if s.cacheFresh() {
+		r = s.client.DoCache(ctx, s.client.B().Get().Key(s.key(token)).Cache(), s.opts.CacheTTL)
+	} else {
+		r = s.client.Do(ctx, s.client.B().Get().Key(s.key(token)).Build())
+	}
+	b, err := r.AsBytes()
+	switch {
+	case rueidis.IsRedisNil(err):
+		return nil, false, nil
+	case err != nil:
+		return nil, false, fmt.Errorf("redisstore: find: %w", err)
+	case string(b) == Tombstone:
+		return nil, false, nil
+	}
+	return b, true, nil
+}
+
+// CommitCtx stores the session b of token until expiry, unless token was
+// deleted: then it does nothing and returns nil (the session is over;
+// the browser's next request finds none).
+func (s *Store) CommitCtx(ctx context.Context, token string, b []byte, expiry time.Time) error {
+	if string(b) == Tombstone {
+		return ErrTombstone
+	}
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
+	k, ms := s.key(token), strconv.FormatInt(max(time.Until(expiry).Milliseconds(), 1), 10)
+	c := s.client.B()
+	err := s.write(ctx, token, c.Evalsha().Sha1(commitSHA).Numkeys(1).Key(k).Arg(string(b), ms, Tombstone).Build())
+	if err != nil && strings.HasPrefix(err.Error(), "NOSCRIPT") {
+		err = s.write(ctx, token, c.Eval().Script(commitScript).Numkeys(1).Key(k).Arg(string(b), ms, Tombstone).Build())
+	}
+	if err != nil {
+		return fmt.Errorf("redisstore: commit: %w", err)
+	}
+	return nil
+}
+
+// write runs cmd, a write of token's key, and returns once this
+// instance's cache has dropped what it held of the key. Redis sends the
+// invalidation on the connection that cached the key, which for Open's
+// client (one connection per node) is the one cmd runs on: the PTTL
+// that follows in the same pipeline is answered after it, so the next
+// Find of this instance reads the new value.
+func (s *Store) write(ctx context.Context, token string, cmd rueidis.Completed) error {
+	r := s.client.DoMulti(ctx, cmd, s.client.B().Pttl().Key(s.key(token)).Build())
+	if err := r[0].Error(); err != nil && !rueidis.IsRedisNil(err) {
+		return err
+	}
+	return r[1].Error()
+}
+
+// DeleteCtx deletes the session of token: its value becomes a tombstone
+// that keeps the session's remaining lifetime, so that no later Commit
+// of token writes it again. A token that does not exist is left alone.
+func (s *Store) DeleteCtx(ctx context.Context, token string) error {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
+	// One command, so atomic: SET XX KEEPTTL replaces an existing value
+	// only, and keeps its expiry.
+	err := s.write(ctx, token, s.client.B().Set().Key(s.key(token)).Value(Tombstone).Xx().Keepttl().Build())
+	if err != nil {
+		return fmt.Errorf("redisstore: delete: %w", err)
+	}
+	return nil
+}
+
+// Find is FindCtx without a request context.
+func (s *Store) Find(token string) ([]byte, bool, error) {
+	return s.FindCtx(context.Background(), token)
+}
+
+// Commit is CommitCtx without a request context.
+func (s *Store) Commit(token string, b []byte, expiry time.Time) error {
+	return s.CommitCtx(context.Background(), token, b, expiry)
+}
+
+// Delete is DeleteCtx without a request context.
+func (s *Store) Delete(token string) error {
+	return s.DeleteCtx(context.Background(), token)
+}

@@ -1,0 +1,128 @@
+package redisstore
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// checkStore runs the store's contract on two stores of url: caching,
+// invalidation across instances, read-your-writes, tombstones, and the
+// shared exchange.
+func checkStore(t *testing.T, url string) {
+	t.Helper()
+	a, b := open(t, url), open(t, url)
+	exp := time.Now().Add(time.Hour)
+	for i := range 20 { // keys spread over the cluster's slots
+		tok := fmt.Sprint("topo", i)
+		if err := a.Commit(tok, []byte("v1"), exp); err != nil {
+			t.Fatal(err)
+		}
+		if v, _ := mustFind(t, a, tok); v != "v1" {
+			t.Fatalf("%s: A reads %q", tok, v)
+		}
+		if v, _ := mustFind(t, b, tok); v != "v1" {
+			t.Fatalf("%s: B reads %q", tok, v)
+		}
+		eventually(t, "B caches "+tok, func() bool { mustFind(t, b, tok); return cached(b, tok) })
+		if err := a.Commit(tok, []byte("v2"), exp); err != nil {
+			t.Fatal(err)
+		}
+		if v, _ := mustFind(t, a, tok); v != "v2" {
+			t.Fatalf("%s: A reads %q after its own Commit", tok, v)
+		}
+		eventually(t, "B sees A's change of "+tok, func() bool { v, _ := mustFind(t, b, tok); return v == "v2" })
+		if err := b.Delete(tok); err != nil {
+			t.Fatal(err)
+		}
+		if err := a.Commit(tok, []byte("stale"), exp); err != nil {
+			t.Fatal(err)
+		}
+		eventually(t, "A sees B's deletion of "+tok, func() bool { _, ok := mustFind(t, a, tok); return !ok })
+	}
+	x := NewExchanges(a.Client(), ExchangeOptions{})
+	y := NewExchanges(b.Client(), ExchangeOptions{})
+	v, err := x.Share(context.Background(), "app:s", func(context.Context) ([]byte, error) { return []byte("r"), nil })
+	if err != nil || string(v) != "r" {
+		t.Fatal(v, err)
+	}
+	v, err = y.Share(context.Background(), "app:s", func(context.Context) ([]byte, error) { return []byte("again"), nil })
+	if err != nil || string(v) != "r" {
+		t.Errorf("second instance: %q %v, want the first one's result", v, err)
+	}
+}
+
+// A Redis Cluster of three masters, addressed by a URL listing its nodes.
+func TestCluster(t *testing.T) {
+	cli, err := exec.LookPath("redis-cli")
+	if err != nil {
+		t.Skip("no redis-cli to create the cluster")
+	}
+	var nodes []*redisServer
+	for range 3 {
+		nodes = append(nodes, startRedis(t, "--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf"))
+	}
+	args := []string{"--cluster", "create"}
+	for _, n := range nodes {
+		args = append(args, n.addr)
+	}
+	args = append(args, "--cluster-replicas", "0", "--cluster-yes")
+	if out, err := exec.Command(cli, args...).CombinedOutput(); err != nil {
+		t.Fatalf("redis-cli --cluster create: %v\n%s", err, out)
+	}
+	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		out, _ := exec.Command(cli, "-h", strings.Split(nodes[0].addr, ":")[0], "-p", strings.Split(nodes[0].addr, ":")[1], "cluster", "info").Output()
+		if strings.Contains(string(out), "cluster_state:ok") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the cluster did not come up:\n%s", out)
+		}
+	}
+	url := "redis://" + nodes[0].addr + "?addr=" + nodes[1].addr + "&addr=" + nodes[2].addr
+	s := open(t, url)
+	if n := len(s.Client().Nodes()); n != 3 {
+		t.Fatalf("a cluster client with %d nodes, want 3", n)
+	}
+	checkStore(t, url)
+}
+
+// Sentinel: the URL names the sentinels and the master set.
+func TestSentinel(t *testing.T) {
+	master := startRedis(t)
+	dir := t.TempDir()
+	host, port, _ := strings.Cut(master.addr, ":")
+	conf := filepath.Join(dir, "sentinel.conf")
+	if err := os.WriteFile(conf, []byte(fmt.Sprintf("sentinel monitor wxmaster %s %s 1\n", host, port)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	saddr := freeAddr(t)
+	shost, sport, _ := strings.Cut(saddr, ":")
+	log := &syncBuffer{}
+	cmd := exec.Command(master.exe, conf, "--sentinel", "--bind", shost, "--port", sport, "--dir", dir)
+	cmd.Stdout, cmd.Stderr = log, log
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	for deadline := time.Now().Add(10 * time.Second); !ping(saddr); time.Sleep(50 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("redis-server --sentinel did not start:\n%s", log)
+		}
+	}
+	url := "redis://" + saddr + "?master_set=wxmaster"
+	checkStore(t, url)
+	// The data is on the master the sentinel named.
+	s := open(t, master.url())
+	if err := s.Commit("via-master", []byte("m"), time.Now().Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if v, _ := mustFind(t, open(t, url), "via-master"); v != "m" {
+		t.Errorf("through the sentinel: %q", v)
+	}
+}
