@@ -1,30 +1,16 @@
 package examples
 
 import (
-	"io"
-	"net"
 	"os"
-	"os/exec"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/wxlogin/wxlogin/internal/browsertest"
+	"github.com/wxlogin/wxlogin/internal/redistest"
 	"github.com/wxlogin/wxlogin/weixintest"
 )
-
-// redisServer is a redis-server (Debian's package) the test started on a
-// free loopback port with persistence off.
-type redisServer struct {
-	t    *testing.T
-	exe  string
-	addr string
-	dir  string
-	cmd  *exec.Cmd
-	log  *lockedBuffer
-}
 
 // redisURL returns the URL of a Redis for the test: WXLOGIN_TEST_REDIS_URL
 // when set, else that of a redis-server started for the test.
@@ -32,75 +18,8 @@ func redisURL(t *testing.T) string {
 	if u := os.Getenv("WXLOGIN_TEST_REDIS_URL"); u != "" {
 		return u
 	}
-	return startRedis(t).url()
+	return redistest.Start(t).URL()
 }
-
-// startRedis starts a redis-server for the test. Without one the test
-// skips, except in CI (CI=true), where a missing Redis fails.
-func startRedis(t *testing.T) *redisServer {
-	exe, err := exec.LookPath("redis-server")
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("no redis-server on this machine: CI must install it (apt-get install -y redis-server)")
-		}
-		t.Skip("Redis test skipped: no redis-server (on Debian: apt-get install redis-server), and WXLOGIN_TEST_REDIS_URL is not set")
-	}
-	r := &redisServer{t: t, exe: exe, addr: freeAddr(t), dir: t.TempDir(), log: &lockedBuffer{}}
-	r.start()
-	t.Cleanup(r.stop)
-	return r
-}
-
-func (r *redisServer) url() string { return "redis://" + r.addr + "/0" }
-
-func (r *redisServer) start() {
-	host, port, _ := strings.Cut(r.addr, ":")
-	r.cmd = exec.Command(r.exe, "--bind", host, "--port", port, "--save", "", "--appendonly", "no", "--dir", r.dir)
-	r.cmd.Stdout, r.cmd.Stderr = r.log, r.log
-	if err := r.cmd.Start(); err != nil {
-		r.t.Fatal(err)
-	}
-	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(50 * time.Millisecond) {
-		if redisPing(r.addr) {
-			return
-		}
-		if time.Now().After(deadline) {
-			r.t.Fatalf("redis-server did not start:\n%s", r.log)
-		}
-	}
-}
-
-// redisPing reports whether a Redis answers PING at addr.
-func redisPing(addr string) bool {
-	c, err := net.DialTimeout("tcp", addr, time.Second)
-	if err != nil {
-		return false
-	}
-	defer c.Close()
-	c.SetDeadline(time.Now().Add(time.Second))
-	if _, err := c.Write([]byte("PING\r\n")); err != nil {
-		return false
-	}
-	b := make([]byte, 7)
-	n, _ := io.ReadFull(c, b)
-	return string(b[:n]) == "+PONG\r\n"
-}
-
-// stop ends the server (its data is lost: persistence is off).
-func (r *redisServer) stop() {
-	if r.cmd != nil {
-		r.cmd.Process.Signal(syscall.SIGCONT)
-		r.cmd.Process.Kill()
-		r.cmd.Wait()
-		r.cmd = nil
-	}
-}
-
-// pause freezes the server: a slow Redis that answers nothing.
-func (r *redisServer) pause() { r.cmd.Process.Signal(syscall.SIGSTOP) }
-
-// resume thaws a paused server.
-func (r *redisServer) resume() { r.cmd.Process.Signal(syscall.SIGCONT) }
 
 // Two instances of an example share sessions in Redis: a login done on
 // one is a login on the other, a login begun on one completes on the
@@ -212,17 +131,17 @@ func TestContractRedisSessions(t *testing.T) {
 func TestContractRedisOutage(t *testing.T) {
 	skipIfShort(t, "the Redis tests")
 	each(t, func(t *testing.T, name string) {
-		rs := startRedis(t)
+		rs := redistest.Start(t)
 		wx := weixintest.NewServer()
 		defer wx.Close()
-		p := start(t, name, append(wechatEnv(wx, false), "SESSION_REDIS_URL="+rs.url())...)
+		p := start(t, name, append(wechatEnv(wx, false), "SESSION_REDIS_URL="+rs.URL())...)
 		b := browsertest.New(t, p.base)
 		b.Get(login(t, wx, b, "", "u1"))
 		if r := b.API("/api/me"); r.StatusCode != 200 {
 			t.Fatalf("/api/me: %d", r.StatusCode)
 		}
 
-		rs.pause()
+		rs.Pause()
 		// The session is in the example's cache, which answers until
 		// Redis has missed its heartbeats (redisstore.Options.MaxStale,
 		// 1 s): then Find reads Redis and times out.
@@ -239,18 +158,18 @@ func TestContractRedisOutage(t *testing.T) {
 		if r := b.Get("/healthz"); r.StatusCode != 200 {
 			t.Errorf("/healthz with Redis frozen: %d", r.StatusCode)
 		}
-		rs.resume()
+		rs.Resume()
 		waitUntil(t, "Redis thawed: /api/me answers 200", func() bool { return b.API("/api/me").StatusCode == 200 })
 		if r := b.API("/api/me"); r.StatusCode != 200 {
 			t.Errorf("Redis back: /api/me %d: the login was lost", r.StatusCode)
 		}
 
-		rs.stop()
+		rs.Stop()
 		waitUntil(t, "Redis down: /api/me answers 503", func() bool { return b.API("/api/me").StatusCode == 503 })
 		if !p.alive() {
 			t.Fatal("the example died with Redis")
 		}
-		rs.start() // empty: persistence is off, so the sessions are gone
+		rs.Restart() // empty: persistence is off, so the sessions are gone
 		waitUntil(t, "Redis restarted: the old session is gone (never served from a cache)", func() bool {
 			r := b.API("/api/me")
 			if r.StatusCode == 200 {

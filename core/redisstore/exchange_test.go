@@ -8,15 +8,17 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/wxlogin/wxlogin/internal/redistest"
 )
 
 // Many callers on several instances share one run, and all get its
 // result; the result expires.
 func TestShareRunsOnce(t *testing.T) {
-	r := startRedis(t)
+	r := redistest.Start(t)
 	var xs []*Exchanges
 	for range 3 {
-		xs = append(xs, NewExchanges(open(t, r.url()).Client(), ExchangeOptions{ResultTTL: time.Second}))
+		xs = append(xs, NewExchanges(open(t, r.URL()).Client(), ExchangeOptions{ResultTTL: time.Second}))
 	}
 	for trial := range 20 {
 		key := fmt.Sprint("app:state", trial)
@@ -61,9 +63,9 @@ func TestShareRunsOnce(t *testing.T) {
 // A caller whose run fails releases its claim: a waiting caller runs
 // it, and the failure is the failing caller's only.
 func TestShareFailureReleases(t *testing.T) {
-	r := startRedis(t)
-	a := NewExchanges(open(t, r.url()).Client(), ExchangeOptions{})
-	b := NewExchanges(open(t, r.url()).Client(), ExchangeOptions{})
+	r := redistest.Start(t)
+	a := NewExchanges(open(t, r.URL()).Client(), ExchangeOptions{})
+	b := NewExchanges(open(t, r.URL()).Client(), ExchangeOptions{})
 	boom := errors.New("WeChat unreachable")
 	running := make(chan struct{})
 	fail := make(chan struct{})
@@ -99,8 +101,8 @@ func TestShareFailureReleases(t *testing.T) {
 // A claim whose holder died expires; the waiting caller then runs the
 // exchange itself. Waiting is bounded.
 func TestShareDeadHolder(t *testing.T) {
-	r := startRedis(t)
-	x := NewExchanges(open(t, r.url()).Client(), ExchangeOptions{ClaimTTL: 300 * time.Millisecond})
+	r := redistest.Start(t)
+	x := NewExchanges(open(t, r.URL()).Client(), ExchangeOptions{ClaimTTL: 300 * time.Millisecond})
 	c := x.client
 	// A holder that claimed and died.
 	if err := c.Do(context.Background(), c.B().Set().Key(DefaultExchangePrefix+"dead").Value(claimTag+"gone").Px(300*time.Millisecond).Build()).Error(); err != nil {

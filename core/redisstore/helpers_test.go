@@ -2,103 +2,11 @@ package redisstore
 
 import (
 	"bytes"
-	"io"
 	"net"
-	"os"
-	"os/exec"
-	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 )
-
-// redisServer is a redis-server the test started on a free loopback port,
-// persistence off.
-type redisServer struct {
-	t    testing.TB
-	exe  string
-	addr string
-	dir  string
-	args []string
-	cmd  *exec.Cmd
-	log  *syncBuffer
-}
-
-// startRedis starts a redis-server for the test, with extra arguments.
-// Without one the test skips, except in CI (CI=true), where it fails.
-func startRedis(t testing.TB, args ...string) *redisServer {
-	t.Helper()
-	exe, err := exec.LookPath("redis-server")
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("no redis-server on this machine: CI must install it (apt-get install -y redis-server)")
-		}
-		t.Skip("Redis test skipped: no redis-server (on Debian: apt-get install redis-server)")
-	}
-	r := &redisServer{t: t, exe: exe, addr: freeAddr(t), dir: t.TempDir(), args: args, log: &syncBuffer{}}
-	r.start()
-	t.Cleanup(r.stop)
-	return r
-}
-
-func (r *redisServer) url() string { return "redis://" + r.addr + "/0" }
-
-func (r *redisServer) start() {
-	r.t.Helper()
-	host, port, _ := strings.Cut(r.addr, ":")
-	args := append([]string{"--bind", host, "--port", port, "--save", "", "--appendonly", "no", "--dir", r.dir}, r.args...)
-	r.cmd = exec.Command(r.exe, args...)
-	r.cmd.Stdout, r.cmd.Stderr = r.log, r.log
-	if err := r.cmd.Start(); err != nil {
-		r.t.Fatal(err)
-	}
-	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
-		if ping(r.addr) {
-			return
-		}
-		if time.Now().After(deadline) {
-			r.t.Fatalf("redis-server did not start:\n%s", r.log)
-		}
-	}
-}
-
-// ping reports whether a Redis answers PING at addr.
-func ping(addr string) bool {
-	c, err := net.DialTimeout("tcp", addr, time.Second)
-	if err != nil {
-		return false
-	}
-	defer c.Close()
-	c.SetDeadline(time.Now().Add(time.Second))
-	if _, err := c.Write([]byte("PING\r\n")); err != nil {
-		return false
-	}
-	b := make([]byte, 7)
-	n, _ := io.ReadFull(c, b)
-	return string(b[:n]) == "+PONG\r\n"
-}
-
-func (r *redisServer) stop() {
-	if r.cmd != nil {
-		r.cmd.Process.Signal(syscall.SIGCONT)
-		r.cmd.Process.Kill()
-		r.cmd.Wait()
-		r.cmd = nil
-	}
-}
-
-func (r *redisServer) pause()  { r.cmd.Process.Signal(syscall.SIGSTOP) }
-func (r *redisServer) resume() { r.cmd.Process.Signal(syscall.SIGCONT) }
-
-func freeAddr(t testing.TB) string {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().String()
-}
 
 type syncBuffer struct {
 	mu sync.Mutex

@@ -10,6 +10,8 @@ import (
 	"github.com/alexedwards/scs/v2"
 	"github.com/wxlogin/wxlogin/core"
 	"github.com/wxlogin/wxlogin/weixintest"
+
+	"github.com/wxlogin/wxlogin/internal/redistest"
 )
 
 // instance is one app instance: an Auth over its own Redis client.
@@ -62,7 +64,7 @@ func (in *instance) request(t *testing.T, token string, f func(ctx context.Conte
 // exchange, and both complete the login in the browser's session with
 // the same result.
 func TestDoubleCallbackAcrossInstances(t *testing.T) {
-	redisURL := startRedis(t).url()
+	redisURL := redistest.Start(t).URL()
 	wx := weixintest.NewServer()
 	defer wx.Close()
 	a, b := newInstance(t, redisURL, wx), newInstance(t, redisURL, wx)

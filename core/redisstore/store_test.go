@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/wxlogin/wxlogin/internal/storetest"
+
+	"github.com/wxlogin/wxlogin/internal/redistest"
 )
 
 // open returns a Store on url for the test. Its cache entries live an
@@ -52,8 +54,8 @@ func eventually(t *testing.T, what string, f func() bool) {
 }
 
 func TestFindCommitDelete(t *testing.T) {
-	r := startRedis(t)
-	s := open(t, r.url())
+	r := redistest.Start(t)
+	s := open(t, r.URL())
 	exp := time.Now().Add(time.Hour)
 
 	if _, ok := mustFind(t, s, "t1"); ok {
@@ -162,8 +164,8 @@ func pttl(t *testing.T, s *Store, token string) time.Duration {
 // once Delete has returned, no Commit brings the session back, whatever
 // the order the others land in.
 func TestDeleteIsFinal(t *testing.T) {
-	r := startRedis(t)
-	a, b := open(t, r.url()), open(t, r.url())
+	r := redistest.Start(t)
+	a, b := open(t, r.URL()), open(t, r.URL())
 	exp := time.Now().Add(time.Hour)
 	for trial := range 50 {
 		token := fmt.Sprint("race", trial)
@@ -211,8 +213,8 @@ func TestDeleteIsFinal(t *testing.T) {
 // through Redis' invalidation: the entries live an hour, so nothing else
 // could drop them.
 func TestInvalidationAcrossInstances(t *testing.T) {
-	r := startRedis(t)
-	a, b := open(t, r.url()), open(t, r.url())
+	r := redistest.Start(t)
+	a, b := open(t, r.URL()), open(t, r.URL())
 	exp := time.Now().Add(time.Hour)
 	if err := a.Commit("s", []byte("v1"), exp); err != nil {
 		t.Fatal(err)
@@ -238,9 +240,9 @@ func TestInvalidationAcrossInstances(t *testing.T) {
 // serves what was deleted or changed meanwhile: rueidis drops a
 // connection's cache with the connection.
 func TestOutageDropsTheCache(t *testing.T) {
-	r := startRedis(t)
-	p := newProxy(t, r.addr)
-	a, b := open(t, p.url()), open(t, r.url())
+	r := redistest.Start(t)
+	p := newProxy(t, r.Addr())
+	a, b := open(t, p.url()), open(t, r.URL())
 	exp := time.Now().Add(time.Hour)
 	for i, mode := range []string{"frozen network", "closed connections"} {
 		del, chg := fmt.Sprint("del", i), fmt.Sprint("chg", i)
@@ -284,12 +286,12 @@ func TestOutageDropsTheCache(t *testing.T) {
 	if v, _ := mustFind(t, a, "chg0"); v != "after" {
 		t.Fatal(v)
 	}
-	r.stop()
+	r.Stop()
 	eventually(t, "Redis stopped: A answers an error", func() bool { _, _, err := a.Find("chg0"); return err != nil })
 	if err := a.Commit("x", []byte("v"), exp); err == nil {
 		t.Error("Commit with Redis stopped: no error")
 	}
-	r.start()
+	r.Restart()
 	eventually(t, "Redis restarted: A reconnects", func() bool { _, _, err := a.Find("chg0"); return err == nil })
 	if v, ok := mustFind(t, a, "chg0"); ok {
 		t.Errorf("Redis restarted empty, A serves %q", v)
@@ -299,8 +301,8 @@ func TestOutageDropsTheCache(t *testing.T) {
 // A frozen Redis: calls end with an error within the store's bounds
 // instead of hanging, and service resumes when it thaws.
 func TestFrozenRedis(t *testing.T) {
-	r := startRedis(t)
-	s, err := Open(r.url(), Options{CacheSize: -1})
+	r := redistest.Start(t)
+	s, err := Open(r.URL(), Options{CacheSize: -1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -309,7 +311,7 @@ func TestFrozenRedis(t *testing.T) {
 	if err := s.Commit("f", []byte("v"), exp); err != nil {
 		t.Fatal(err)
 	}
-	r.pause()
+	r.Pause()
 	done := make(chan error, 1)
 	go func() { _, _, err := s.Find("f"); done <- err }()
 	select {
@@ -320,7 +322,7 @@ func TestFrozenRedis(t *testing.T) {
 	case <-time.After(30 * time.Second):
 		t.Fatal("Find on a frozen Redis hangs")
 	}
-	r.resume()
+	r.Resume()
 	eventually(t, "Redis thawed: Find works", func() bool { v, ok, err := s.Find("f"); return err == nil && ok && string(v) == "v" })
 }
 
@@ -344,7 +346,7 @@ func TestOpenErrorsHideTheURL(t *testing.T) {
 		}
 	}
 	// Nothing listens there: a connection error, without the password.
-	_, err := Open("redis://user:s3cret@"+freeAddr(t)+"/0", Options{Timeout: 200 * time.Millisecond})
+	_, err := Open("redis://user:s3cret@"+redistest.FreeAddr(t)+"/0", Options{Timeout: 200 * time.Millisecond})
 	if err == nil || errors.Is(err, ErrURL) || strings.Contains(err.Error(), "s3cret") {
 		t.Errorf("unreachable Redis: %v", err)
 	}
@@ -352,8 +354,8 @@ func TestOpenErrorsHideTheURL(t *testing.T) {
 
 // Sessions scs' goredisstore wrote (same prefix, raw value) are read.
 func TestReadsGoredisstoreSessions(t *testing.T) {
-	r := startRedis(t)
-	s := open(t, r.url())
+	r := redistest.Start(t)
+	s := open(t, r.URL())
 	c := s.client
 	if err := c.Do(context.Background(), c.B().Set().Key("scs:session:old").Value("gob bytes").Px(time.Hour).Build()).Error(); err != nil {
 		t.Fatal(err)
@@ -366,13 +368,13 @@ func TestReadsGoredisstoreSessions(t *testing.T) {
 // Find of a session in the cache, and (plain) with the cache off, read
 // from Redis each time: compare the two within one run.
 func BenchmarkFind(b *testing.B) {
-	r := startRedis(b)
+	r := redistest.Start(b)
 	for _, c := range []struct {
 		name string
 		size int
 	}{{"cached", 0}, {"plain", -1}} {
 		b.Run(c.name, func(b *testing.B) {
-			s, err := Open(r.url(), Options{CacheSize: c.size})
+			s, err := Open(r.URL(), Options{CacheSize: c.size})
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -396,6 +398,6 @@ func BenchmarkFind(b *testing.B) {
 // The contract every wxlogin store keeps (internal/storetest), the one
 // core.MemoryStore is tested against too.
 func TestKeepsDeletesFinal(t *testing.T) {
-	r := startRedis(t)
-	storetest.FinalDeletes(t, open(t, r.url()))
+	r := redistest.Start(t)
+	storetest.FinalDeletes(t, open(t, r.URL()))
 }

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/wxlogin/wxlogin/internal/redistest"
 )
 
 // checkStore runs the store's contract on two stores of url: caching,
@@ -63,20 +65,20 @@ func TestCluster(t *testing.T) {
 	if err != nil {
 		t.Skip("no redis-cli to create the cluster")
 	}
-	var nodes []*redisServer
+	var nodes []*redistest.Server
 	for range 3 {
-		nodes = append(nodes, startRedis(t, "--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf"))
+		nodes = append(nodes, redistest.Start(t, "--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf"))
 	}
 	args := []string{"--cluster", "create"}
 	for _, n := range nodes {
-		args = append(args, n.addr)
+		args = append(args, n.Addr())
 	}
 	args = append(args, "--cluster-replicas", "0", "--cluster-yes")
 	if out, err := exec.Command(cli, args...).CombinedOutput(); err != nil {
 		t.Fatalf("redis-cli --cluster create: %v\n%s", err, out)
 	}
 	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(100 * time.Millisecond) {
-		out, _ := exec.Command(cli, "-h", strings.Split(nodes[0].addr, ":")[0], "-p", strings.Split(nodes[0].addr, ":")[1], "cluster", "info").Output()
+		out, _ := exec.Command(cli, "-h", strings.Split(nodes[0].Addr(), ":")[0], "-p", strings.Split(nodes[0].Addr(), ":")[1], "cluster", "info").Output()
 		if strings.Contains(string(out), "cluster_state:ok") {
 			break
 		}
@@ -84,7 +86,7 @@ func TestCluster(t *testing.T) {
 			t.Fatalf("the cluster did not come up:\n%s", out)
 		}
 	}
-	url := "redis://" + nodes[0].addr + "?addr=" + nodes[1].addr + "&addr=" + nodes[2].addr
+	url := "redis://" + nodes[0].Addr() + "?addr=" + nodes[1].Addr() + "&addr=" + nodes[2].Addr()
 	s := open(t, url)
 	if n := len(s.Client().Nodes()); n != 3 {
 		t.Fatalf("a cluster client with %d nodes, want 3", n)
@@ -94,23 +96,24 @@ func TestCluster(t *testing.T) {
 
 // Sentinel: the URL names the sentinels and the master set.
 func TestSentinel(t *testing.T) {
-	master := startRedis(t)
+	master := redistest.Start(t)
 	dir := t.TempDir()
-	host, port, _ := strings.Cut(master.addr, ":")
+	host, port, _ := strings.Cut(master.Addr(), ":")
 	conf := filepath.Join(dir, "sentinel.conf")
 	if err := os.WriteFile(conf, []byte(fmt.Sprintf("sentinel monitor wxmaster %s %s 1\n", host, port)), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	saddr := freeAddr(t)
+	saddr := redistest.FreeAddr(t)
 	shost, sport, _ := strings.Cut(saddr, ":")
 	log := &syncBuffer{}
-	cmd := exec.Command(master.exe, conf, "--sentinel", "--bind", shost, "--port", sport, "--dir", dir)
+	exe, _ := exec.LookPath("redis-server") // redistest.Start found it
+	cmd := exec.Command(exe, conf, "--sentinel", "--bind", shost, "--port", sport, "--dir", dir)
 	cmd.Stdout, cmd.Stderr = log, log
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	for deadline := time.Now().Add(10 * time.Second); !ping(saddr); time.Sleep(50 * time.Millisecond) {
+	for deadline := time.Now().Add(10 * time.Second); !redistest.Ping(saddr); time.Sleep(50 * time.Millisecond) {
 		if time.Now().After(deadline) {
 			t.Fatalf("redis-server --sentinel did not start:\n%s", log)
 		}
@@ -118,7 +121,7 @@ func TestSentinel(t *testing.T) {
 	url := "redis://" + saddr + "?master_set=wxmaster"
 	checkStore(t, url)
 	// The data is on the master the sentinel named.
-	s := open(t, master.url())
+	s := open(t, master.URL())
 	if err := s.Commit("via-master", []byte("m"), time.Now().Add(time.Hour)); err != nil {
 		t.Fatal(err)
 	}

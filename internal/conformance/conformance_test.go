@@ -34,6 +34,13 @@ func newEnv(t *testing.T, a adapter) *env {
 	t.Helper()
 	wx := weixintest.NewServer()
 	t.Cleanup(wx.Close)
+	return newEnvWith(t, a, wx, memstore.NewWithCleanupInterval(0))
+}
+
+// newEnvWith is newEnv on the fake wx and the session store store: two
+// envs on one fake and one shared store are two instances of one app.
+func newEnvWith(t *testing.T, a adapter, wx *weixintest.Server, store scs.Store) *env {
+	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -48,7 +55,7 @@ func newEnv(t *testing.T, a adapter) *env {
 		c.Logger = logger
 	}
 	sm := scs.New()
-	sm.Store = memstore.NewWithCleanupInterval(0)
+	sm.Store = store
 	auth, err := core.New(core.Options{
 		Website: &web, OfficialAccount: &mp, Sessions: sm, DefaultReturnTo: "/me",
 		Logger: logger, Now: wx.Now,
