@@ -4,6 +4,9 @@ import (
 	"errors"
 	"io"
 	"net"
+	"os"
+	"os/exec"
+	"strings"
 	"testing"
 	"time"
 
@@ -66,6 +69,34 @@ func TestContractHeaders(t *testing.T) {
 			if r.StatusCode != 200 || r.Header.Get("Cache-Control") != "no-store" {
 				t.Errorf("%s: %d, Cache-Control %q", path, r.StatusCode, r.Header.Get("Cache-Control"))
 			}
+		}
+	})
+}
+
+// Dev mode (a fake WeChat where anyone logs in as anyone) never starts by
+// accident on a public address: without credentials and with a
+// non-loopback PUBLIC_URL an example refuses to start unless DEV_MODE=true.
+func TestDevModeNeverByAccident(t *testing.T) {
+	each(t, func(t *testing.T, name string) {
+		cmd := exec.Command(binary(t, name))
+		cmd.Env = append(os.Environ(), "ADDR="+freeAddr(t), "PUBLIC_URL=https://www.example.com",
+			"WEIXIN_APPID=", "WEIXIN_SECRET=", "DEV_MODE=", "SESSION_REDIS_URL=")
+		done := make(chan struct{})
+		var out []byte
+		var err error
+		go func() { out, err = cmd.CombinedOutput(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(20 * time.Second):
+			cmd.Process.Kill()
+			t.Fatal("the example started dev mode on a public address")
+		}
+		if err == nil || !strings.Contains(string(out), "DEV_MODE=true") || strings.Contains(string(out), "FAKE WeChat") {
+			t.Fatalf("exit %v, output:\n%s", err, out)
+		}
+		p := start(t, name, "PUBLIC_URL=https://www.example.com", "DEV_MODE=true")
+		if !strings.Contains(p.log.String(), "FAKE WeChat") {
+			t.Errorf("DEV_MODE=true: no dev-mode warning in\n%s", p.log)
 		}
 	})
 }

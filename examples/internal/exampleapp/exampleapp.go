@@ -70,6 +70,11 @@ func FromEnv() (*App, error) {
 		app.WxLoginJS = strings.TrimRight(endpoint.OpenBaseURL, "/") + weixintest.PathWxLoginJS
 	}
 	devMode := appID == ""
+	if devMode && !isLoopback(app.PublicURL) && os.Getenv("DEV_MODE") != "true" {
+		// Anyone can log in as anyone on the fake: never by accident.
+		return nil, fmt.Errorf("no WEIXIN_APPID, and PUBLIC_URL %s is not a loopback address: "+
+			"set WEIXIN_APPID and WEIXIN_SECRET, or DEV_MODE=true to run a fake WeChat where anyone logs in as anyone", app.PublicURL)
+	}
 	if !devMode && secret == "" {
 		return nil, errors.New("WEIXIN_APPID is set but WEIXIN_SECRET is not")
 	}
@@ -137,6 +142,21 @@ func FromEnv() (*App, error) {
 	}
 	app.Auth = auth
 	return app, nil
+}
+
+// isLoopback reports whether the host of the URL raw is localhost or a
+// loopback address.
+func isLoopback(raw string) bool {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return false
+	}
+	host := u.Hostname()
+	if host == "localhost" || strings.HasSuffix(host, ".localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 func env(name, def string) string {
