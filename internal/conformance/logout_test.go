@@ -35,9 +35,6 @@ func TestLogoutIsFinal(t *testing.T) {
 // loopback): requests begun on B later than 50 ms after the logout
 // answered must not act as the login, and none may write it back.
 func TestLogoutIsFinalOnRedis(t *testing.T) {
-	if testing.Short() {
-		t.Skip("-short: starts a redis-server")
-	}
 	rs := redistest.Start(t)
 	for _, a := range adapters {
 		t.Run(a.name, func(t *testing.T) {

@@ -2,6 +2,7 @@
 // test, on a free loopback port with persistence off, and can freeze,
 // stop and restart it. Without redis-server the test skips with a
 // message, except in CI (CI=true), where it fails: CI must install it.
+// Under go test -short, the tests that need it skip.
 package redistest
 
 import (
@@ -32,6 +33,9 @@ type Server struct {
 // and stops it when t ends.
 func Start(t testing.TB, args ...string) *Server {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("-short: the Redis tests are left out")
+	}
 	exe, err := exec.LookPath("redis-server")
 	if err != nil {
 		if os.Getenv("CI") == "true" {
