@@ -17,8 +17,9 @@ import (
 	"github.com/wxlogin/wxlogin/weixintest"
 )
 
-// recorded is one reply of testdata/weixin-samples.json (a byte-for-byte
-// copy of the project's recorded WeChat replies).
+// recorded is one reply of core/testdata/weixin-samples.json (a
+// byte-for-byte copy of the project's recorded WeChat replies, which
+// core's tests feed through the client).
 type recorded struct {
 	Endpoint string `json:"endpoint"`
 	Body     string `json:"body"`
@@ -26,7 +27,7 @@ type recorded struct {
 
 func loadRecorded(t *testing.T) []recorded {
 	t.Helper()
-	raw, err := os.ReadFile("testdata/weixin-samples.json")
+	raw, err := os.ReadFile("../core/testdata/weixin-samples.json")
 	if err != nil {
 		t.Fatal(err)
 	}
