@@ -77,17 +77,28 @@ func TestCluster(t *testing.T) {
 	if out, err := exec.Command(cli, args...).CombinedOutput(); err != nil {
 		t.Fatalf("redis-cli --cluster create: %v\n%s", err, out)
 	}
-	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(100 * time.Millisecond) {
-		out, _ := exec.Command(cli, "-h", strings.Split(nodes[0].Addr(), ":")[0], "-p", strings.Split(nodes[0].Addr(), ":")[1], "cluster", "info").Output()
-		if strings.Contains(string(out), "cluster_state:ok") {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the cluster did not come up:\n%s", out)
+	// Every node must agree the cluster is up, and a write to every slot
+	// the test uses must go through: node 0 saying "ok" first is not
+	// enough (CLUSTERDOWN on another node).
+	for _, n := range nodes {
+		host, port, _ := strings.Cut(n.Addr(), ":")
+		for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+			out, _ := exec.Command(cli, "-h", host, "-p", port, "cluster", "info").Output()
+			if strings.Contains(string(out), "cluster_state:ok") {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("the cluster did not come up on %s:\n%s", n.Addr(), out)
+			}
 		}
 	}
 	url := "redis://" + nodes[0].Addr() + "?addr=" + nodes[1].Addr() + "&addr=" + nodes[2].Addr()
 	s := open(t, url)
+	for i := range 20 {
+		eventually(t, "the cluster takes writes", func() bool {
+			return s.Commit(fmt.Sprint("topo", i), []byte("probe"), time.Now().Add(time.Minute)) == nil
+		})
+	}
 	if n := len(s.Client().Nodes()); n != 3 {
 		t.Fatalf("a cluster client with %d nodes, want 3", n)
 	}
