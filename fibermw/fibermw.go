@@ -45,15 +45,19 @@ func New(auth *core.Auth, opts Options) *Handlers {
 	return &Handlers{auth: auth, opts: opts}
 }
 
-// Sessions loads the scs session of the Auth into the request's user
-// context (c.UserContext()) and, after the handlers, saves it and sets
+// Sessions puts the request's language (see core.Auth.WithLanguage) and
+// the scs session of the Auth into the request's user context
+// (c.UserContext()) and, after the handlers, saves it and sets
 // the session cookie. Every handler below must run after it.
 func (h *Handlers) Sessions(c *fiber.Ctx) error {
 	// c.Cookies' value lives only as long as the request: copy it.
 	token := utils.CopyString(c.Cookies(h.auth.SessionCookieName()))
-	ctx, err := h.auth.LoadSession(c.UserContext(), token)
+	lctx := h.auth.WithLanguage(c.UserContext(), core.RequestInfo{
+		AcceptLanguage: c.Get(fiber.HeaderAcceptLanguage), UserAgent: c.Get(fiber.HeaderUserAgent),
+	})
+	ctx, err := h.auth.LoadSession(lctx, token)
 	if err != nil {
-		return write(c, h.auth.ErrorResponse(err))
+		return write(c, h.auth.ErrorResponse(lctx, err))
 	}
 	c.SetUserContext(ctx)
 	c.Vary("Cookie")
@@ -69,7 +73,7 @@ func (h *Handlers) Sessions(c *fiber.Ctx) error {
 	if err != nil {
 		// Not a login without its session: the handler's response goes.
 		c.Response().Reset()
-		return write(c, h.auth.ErrorResponse(err))
+		return write(c, h.auth.ErrorResponse(ctx, err))
 	}
 	for k, vs := range hdr {
 		for _, v := range vs {
@@ -115,12 +119,15 @@ func (h *Handlers) RequireWeixinUser(c *fiber.Ctx) error {
 	u, ok := h.auth.CurrentUser(c.UserContext())
 	if !ok {
 		if err := h.auth.CheckSession(c.UserContext()); err != nil {
-			return write(c, h.auth.ErrorResponse(err)) // 500: Sessions is not mounted
+			return write(c, h.auth.ErrorResponse(c.UserContext(), err)) // 500: Sessions is not mounted
 		}
 		if h.opts.LoginRequired != nil {
 			return h.opts.LoginRequired(c)
 		}
-		return write(c, h.auth.LoginRequiredResponse(core.RequestInfo{Method: c.Method(), Accept: c.Get(fiber.HeaderAccept), RequestURI: c.OriginalURL()}))
+		return write(c, h.auth.LoginRequiredResponse(core.RequestInfo{
+			Method: c.Method(), Accept: c.Get(fiber.HeaderAccept), RequestURI: c.OriginalURL(),
+			AcceptLanguage: c.Get(fiber.HeaderAcceptLanguage), UserAgent: c.Get(fiber.HeaderUserAgent),
+		}))
 	}
 	if cc := h.auth.CacheControl(); cc != "" {
 		c.Set(fiber.HeaderCacheControl, cc)

@@ -38,7 +38,8 @@ func New(auth *core.Auth, opts Options) *Handlers {
 	return &Handlers{auth: auth, opts: opts}
 }
 
-// Sessions loads the scs session of the Auth for the request and saves
+// Sessions puts the request's language in its context (see
+// core.Auth.WithLanguage), loads the scs session of the Auth and saves
 // it before the response is written, as scs' LoadAndSave does for
 // net/http. Every handler below must run after it.
 func (h *Handlers) Sessions(c *gin.Context) {
@@ -46,9 +47,10 @@ func (h *Handlers) Sessions(c *gin.Context) {
 	if ck, err := c.Request.Cookie(h.auth.SessionCookieName()); err == nil {
 		token = ck.Value
 	}
-	ctx, err := h.auth.LoadSession(c.Request.Context(), token)
+	lctx := h.auth.WithLanguage(c.Request.Context(), core.RequestInfoOf(c.Request))
+	ctx, err := h.auth.LoadSession(lctx, token)
 	if err != nil {
-		write(c, h.auth.ErrorResponse(err))
+		write(c, h.auth.ErrorResponse(lctx, err))
 		c.Abort()
 		return
 	}
@@ -143,7 +145,7 @@ func (h *Handlers) RequireWeixinUser(c *gin.Context) {
 	u, ok := h.auth.CurrentUser(c.Request.Context())
 	if !ok {
 		if err := h.auth.CheckSession(c.Request.Context()); err != nil {
-			write(c, h.auth.ErrorResponse(err)) // 500: Sessions is not mounted
+			write(c, h.auth.ErrorResponse(c.Request.Context(), err)) // 500: Sessions is not mounted
 			c.Abort()
 			return
 		}
@@ -152,7 +154,7 @@ func (h *Handlers) RequireWeixinUser(c *gin.Context) {
 			c.Abort()
 			return
 		}
-		write(c, h.auth.LoginRequiredResponse(core.RequestInfo{Method: c.Request.Method, Accept: c.GetHeader("Accept"), RequestURI: c.Request.URL.RequestURI()}))
+		write(c, h.auth.LoginRequiredResponse(core.RequestInfoOf(c.Request)))
 		c.Abort()
 		return
 	}

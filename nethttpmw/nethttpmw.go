@@ -41,7 +41,8 @@ func New(auth *core.Auth, opts Options) *Handlers {
 	return &Handlers{auth: auth, opts: opts}
 }
 
-// Sessions loads the session of the Auth for the request and saves it
+// Sessions puts the request's language in its context (see
+// core.Auth.WithLanguage), loads the session of the Auth and saves it
 // just before the response's headers go out, as scs' LoadAndSave does:
 // every handler below must run inside it. Unlike LoadAndSave it answers
 // 503 with the error page (and logs) when the session store fails, on
@@ -55,9 +56,10 @@ func (h *Handlers) Sessions(next http.Handler) http.Handler {
 		if c, err := r.Cookie(h.auth.SessionCookieName()); err == nil {
 			token = c.Value
 		}
-		ctx, err := h.auth.LoadSession(r.Context(), token)
+		lctx := h.auth.WithLanguage(r.Context(), core.RequestInfoOf(r))
+		ctx, err := h.auth.LoadSession(lctx, token)
 		if err != nil {
-			h.auth.ErrorResponse(err).ServeHTTP(w, r)
+			h.auth.ErrorResponse(lctx, err).ServeHTTP(w, r)
 			return
 		}
 		r = r.WithContext(ctx)
@@ -141,14 +143,14 @@ func (h *Handlers) RequireWeixinUser(next http.Handler) http.Handler {
 		u, ok := h.auth.CurrentUser(r.Context())
 		if !ok {
 			if err := h.auth.CheckSession(r.Context()); err != nil {
-				h.auth.ErrorResponse(err).ServeHTTP(w, r) // 500: Sessions is not mounted
+				h.auth.ErrorResponse(r.Context(), err).ServeHTTP(w, r) // 500: Sessions is not mounted
 				return
 			}
 			if h.opts.LoginRequired != nil {
 				h.opts.LoginRequired.ServeHTTP(w, r)
 				return
 			}
-			h.auth.LoginRequiredResponse(core.RequestInfo{Method: r.Method, Accept: r.Header.Get("Accept"), RequestURI: r.URL.RequestURI()}).ServeHTTP(w, r)
+			h.auth.LoginRequiredResponse(core.RequestInfoOf(r)).ServeHTTP(w, r)
 			return
 		}
 		if cc := h.auth.CacheControl(); cc != "" {

@@ -105,6 +105,8 @@ func FromEnv() (*App, error) {
 		Exchanges:       exchanges,
 		DefaultReturnTo: "/me",
 		Logger:          logger,
+		Messages:        Messages,                      // the words of the pages, beside core's
+		DefaultLanguage: os.Getenv("DEFAULT_LANGUAGE"), // "" is zh-CN
 	}
 	app.Metrics = NewMetrics()
 	opts.OnEvent = app.Metrics.OnEvent
