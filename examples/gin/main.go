@@ -3,7 +3,7 @@
 //	go run ./examples/gin
 //
 // and open the URL it logs: without WEIXIN_APPID it logs in against a
-// fake WeChat started in-process (dev mode). See README.md for the
+// fake WeChat started in-process (dev mode). See docs/real-wechat.md for the
 // configuration.
 package main
 
