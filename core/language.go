@@ -7,6 +7,9 @@ import (
 	"maps"
 	"net/http"
 	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
 
 	"golang.org/x/text/language"
 )
@@ -44,10 +47,13 @@ func DefaultMessages() Messages {
 
 // languages is what an Auth knows of the pages' languages.
 type languages struct {
-	tags    []language.Tag // the default first
-	chinese language.Tag   // zh-CN: inside WeChat without a usable Accept-Language
-	matcher language.Matcher
-	words   map[language.Tag]map[string]string
+	tags         []language.Tag // the default first
+	chineseIndex int            // zh-CN's: inside WeChat without a usable Accept-Language
+	matcher      language.Matcher
+	words        map[language.Tag]map[string]string
+
+	cache  sync.Map     // Accept-Language → index in tags, or noMatch
+	cached atomic.Int64 // entries stored in cache since it was last cleared
 }
 
 // newLanguages merges extra over the built-in words and checks def.
@@ -78,7 +84,10 @@ func newLanguages(def string, extra Messages) (*languages, error) {
 	if words[deftag] == nil {
 		return nil, fmt.Errorf("wxlogin: Options.DefaultLanguage %q has no words: add them to Options.Messages", def)
 	}
-	l := &languages{tags: []language.Tag{deftag}, chinese: language.MustParse("zh-CN"), words: words}
+	if len(words) > 255 {
+		return nil, fmt.Errorf("wxlogin: Options.Messages: %d languages, at most 255", len(words))
+	}
+	l := &languages{tags: []language.Tag{deftag}, words: words}
 	others := slices.SortedFunc(maps.Keys(words), func(a, b language.Tag) int {
 		return cmp.Compare(a.String(), b.String())
 	})
@@ -87,6 +96,7 @@ func newLanguages(def string, extra Messages) (*languages, error) {
 			l.tags = append(l.tags, t)
 		}
 	}
+	l.chineseIndex = slices.Index(l.tags, language.MustParse("zh-CN"))
 	l.matcher = language.NewMatcher(l.tags)
 	return l, nil
 }
@@ -98,19 +108,56 @@ func newLanguages(def string, extra Messages) (*languages, error) {
 // Accept-Language is unusable when it is missing, malformed, "*" or
 // names only languages without words.
 func (a *Auth) Language(r RequestInfo) language.Tag {
-	l := a.langs
-	if r.AcceptLanguage != "" {
-		// A malformed header counts as none.
-		if tags, _, _ := language.ParseAcceptLanguage(r.AcceptLanguage); len(tags) > 0 {
-			if _, i, conf := l.matcher.Match(tags...); conf != language.No {
-				return l.tags[i]
+	return a.langs.tags[a.langs.index(r)]
+}
+
+// noMatch is the index of an Accept-Language that matches no language.
+const noMatch = -1
+
+// maxCachedHeaders bounds the negotiation cache; maxCachedHeader is the
+// longest Accept-Language it keeps (browsers send a few dozen bytes).
+const (
+	maxCachedHeaders = 1024
+	maxCachedHeader  = 256
+)
+
+// index returns the index in l.tags of the language for r. Negotiating
+// takes microseconds, so the result of each Accept-Language is kept: a
+// site sees few distinct ones.
+func (l *languages) index(r RequestInfo) int {
+	i := noMatch
+	if h := r.AcceptLanguage; h != "" {
+		if v, ok := l.cache.Load(h); ok {
+			i = v.(int)
+		} else {
+			i = l.match(h)
+			if len(h) <= maxCachedHeader {
+				if l.cached.Add(1) > maxCachedHeaders {
+					l.cache.Clear()
+					l.cached.Store(1)
+				}
+				l.cache.Store(strings.Clone(h), i) // h may live in a reused buffer (Fiber)
 			}
 		}
 	}
-	if IsWeChatBrowser(r.UserAgent) {
-		return l.chinese
+	switch {
+	case i != noMatch:
+		return i
+	case IsWeChatBrowser(r.UserAgent):
+		return l.chineseIndex
 	}
-	return l.tags[0]
+	return 0
+}
+
+// match negotiates the Accept-Language header h: the index of the best
+// language, or noMatch. A malformed header matches nothing.
+func (l *languages) match(h string) int {
+	if tags, _, _ := language.ParseAcceptLanguage(h); len(tags) > 0 {
+		if _, i, conf := l.matcher.Match(tags...); conf != language.No {
+			return i
+		}
+	}
+	return noMatch
 }
 
 type languageKey struct{}
@@ -118,18 +165,27 @@ type languageKey struct{}
 // WithLanguage returns ctx carrying the language of the pages for the
 // request r (see Language), which the responses of the Auth then use.
 // The adapters' Sessions middleware calls it for every request; an app
-// that drives the Auth itself calls it before LoadSession.
+// that drives the Auth itself calls it before LoadSession. Only
+// r.AcceptLanguage and r.UserAgent count.
 func (a *Auth) WithLanguage(ctx context.Context, r RequestInfo) context.Context {
-	return context.WithValue(ctx, languageKey{}, a.Language(r))
+	i := a.langs.index(r)
+	if i == 0 && ctx.Value(languageKey{}) == nil {
+		return ctx // the default: LanguageOf needs no value (and a request no allocation)
+	}
+	return context.WithValue(ctx, languageKey{}, languageIndex(i))
 }
+
+// languageIndex is an index of languages.tags as a context value: small
+// integers go into an interface without allocating.
+type languageIndex uint8
 
 // LanguageOf returns the language ctx carries (see WithLanguage), or
 // Options.DefaultLanguage when it carries none. An app renders its own
 // pages in it: its String is the value of the lang attribute ("zh-CN",
 // "en").
 func (a *Auth) LanguageOf(ctx context.Context) language.Tag {
-	if t, ok := ctx.Value(languageKey{}).(language.Tag); ok {
-		return t
+	if i, ok := ctx.Value(languageKey{}).(languageIndex); ok && int(i) < len(a.langs.tags) {
+		return a.langs.tags[i]
 	}
 	return a.langs.tags[0]
 }

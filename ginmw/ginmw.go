@@ -47,7 +47,7 @@ func (h *Handlers) Sessions(c *gin.Context) {
 	if ck, err := c.Request.Cookie(h.auth.SessionCookieName()); err == nil {
 		token = ck.Value
 	}
-	lctx := h.auth.WithLanguage(c.Request.Context(), core.RequestInfoOf(c.Request))
+	lctx := h.auth.WithLanguage(c.Request.Context(), core.RequestInfo{AcceptLanguage: c.GetHeader("Accept-Language"), UserAgent: c.Request.UserAgent()})
 	ctx, err := h.auth.LoadSession(lctx, token)
 	if err != nil {
 		write(c, h.auth.ErrorResponse(lctx, err))

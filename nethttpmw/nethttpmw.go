@@ -56,7 +56,7 @@ func (h *Handlers) Sessions(next http.Handler) http.Handler {
 		if c, err := r.Cookie(h.auth.SessionCookieName()); err == nil {
 			token = c.Value
 		}
-		lctx := h.auth.WithLanguage(r.Context(), core.RequestInfoOf(r))
+		lctx := h.auth.WithLanguage(r.Context(), core.RequestInfo{AcceptLanguage: r.Header.Get("Accept-Language"), UserAgent: r.UserAgent()})
 		ctx, err := h.auth.LoadSession(lctx, token)
 		if err != nil {
 			h.auth.ErrorResponse(lctx, err).ServeHTTP(w, r)
