@@ -48,10 +48,6 @@ var ErrForceRefreshLimit = errors.New("wxlogin: forced refresh of the app access
 // ErrUnknownApp is returned for an appid the Auth has no Config for.
 var ErrUnknownApp = errors.New("wxlogin: application not configured")
 
-// errRejectedAgain: WeChat rejected the token stable_token has just
-// handed out once more.
-var errRejectedAgain = fmt.Errorf("%w: WeChat rejects the token stable_token hands out", ErrAccessTokenInvalid)
-
 // chinaTime is the zone of WeChat's daily quotas.
 var chinaTime = time.FixedZone("CST", 8*60*60)
 
@@ -216,7 +212,10 @@ func (s *AppTokenSource) token(ctx context.Context, rejected string) (*AppToken,
 		if now.Before(s.retryAt) {
 			err := s.lastErr
 			s.mu.Unlock()
-			if usable {
+			if usable || (t != nil && err == nil) {
+				// A valid token, or the one stable_token has just handed
+				// back although WeChat refused it: the caller's request
+				// is repeated once with it, and WeChat's answer stands.
 				return t, nil
 			}
 			return nil, err
@@ -239,8 +238,6 @@ func (s *AppTokenSource) token(ctx context.Context, rejected string) (*AppToken,
 		return nil, &UpstreamError{Op: opStableToken, Timeout: errors.Is(ctx.Err(), context.DeadlineExceeded), Err: ctx.Err()}
 	}
 	switch {
-	case f.err == nil && rejected != "" && f.tok.AccessToken == rejected:
-		return nil, errRejectedAgain
 	case f.err == nil:
 		return f.tok, nil
 	case usable && t.Valid(s.cfg.now()):
@@ -256,29 +253,34 @@ func (s *AppTokenSource) fetchFor(ctx context.Context, f *appFetch, gen uint64) 
 	fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.cfg.timeout())
 	defer cancel()
 	tok, err := s.fetch(fctx, false)
-	if err == nil && f.rejected != "" && tok.AccessToken == f.rejected {
-		err = errRejectedAgain // back off: asking again gives the same
-	}
 
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.inflight = nil
 	switch {
 	case err != nil:
-		s.failures++
-		s.retryAt = s.cfg.now().Add(min(time.Second<<min(s.failures-1, 10), AppTokenMaxBackoff))
-		s.lastErr = err
+		s.backOff(err)
 		f.err = err
-		if err == errRejectedAgain {
-			f.tok, f.err = tok, nil
-		}
 	case gen != s.gen && s.tok != nil:
 		f.tok = s.tok // a forced refresh got a newer token meanwhile
 	default:
 		s.tok, s.failures, s.retryAt, s.lastErr = tok, 0, time.Time{}, nil
 		f.tok = tok
+		if f.rejected != "" && tok.AccessToken == f.rejected {
+			// stable_token hands back the token WeChat refused: asking
+			// again at once would give the same, so back off.
+			s.backOff(nil)
+		}
 	}
 	close(f.done)
+}
+
+// backOff delays the next fetch after a failed one (err), or after a
+// re-read that gave the refused token back (err nil); s.mu is held.
+func (s *AppTokenSource) backOff(err error) {
+	s.failures++
+	s.retryAt = s.cfg.now().Add(min(time.Second<<min(s.failures-1, 10), AppTokenMaxBackoff))
+	s.lastErr = err
 }
 
 // ForceRefresh asks stable_token for a new token in its forced mode
