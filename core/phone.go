@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"mime"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -135,18 +137,7 @@ var ErrNotMiniProgramUser = fmt.Errorf("%w: a mini program login is required", E
 // ErrCodeInvalid or ErrCodeUsed (400); WeChat failing: 502 or 504 (see
 // Classify).
 func (a *Auth) BindPhone(ctx context.Context, code string) (*User, error) {
-	u, ok := a.CurrentUser(ctx)
-	if !ok {
-		if err := a.CheckSession(ctx); err != nil {
-			return nil, err
-		}
-		return nil, ErrLoginRequired
-	}
-	mp := a.opts.MiniProgram
-	if mp == nil || u.AppID != mp.AppID {
-		return nil, ErrNotMiniProgramUser
-	}
-	src, err := a.AppTokenSource(mp.AppID)
+	u, src, err := a.miniProgramUser(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -158,4 +149,82 @@ func (a *Auth) BindPhone(ctx context.Context, code string) (*User, error) {
 	nu.Phone, nu.CountryCode = p.PhoneNumber, string(p.CountryCode)
 	a.sessions.Put(ctx, keyUser, &nu)
 	return &nu, nil
+}
+
+// miniProgramUser returns the session's user, a mini program login, and
+// the mini program's token source.
+func (a *Auth) miniProgramUser(ctx context.Context) (*User, *AppTokenSource, error) {
+	u, ok := a.CurrentUser(ctx)
+	if !ok {
+		if err := a.CheckSession(ctx); err != nil {
+			return nil, nil, err
+		}
+		return nil, nil, ErrLoginRequired
+	}
+	mp := a.opts.MiniProgram
+	if mp == nil || u.AppID != mp.AppID {
+		return nil, nil, ErrNotMiniProgramUser
+	}
+	src, err := a.AppTokenSource(mp.AppID)
+	return u, src, err
+}
+
+// MaxPhoneBodyBytes caps the body of the phone route.
+const MaxPhoneBodyBytes = 4 << 10
+
+// PhoneJSON is the answer of the phone route.
+type PhoneJSON struct {
+	// Phone is User.Phone.
+	Phone string `json:"phone"`
+	// CountryCode is User.CountryCode, always a string.
+	CountryCode string `json:"country_code"`
+}
+
+// MiniProgramPhoneResponse answers the phone route of the adapters
+// (MiniProgramPhone): a POST with Content-Type application/json and the
+// body {"code":"…"} from the getPhoneNumber button. It runs BindPhone and
+// answers 200 PhoneJSON, or JSONErrorResponse: no mini program login
+// 401 (first); a body over MaxPhoneBodyBytes, another Content-Type, bad
+// JSON, a missing or non-string code or one over MaxPhoneCodeBytes 400
+// code_invalid without calling WeChat; a bad, used or foreign code 400;
+// another method than POST 405.
+func (a *Auth) MiniProgramPhoneResponse(ctx context.Context, method, contentType string, body io.Reader) Response {
+	if method != http.MethodPost {
+		r := a.JSONErrorResponse(ErrMethodNotAllowed)
+		r.Header.Set("Allow", http.MethodPost)
+		return r
+	}
+	if _, _, err := a.miniProgramUser(ctx); err != nil {
+		return a.JSONErrorResponse(err)
+	}
+	code, err := phoneCodeFromBody(contentType, body)
+	if err != nil {
+		return a.JSONErrorResponse(err)
+	}
+	u, err := a.BindPhone(ctx, code)
+	if err != nil {
+		return a.JSONErrorResponse(err)
+	}
+	return jsonResponse(http.StatusOK, PhoneJSON{Phone: u.Phone, CountryCode: u.CountryCode})
+}
+
+// phoneCodeFromBody reads {"code":"…"} from a JSON body.
+func phoneCodeFromBody(contentType string, body io.Reader) (string, error) {
+	bad := func(why string) error {
+		return fmt.Errorf("wxlogin: %s: %s: %w", opPhoneNumber, why, ErrCodeInvalid)
+	}
+	if mt, _, err := mime.ParseMediaType(contentType); err != nil || mt != "application/json" {
+		return "", bad("the body must be application/json")
+	}
+	b, err := io.ReadAll(io.LimitReader(body, MaxPhoneBodyBytes+1))
+	if err != nil || len(b) > MaxPhoneBodyBytes {
+		return "", bad(fmt.Sprintf("the body is unreadable or over %d bytes", MaxPhoneBodyBytes))
+	}
+	var in struct {
+		Code *string `json:"code"`
+	}
+	if json.Unmarshal(b, &in) != nil || in.Code == nil || *in.Code == "" || len(*in.Code) > MaxPhoneCodeBytes {
+		return "", bad(fmt.Sprintf(`the body is not {"code":"…"} with a code of at most %d bytes`, MaxPhoneCodeBytes))
+	}
+	return *in.Code, nil
 }
