@@ -189,7 +189,9 @@ func (c *Config) AppTokenSource() *AppTokenSource {
 }
 
 // Token returns the application's access token, fetching it first when
-// the source has none or it is about to expire.
+// the source has none or it is about to expire. Errors are those of the
+// fetch (an *UpstreamError, an *APIError, a *ConfigError), returned
+// without a new call during the back-off that follows a failure.
 func (s *AppTokenSource) Token(ctx context.Context) (*AppToken, error) {
 	return s.token(ctx, "")
 }
@@ -212,11 +214,14 @@ func (s *AppTokenSource) token(ctx context.Context, rejected string) (*AppToken,
 		if now.Before(s.retryAt) {
 			err := s.lastErr
 			s.mu.Unlock()
-			if usable || (t != nil && err == nil) {
+			if usable || (stale && err == nil && t.Valid(now)) {
 				// A valid token, or the one stable_token has just handed
 				// back although WeChat refused it: the caller's request
 				// is repeated once with it, and WeChat's answer stands.
 				return t, nil
+			}
+			if err == nil {
+				err = fmt.Errorf("wxlogin: %s: %w: stable_token hands back the token WeChat refuses", opStableToken, ErrAccessTokenInvalid)
 			}
 			return nil, err
 		}
