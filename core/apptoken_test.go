@@ -440,3 +440,16 @@ func TestAppClientHygiene(t *testing.T) {
 		t.Error("a log line holds the token")
 	}
 }
+
+func TestConfigErrorClass(t *testing.T) {
+	srv := weixintest.NewServer()
+	defer srv.Close()
+	srv.AddApp(weixintest.App{AppID: mpAppID, Secret: mpSecret})
+	srv.InjectFault(weixintest.PathStableToken, weixintest.Fault{Errcode: 40164})
+	cfg := &core.Config{AppID: mpAppID, AppSecret: mpSecret, Endpoint: srv.Endpoint(), Logger: slog.New(slog.DiscardHandler)}
+	_, err := cfg.AppTokenSource().Token(context.Background())
+	c := core.Classify(err)
+	if c.Status != http.StatusBadGateway || c.Code != core.CodeUpstream || c.OfferLogin || !strings.Contains(c.Message, "configuration") {
+		t.Errorf("%v: %+v", err, c)
+	}
+}
