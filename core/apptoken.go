@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"regexp"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -159,8 +160,10 @@ type AppTokenSource struct {
 	cfg  *Config
 	auth *Auth // for events; nil when made by Config.AppTokenSource
 
+	cur atomic.Pointer[AppToken] // tok, read without the lock
+
 	mu       sync.Mutex
-	tok      *AppToken
+	tok      *AppToken // written with cur
 	gen      uint64 // bumped by each forced refresh: older fetches are stale
 	inflight *appFetch
 	failures int       // failed fetches in a row
@@ -200,8 +203,11 @@ func (s *AppTokenSource) Token(ctx context.Context) (*AppToken, error) {
 // source still holds it, it reads stable_token again (once for all the
 // callers that saw the refusal).
 func (s *AppTokenSource) token(ctx context.Context, rejected string) (*AppToken, error) {
-	s.mu.Lock()
 	now := s.cfg.now()
+	if t := s.cur.Load(); t != nil && rejected == "" && now.Before(t.renewAt) {
+		return t, nil // the common case: no lock
+	}
+	s.mu.Lock()
 	t := s.tok
 	stale := t != nil && rejected != "" && t.AccessToken == rejected
 	if t != nil && !stale && now.Before(t.renewAt) {
@@ -269,7 +275,7 @@ func (s *AppTokenSource) fetchFor(ctx context.Context, f *appFetch, gen uint64) 
 	case gen != s.gen && s.tok != nil:
 		f.tok = s.tok // a forced refresh got a newer token meanwhile
 	default:
-		s.tok, s.failures, s.retryAt, s.lastErr = tok, 0, time.Time{}, nil
+		s.setToken(tok)
 		f.tok = tok
 		if f.rejected != "" && tok.AccessToken == f.rejected {
 			// stable_token hands back the token WeChat refused: asking
@@ -278,6 +284,12 @@ func (s *AppTokenSource) fetchFor(ctx context.Context, f *appFetch, gen uint64) 
 		}
 	}
 	close(f.done)
+}
+
+// setToken keeps tok, a fetch's success; s.mu is held.
+func (s *AppTokenSource) setToken(tok *AppToken) {
+	s.tok, s.failures, s.retryAt, s.lastErr = tok, 0, time.Time{}, nil
+	s.cur.Store(tok)
 }
 
 // backOff delays the next fetch after a failed one (err), or after a
@@ -325,7 +337,7 @@ func (s *AppTokenSource) ForceRefresh(ctx context.Context) (*AppToken, error) {
 		return nil, err
 	}
 	s.mu.Lock()
-	s.tok, s.failures, s.retryAt, s.lastErr = tok, 0, time.Time{}, nil
+	s.setToken(tok)
 	s.gen++
 	s.mu.Unlock()
 	s.cfg.logger().LogAttrs(ctx, slog.LevelWarn, "wxlogin: app access token force-refreshed: the previous one no longer works anywhere",
