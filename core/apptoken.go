@@ -164,7 +164,7 @@ type AppTokenSource struct {
 
 	mu       sync.Mutex
 	tok      *AppToken // written with cur
-	gen      uint64 // bumped by each forced refresh: older fetches are stale
+	gen      uint64    // bumped by each forced refresh: older fetches are stale
 	inflight *appFetch
 	failures int       // failed fetches in a row
 	retryAt  time.Time // no fetch before this, after a failure
