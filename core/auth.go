@@ -55,6 +55,13 @@ type User struct {
 	HeadImgURL string
 	// LoggedInAt is when the login completed.
 	LoggedInAt time.Time
+	// Phone is the phone number the user shared from a mini program's
+	// getPhoneNumber button (Auth.BindPhone), as WeChat gives it
+	// (phoneNumber: with the country code for numbers outside mainland
+	// China); empty until then.
+	Phone string
+	// CountryCode is Phone's country calling code, such as "86".
+	CountryCode string
 }
 
 // LoginHook runs when WeChat has identified the user and before the
@@ -72,6 +79,10 @@ type Options struct {
 	// OfficialAccount, when set, logs in visitors inside the WeChat app
 	// (snsapi_userinfo or snsapi_base), and everyone when Website is nil.
 	OfficialAccount *Config
+	// MiniProgram is the mini program (小程序) whose wx.login codes MiniProgramLogin exchanges.
+	// It needs AppID and AppSecret, no RedirectURL. Its access token
+	// (Auth.AppTokenSource) fetches users' phone numbers (BindPhone).
+	MiniProgram *Config
 	// Sessions keeps the login state and the user. Any scs store works;
 	// use a shared one (Redis) when running several instances.
 	//
@@ -157,6 +168,8 @@ type Auth struct {
 	mu      sync.Mutex
 	recent  map[string]*Token // newest refreshed token per (appid, openid)
 	pruneAt int               // size of recent that triggers forgetting expired tokens
+
+	appTokens map[string]*AppTokenSource // per appid; read-only after New
 }
 
 // New returns an Auth for opts.
@@ -184,6 +197,16 @@ func New(opts Options) (*Auth, error) {
 	}
 	if opts.Website != nil && opts.OfficialAccount != nil && opts.Website.AppID == opts.OfficialAccount.AppID {
 		return nil, errors.New("wxlogin: the website application and the official account need distinct appids")
+	}
+	if mp := opts.MiniProgram; mp != nil {
+		if mp.AppID == "" || mp.AppSecret == "" {
+			return nil, errors.New("wxlogin: Options.MiniProgram needs AppID and AppSecret")
+		}
+		for _, c := range []*Config{opts.Website, opts.OfficialAccount} {
+			if c != nil && c.AppID == mp.AppID {
+				return nil, errors.New("wxlogin: the mini program needs an appid of its own")
+			}
+		}
 	}
 	if opts.Sessions.Cookie.SameSite == http.SameSiteStrictMode {
 		return nil, errors.New("wxlogin: the session cookie cannot be SameSite=Strict: the callback is a cross-site navigation; use Lax")
@@ -235,8 +258,15 @@ func New(opts Options) (*Auth, error) {
 		opts.Logger.Warn("wxlogin: the session store does not keep deletes final: a request racing a logout can write the session back (use core.MemoryStore or core/redisstore)",
 			slog.String("store", fmt.Sprintf("%T", opts.Sessions.Store)))
 	}
+	noClock := func(c *Config) bool { return c == nil || c.Now == nil }
+	if opts.Now == nil && noClock(opts.Website) && noClock(opts.OfficialAccount) && !noClock(opts.MiniProgram) {
+		opts.Now = opts.MiniProgram.Now // the only clock given
+	}
 	opts.Now, opts.Website, opts.OfficialAccount = oneClock(opts.Now, opts.Website, opts.OfficialAccount)
-	return &Auth{opts: opts, sessions: opts.Sessions, recent: make(map[string]*Token)}, nil
+	_, opts.MiniProgram, _ = oneClock(opts.Now, opts.MiniProgram, nil)
+	a := &Auth{opts: opts, sessions: opts.Sessions, recent: make(map[string]*Token)}
+	a.newAppTokenSources(opts.Website, opts.OfficialAccount, opts.MiniProgram)
+	return a, nil
 }
 
 // Sessions returns the session manager the Auth keeps its state in.

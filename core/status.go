@@ -54,7 +54,8 @@ var ErrMethodNotAllowed = errors.New("wxlogin: log out with POST")
 //   - 405 for ErrMethodNotAllowed;
 //   - 503 when the session store failed (ErrSessionStore);
 //   - 504 when WeChat did not answer in time, 502 for any other failure
-//     of WeChat's (an errcode, a 5xx, a malformed reply, unreachable);
+//     of WeChat's (an errcode, a 5xx, a malformed reply, unreachable, a
+//     *ConfigError: the app's credentials or address refused);
 //   - 500 for anything else (ErrNoSession, say).
 func Classify(err error) ErrorClass {
 	const failed, again = "Login failed", "Please start again."
@@ -85,6 +86,13 @@ func Classify(err error) ErrorClass {
 	case errors.Is(err, ErrSessionStore):
 		return ErrorClass{http.StatusServiceUnavailable, CodeSessionStore, "Temporarily unavailable",
 			"The site cannot reach its session store. Please try again in a moment.", false}
+	}
+	var ce *ConfigError
+	if errors.As(err, &ce) {
+		// WeChat refuses the app's credentials or address: the log says
+		// what to fix; retrying changes nothing.
+		return ErrorClass{http.StatusBadGateway, CodeUpstream, failed,
+			"This site's WeChat configuration needs fixing; its log says how. Please try again later.", false}
 	}
 	var ue *UpstreamError
 	if errors.As(err, &ue) && ue.Timeout {

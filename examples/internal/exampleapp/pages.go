@@ -75,11 +75,14 @@ type UserJSON struct {
 	UnionID    string `json:"unionid"`
 	Nickname   string `json:"nickname"`
 	HeadImgURL string `json:"headimgurl"`
+	// Phone is the phone number a mini program login shared
+	// (POST /auth/weixin/miniprogram/phone); absent until then.
+	Phone string `json:"phone,omitempty"`
 }
 
 // FromUser is the JSON of the session's user.
 func FromUser(u *core.User) UserJSON {
-	return UserJSON{OpenID: u.OpenID, UnionID: u.UnionID, Nickname: u.Nickname, HeadImgURL: u.HeadImgURL}
+	return UserJSON{OpenID: u.OpenID, UnionID: u.UnionID, Nickname: u.Nickname, HeadImgURL: u.HeadImgURL, Phone: u.Phone}
 }
 
 // FromUserInfo is the JSON of a fresh profile.
