@@ -24,9 +24,10 @@ import (
 // through, one appid each.
 var Doors = []string{"website", "official", "miniprogram", "mobileapp"}
 
-// Handles returns handles on one fresh, empty store: two or more when the
-// store can be reached through several (two *sql.DB on one database), so
-// that the scenarios spread their logins over "instances".
+// Handles returns handles on one store: two or more when the store can
+// be reached through several (two *sql.DB on one database), so that the
+// scenarios spread their logins over "instances". The store need not be
+// empty: every scenario uses ids of its own.
 type Handles func(t *testing.T) []core.LinkStore
 
 // World is one scenario's WeChat and app: the accounts it created, the
