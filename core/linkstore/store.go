@@ -43,6 +43,8 @@ type Store struct {
 	db      *sql.DB
 	dialect Dialect
 	queries map[string]string
+
+	getLink, getUnion *sql.Stmt
 }
 
 var _ core.LinkStore = (*Store)(nil)
@@ -60,7 +62,22 @@ func New(ctx context.Context, db *sql.DB, dialect Dialect) (*Store, error) {
 	for name, q := range queries {
 		s.queries[name] = s.q(q)
 	}
+	// The reads are prepared once per connection (database/sql keeps
+	// them): a returning login's lookup does not parse its SQL again.
+	var err error
+	if s.getLink, err = db.PrepareContext(ctx, s.queries["getLink"]); err != nil {
+		return nil, fmt.Errorf("linkstore: preparing: %w", err)
+	}
+	if s.getUnion, err = db.PrepareContext(ctx, s.queries["getUnion"]); err != nil {
+		s.getLink.Close()
+		return nil, fmt.Errorf("linkstore: preparing: %w", err)
+	}
 	return s, nil
+}
+
+// Close releases the prepared statements of s; it does not close its DB.
+func (s *Store) Close() error {
+	return errors.Join(s.getLink.Close(), s.getUnion.Close())
 }
 
 // DB returns the database of s.
@@ -111,11 +128,11 @@ func (s *Store) Get(ctx context.Context, k core.LinkKey) (core.Link, error) {
 	var err error
 	if k.IsUnion() {
 		l.UnionID = k.UnionID
-		err = s.db.QueryRowContext(ctx, s.queries["getUnion"], k.UnionID).Scan(&l.AccountID, &l.Claim, &claimed, &created)
+		err = s.getUnion.QueryRowContext(ctx, k.UnionID).Scan(&l.AccountID, &l.Claim, &claimed, &created)
 		seen = created
 	} else {
 		l.AppID, l.OpenID = k.AppID, k.OpenID
-		err = s.db.QueryRowContext(ctx, s.queries["getLink"], k.AppID, k.OpenID).Scan(&l.UnionID, &l.AccountID, &l.Claim, &claimed, &created, &seen)
+		err = s.getLink.QueryRowContext(ctx, k.AppID, k.OpenID).Scan(&l.UnionID, &l.AccountID, &l.Claim, &claimed, &created, &seen)
 	}
 	if errors.Is(err, sql.ErrNoRows) {
 		return core.Link{}, core.ErrNoLink
