@@ -59,9 +59,11 @@ type User struct {
 }
 
 // LoginHook runs when WeChat has identified the user and before the
-// login completes. It may modify u (set AccountID, say, after linking by
-// UnionID) and accepts the login by returning nil; any error rejects it
-// (the error is wrapped with ErrLoginRejected). tok is read-only.
+// login completes, after Options.Accounts (if set) has linked the
+// identity and set u.AccountID. It may modify u (set AccountID, say, when
+// the app links accounts itself) and accepts the login by returning nil;
+// any error rejects it (the error is wrapped with ErrLoginRejected). tok
+// is read-only.
 type LoginHook func(ctx context.Context, u *User, tok *Token) error
 
 // Options configures an Auth. Sessions and at least one of Website and
