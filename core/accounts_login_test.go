@@ -16,6 +16,7 @@ import (
 
 // accountsEnv is an env whose Auth links accounts in a memory store.
 func accountsEnv(t *testing.T) (*env, *core.MemoryLinkStore, *[]string) {
+	// created lists the accounts created and the merges, in order.
 	st := core.NewMemoryLinkStore()
 	var mu sync.Mutex
 	var created []string
@@ -27,6 +28,12 @@ func accountsEnv(t *testing.T) (*env, *core.MemoryLinkStore, *[]string) {
 				defer mu.Unlock()
 				created = append(created, fmt.Sprint("acct", len(created)+1))
 				return created[len(created)-1], nil
+			},
+			OnMerge: func(ctx context.Context, from, into string) error {
+				mu.Lock()
+				defer mu.Unlock()
+				created = append(created, "merged "+from+" into "+into)
+				return nil
 			},
 		}
 		o.OnLogin = func(ctx context.Context, u *core.User, tok *core.Token) error {
@@ -107,5 +114,34 @@ func TestAccountsNeedStoreAndNewAccount(t *testing.T) {
 	_, err := core.New(core.Options{Website: &web, Sessions: e.sm, Accounts: &core.Accounts{Store: core.NewMemoryLinkStore()}})
 	if err == nil || !strings.Contains(err.Error(), "NewAccount") {
 		t.Errorf("New: %v", err)
+	}
+}
+
+// A person whose first login brought no unionid (an app bound to the
+// open platform later) joins the unionid's account on the login that
+// brings it, through the whole login flow.
+func TestAccountsBoundLaterJoins(t *testing.T) {
+	e, _, created := accountsEnv(t)
+	late := e.srv.AddUser(weixintest.User{ID: "late", Nickname: "Late", NoUnionID: true})
+	first := e.browser().login(late.ID).User
+	if first.UnionID != "" || first.AccountID == "" {
+		t.Fatalf("unbound login: %+v", first)
+	}
+	late.NoUnionID, late.UnionID = false, ""
+	late = e.srv.AddUser(late) // now bound: WeChat gives a unionid
+	b := e.browser()
+	if _, err := b.callback(e.approve(b.begin(core.LoginRequest{InWeChat: true}), late.ID)); err != nil {
+		t.Fatal(err)
+	}
+	oa, _ := b.user()
+	if oa.AccountID == first.AccountID || oa.UnionID != late.UnionID {
+		t.Fatalf("official account's first login: %+v", oa)
+	}
+	again := e.browser().login(late.ID).User
+	if again.AccountID != oa.AccountID {
+		t.Errorf("website login bringing the unionid: %q, want the unionid's account %q", again.AccountID, oa.AccountID)
+	}
+	if len(*created) != 3 || (*created)[2] != "merged "+first.AccountID+" into "+oa.AccountID {
+		t.Errorf("accounts and merges %v", *created)
 	}
 }

@@ -53,7 +53,9 @@ func loginAccount(t *testing.T, wx *weixintest.Server, base, user string, inWeCh
 // instances at bases (logins spread over them): the website and the
 // official account answer one account_id per person, another person
 // another one, and simultaneous first logins of a person create one
-// account. It returns the number of people logged in.
+// account; an identity bound later joins the unionid's account; a
+// snapshot visitor gets none and a conflicting unionid 409. It returns
+// the number of accounts created.
 func oneAccount(t *testing.T, wx *weixintest.Server, bases ...string) int {
 	web, webAcct := loginAccount(t, wx, bases[0], "u1", false)
 	oa, oaAcct := loginAccount(t, wx, bases[len(bases)-1], "u1", true)
@@ -82,6 +84,23 @@ func oneAccount(t *testing.T, wx *weixintest.Server, bases ...string) int {
 			break
 		}
 	}
+	// Bound later: a first login without unionid is its own account; once
+	// WeChat gives the unionid, that identity joins the unionid's account.
+	late := wx.AddUser(weixintest.User{ID: "late", Nickname: "Late", NoUnionID: true})
+	_, lateWeb := loginAccount(t, wx, bases[0], late.ID, false)
+	late.NoUnionID = false
+	wx.AddUser(late)
+	_, lateOA := loginAccount(t, wx, bases[len(bases)-1], late.ID, true)
+	if lateOA == "" || lateOA == lateWeb {
+		t.Errorf("bound later: the unionid's first login %q, the unbound one's %q", lateOA, lateWeb)
+	}
+	if _, again := loginAccount(t, wx, bases[0], late.ID, false); again != lateOA {
+		t.Errorf("bound later: the website login bringing the unionid answers %q, want %q", again, lateOA)
+	}
+	if _, again := loginAccount(t, wx, bases[len(bases)-1], late.ID, true); again != lateOA {
+		t.Errorf("bound later: %q, want %q", again, lateOA)
+	}
+
 	// A snapshot-page visitor: 403, no session, no account.
 	snap := wx.AddUser(weixintest.User{ID: "snap", Nickname: "快照", Snapshot: true})
 	b := browsertest.New(t, bases[0])
@@ -108,21 +127,21 @@ func oneAccount(t *testing.T, wx *weixintest.Server, bases ...string) int {
 	if r := c.Get(cb.String()); r.StatusCode != 409 || c.API("/api/me").StatusCode != 401 {
 		t.Errorf("conflicting unionid: %d %s", r.StatusCode, r.Body)
 	}
-	return 3
+	return 5 // accounts created: u1, u2, u3, and late's two (one merged)
 }
 
-// countAccounts returns the rows of the examples' accounts table.
-func countAccounts(t *testing.T, driver, dsn string) int {
+// countAccounts returns the rows of the examples' accounts table, and
+// those merged into another.
+func countAccounts(t *testing.T, driver, dsn string) (n, merged int) {
 	db, err := sql.Open(driver, dsn)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	var n int
-	if err := db.QueryRow(`SELECT count(*) FROM example_accounts`).Scan(&n); err != nil {
+	if err := db.QueryRow(`SELECT count(*), count(NULLIF(merged_into, '')) FROM example_accounts`).Scan(&n, &merged); err != nil {
 		t.Fatal(err)
 	}
-	return n
+	return n, merged
 }
 
 // The embedded default (DATABASE_URL unset): links and accounts in memory.
@@ -143,9 +162,9 @@ func TestContractOneAccountSQLite(t *testing.T) {
 		path := filepath.Join(t.TempDir(), "app.db")
 		env := append(wechatEnv(wx, true), "DATABASE_URL=sqlite:"+path)
 		a, b := start(t, name, env...), start(t, name, env...)
-		people := oneAccount(t, wx, a.base, b.base)
-		if n := countAccounts(t, "sqlite", linkstore.SQLiteDSN(path)); n != people {
-			t.Errorf("%d accounts created for %d people", n, people)
+		want := oneAccount(t, wx, a.base, b.base)
+		if n, merged := countAccounts(t, "sqlite", linkstore.SQLiteDSN(path)); n != want || merged != 1 {
+			t.Errorf("%d accounts created (%d merged), want %d (1)", n, merged, want)
 		}
 	})
 }
@@ -163,9 +182,9 @@ func TestContractOneAccountPostgres(t *testing.T) {
 		defer wx.Close()
 		env := append(wechatEnv(wx, true), "DATABASE_URL="+urls[name])
 		a, b := start(t, name, env...), start(t, name, env...)
-		people := oneAccount(t, wx, a.base, b.base)
-		if n := countAccounts(t, "pgx", urls[name]); n != people {
-			t.Errorf("%d accounts created for %d people", n, people)
+		want := oneAccount(t, wx, a.base, b.base)
+		if n, merged := countAccounts(t, "pgx", urls[name]); n != want || merged != 1 {
+			t.Errorf("%d accounts created (%d merged), want %d (1)", n, merged, want)
 		}
 	})
 }
