@@ -9,6 +9,7 @@ package pgtest
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"database/sql"
 	"fmt"
@@ -17,6 +18,7 @@ import (
 	"os/exec"
 	"os/user"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -26,8 +28,9 @@ import (
 	_ "github.com/jackc/pgx/v5/stdlib" // driver "pgx"
 )
 
-// BinDirs are where pgtest looks for initdb and pg_ctl, after $PATH.
-var BinDirs = []string{"/usr/lib/postgresql/17/bin", "/usr/lib/postgresql/16/bin", "/usr/lib/postgresql/15/bin"}
+// BinGlob is where pgtest looks for initdb and pg_ctl after $PATH: the
+// directories of Debian's postgresql packages, the newest version first.
+const BinGlob = "/usr/lib/postgresql/*/bin"
 
 // Server is a PostgreSQL cluster started for one test.
 type Server struct {
@@ -104,7 +107,13 @@ func findBin() string {
 			return filepath.Dir(p)
 		}
 	}
-	for _, d := range BinDirs {
+	dirs, _ := filepath.Glob(BinGlob)
+	slices.SortFunc(dirs, func(a, b string) int { // 9.6 < 15 < 17: by number
+		va, _ := strconv.ParseFloat(filepath.Base(filepath.Dir(a)), 64)
+		vb, _ := strconv.ParseFloat(filepath.Base(filepath.Dir(b)), 64)
+		return cmp.Compare(vb, va)
+	})
+	for _, d := range dirs {
 		if _, err := os.Stat(filepath.Join(d, "initdb")); err == nil {
 			return d
 		}
