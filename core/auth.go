@@ -36,8 +36,9 @@ type User struct {
 	OpenID string
 	// UnionID is the cross-app identifier; empty when WeChat sent none.
 	UnionID string
-	// AccountID is the application's own account id, set by a LoginHook
-	// that maps WeChat users to accounts; empty otherwise.
+	// AccountID is the application's own account id: set by account
+	// linking (Options.Accounts) before the LoginHook runs, or by a
+	// LoginHook that maps WeChat users to accounts; empty otherwise.
 	AccountID string
 	// Nickname, Sex, Province, City, Country and HeadImgURL come from
 	// /sns/userinfo; they are empty under scope snsapi_base. Nickname is
@@ -65,9 +66,11 @@ type User struct {
 }
 
 // LoginHook runs when WeChat has identified the user and before the
-// login completes. It may modify u (set AccountID, say, after linking by
-// UnionID) and accepts the login by returning nil; any error rejects it
-// (the error is wrapped with ErrLoginRejected). tok is read-only.
+// login completes, after Options.Accounts (if set) has linked the
+// identity and set u.AccountID. It may modify u (set AccountID, say, when
+// the app links accounts itself) and accepts the login by returning nil;
+// any error rejects it (the error is wrapped with ErrLoginRejected). tok
+// is read-only.
 type LoginHook func(ctx context.Context, u *User, tok *Token) error
 
 // Options configures an Auth. Sessions and at least one of Website and
@@ -148,6 +151,10 @@ type Options struct {
 	// logged-in user must not be kept by a shared cache. Default
 	// "no-store"; "-" sets none.
 	CacheControl string
+	// Accounts, if set, links every login's identity to one of the
+	// app's accounts (one person, one account, whatever the door) and
+	// sets User.AccountID before OnLogin runs: see Accounts.
+	Accounts *Accounts
 	// Exchanges, if set, shares each login's code exchange between the
 	// instances of a deployment (see ExchangeSharer; redisstore has one).
 	// Without it, only callbacks that reach the same instance share one.
@@ -207,6 +214,9 @@ func New(opts Options) (*Auth, error) {
 				return nil, errors.New("wxlogin: the mini program needs an appid of its own")
 			}
 		}
+	}
+	if opts.Accounts != nil && (opts.Accounts.Store == nil || opts.Accounts.NewAccount == nil) {
+		return nil, errors.New("wxlogin: Options.Accounts needs Store and NewAccount")
 	}
 	if opts.Sessions.Cookie.SameSite == http.SameSiteStrictMode {
 		return nil, errors.New("wxlogin: the session cookie cannot be SameSite=Strict: the callback is a cross-site navigation; use Lax")

@@ -35,6 +35,8 @@ const (
 	CodeLoginRequired    = "login_required"     // nobody is logged in, or the login ended: 401
 	CodeMethodNotAllowed = "method_not_allowed" // log out with POST: 405
 	CodeSessionStore     = "session_store"      // the session store failed: 503
+	CodeIdentityConflict = "identity_conflict"  // an identity came with another unionid than its link's: 409
+	CodeLinkStore        = "link_store"         // the account link store failed: 503
 	CodeUpstream         = "upstream"           // WeChat failed or timed out: 502 or 504
 	CodeInternal         = "internal"           // anything else: 500
 )
@@ -52,7 +54,10 @@ var ErrMethodNotAllowed = errors.New("wxlogin: log out with POST")
 //   - 401 when the user must log in (ErrLoginRequired, or the refresh
 //     token is invalid or expired);
 //   - 405 for ErrMethodNotAllowed;
-//   - 503 when the session store failed (ErrSessionStore);
+//   - 409 when an identity came with another unionid than the one it
+//     is linked with (ErrIdentityConflict);
+//   - 503 when the session store or the account link store failed
+//     (ErrSessionStore, ErrLinkStore);
 //   - 504 when WeChat did not answer in time, 502 for any other failure
 //     of WeChat's (an errcode, a 5xx, a malformed reply, unreachable, a
 //     *ConfigError: the app's credentials or address refused);
@@ -83,6 +88,12 @@ func Classify(err error) ErrorClass {
 	case errors.Is(err, ErrNoSession):
 		return ErrorClass{http.StatusInternalServerError, CodeInternal, "Server error",
 			"This site is misconfigured; its log says how to fix it.", false}
+	case errors.Is(err, ErrIdentityConflict):
+		return ErrorClass{http.StatusConflict, CodeIdentityConflict, failed,
+			"This WeChat account does not match the account it is linked to here. Please contact the site.", false}
+	case errors.Is(err, ErrLinkStore):
+		return ErrorClass{http.StatusServiceUnavailable, CodeLinkStore, "Temporarily unavailable",
+			"The site cannot reach its account store. Please try again in a moment.", false}
 	case errors.Is(err, ErrSessionStore):
 		return ErrorClass{http.StatusServiceUnavailable, CodeSessionStore, "Temporarily unavailable",
 			"The site cannot reach its session store. Please try again in a moment.", false}

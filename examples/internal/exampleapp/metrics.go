@@ -26,7 +26,7 @@ func NewMetrics() *Metrics {
 		registry: prometheus.NewRegistry(),
 		logins: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "wxlogin_logins_total",
-			Help: `Login callbacks by result: "ok", or the failure's class (state_invalid, state_expired, code_invalid, declined, rejected, snapshot_user, upstream, session_store, internal).`,
+			Help: `Login callbacks by result: "ok", or the failure's class (state_invalid, state_expired, code_invalid, declined, rejected, snapshot_user, identity_conflict, upstream, session_store, link_store, internal).`,
 		}, []string{"result"}),
 		refreshes: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "wxlogin_refreshes_total",
