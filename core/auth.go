@@ -36,8 +36,9 @@ type User struct {
 	OpenID string
 	// UnionID is the cross-app identifier; empty when WeChat sent none.
 	UnionID string
-	// AccountID is the application's own account id, set by a LoginHook
-	// that maps WeChat users to accounts; empty otherwise.
+	// AccountID is the application's own account id: set by account
+	// linking (Options.Accounts) before the LoginHook runs, or by a
+	// LoginHook that maps WeChat users to accounts; empty otherwise.
 	AccountID string
 	// Nickname, Sex, Province, City, Country and HeadImgURL come from
 	// /sns/userinfo; they are empty under scope snsapi_base. Nickname is
@@ -55,12 +56,21 @@ type User struct {
 	HeadImgURL string
 	// LoggedInAt is when the login completed.
 	LoggedInAt time.Time
+	// Phone is the phone number the user shared from a mini program's
+	// getPhoneNumber button (Auth.BindPhone), as WeChat gives it
+	// (phoneNumber: with the country code for numbers outside mainland
+	// China); empty until then.
+	Phone string
+	// CountryCode is Phone's country calling code, such as "86".
+	CountryCode string
 }
 
 // LoginHook runs when WeChat has identified the user and before the
-// login completes. It may modify u (set AccountID, say, after linking by
-// UnionID) and accepts the login by returning nil; any error rejects it
-// (the error is wrapped with ErrLoginRejected). tok is read-only.
+// login completes, after Options.Accounts (if set) has linked the
+// identity and set u.AccountID. It may modify u (set AccountID, say, when
+// the app links accounts itself) and accepts the login by returning nil;
+// any error rejects it (the error is wrapped with ErrLoginRejected). tok
+// is read-only.
 type LoginHook func(ctx context.Context, u *User, tok *Token) error
 
 // Options configures an Auth. Sessions and at least one of Website and
@@ -72,6 +82,10 @@ type Options struct {
 	// OfficialAccount, when set, logs in visitors inside the WeChat app
 	// (snsapi_userinfo or snsapi_base), and everyone when Website is nil.
 	OfficialAccount *Config
+	// MiniProgram is the mini program (小程序) whose wx.login codes MiniProgramLogin exchanges.
+	// It needs AppID and AppSecret, no RedirectURL. Its access token
+	// (Auth.AppTokenSource) fetches users' phone numbers (BindPhone).
+	MiniProgram *Config
 	// Sessions keeps the login state and the user. Any scs store works;
 	// use a shared one (Redis) when running several instances.
 	//
@@ -144,6 +158,10 @@ type Options struct {
 	// logged-in user must not be kept by a shared cache. Default
 	// "no-store"; "-" sets none.
 	CacheControl string
+	// Accounts, if set, links every login's identity to one of the
+	// app's accounts (one person, one account, whatever the door) and
+	// sets User.AccountID before OnLogin runs: see Accounts.
+	Accounts *Accounts
 	// Exchanges, if set, shares each login's code exchange between the
 	// instances of a deployment (see ExchangeSharer; redisstore has one).
 	// Without it, only callbacks that reach the same instance share one.
@@ -165,6 +183,8 @@ type Auth struct {
 	mu      sync.Mutex
 	recent  map[string]*Token // newest refreshed token per (appid, openid)
 	pruneAt int               // size of recent that triggers forgetting expired tokens
+
+	appTokens map[string]*AppTokenSource // per appid; read-only after New
 }
 
 // New returns an Auth for opts.
@@ -192,6 +212,19 @@ func New(opts Options) (*Auth, error) {
 	}
 	if opts.Website != nil && opts.OfficialAccount != nil && opts.Website.AppID == opts.OfficialAccount.AppID {
 		return nil, errors.New("wxlogin: the website application and the official account need distinct appids")
+	}
+	if mp := opts.MiniProgram; mp != nil {
+		if mp.AppID == "" || mp.AppSecret == "" {
+			return nil, errors.New("wxlogin: Options.MiniProgram needs AppID and AppSecret")
+		}
+		for _, c := range []*Config{opts.Website, opts.OfficialAccount} {
+			if c != nil && c.AppID == mp.AppID {
+				return nil, errors.New("wxlogin: the mini program needs an appid of its own")
+			}
+		}
+	}
+	if opts.Accounts != nil && (opts.Accounts.Store == nil || opts.Accounts.NewAccount == nil) {
+		return nil, errors.New("wxlogin: Options.Accounts needs Store and NewAccount")
 	}
 	if opts.Sessions.Cookie.SameSite == http.SameSiteStrictMode {
 		return nil, errors.New("wxlogin: the session cookie cannot be SameSite=Strict: the callback is a cross-site navigation; use Lax")
@@ -247,8 +280,15 @@ func New(opts Options) (*Auth, error) {
 		opts.Logger.Warn("wxlogin: the session store does not keep deletes final: a request racing a logout can write the session back (use core.MemoryStore or core/redisstore)",
 			slog.String("store", fmt.Sprintf("%T", opts.Sessions.Store)))
 	}
+	noClock := func(c *Config) bool { return c == nil || c.Now == nil }
+	if opts.Now == nil && noClock(opts.Website) && noClock(opts.OfficialAccount) && !noClock(opts.MiniProgram) {
+		opts.Now = opts.MiniProgram.Now // the only clock given
+	}
 	opts.Now, opts.Website, opts.OfficialAccount = oneClock(opts.Now, opts.Website, opts.OfficialAccount)
-	return &Auth{opts: opts, sessions: opts.Sessions, langs: langs, recent: make(map[string]*Token)}, nil
+	_, opts.MiniProgram, _ = oneClock(opts.Now, opts.MiniProgram, nil)
+	a := &Auth{opts: opts, sessions: opts.Sessions, langs: langs, recent: make(map[string]*Token)}
+	a.newAppTokenSources(opts.Website, opts.OfficialAccount, opts.MiniProgram)
+	return a, nil
 }
 
 // Sessions returns the session manager the Auth keeps its state in.

@@ -1,6 +1,7 @@
 package core
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -93,13 +94,27 @@ func (c *Config) httpClient() *http.Client {
 // "system busy", 5xx and network errors; the code exchange is tried once.
 // The whole call, retries included, is bounded by c.Timeout.
 func (c *Config) get(ctx context.Context, op, path string, q url.Values, retry bool, out any) error {
+	return c.call(ctx, op, http.MethodGet, c.endpoint().APIBaseURL+path+"?"+q.Encode(), nil, retry, out)
+}
+
+// postJSON is get for the APIs that take a JSON body (/cgi-bin/stable_token):
+// body is marshalled once and sent with each attempt.
+func (c *Config) postJSON(ctx context.Context, op, path string, body any, retry bool, out any) error {
+	b, err := json.Marshal(body)
+	if err != nil {
+		return &UpstreamError{Op: op, Err: errors.New("request not encodable")}
+	}
+	return c.call(ctx, op, http.MethodPost, c.endpoint().APIBaseURL+path, b, retry, out)
+}
+
+// call is get and postJSON: body nil means GET.
+func (c *Config) call(ctx context.Context, op, method, target string, body []byte, retry bool, out any) error {
 	ctx, cancel := context.WithTimeout(ctx, c.timeout())
 	defer cancel()
-	target := c.endpoint().APIBaseURL + path + "?" + q.Encode()
 
 	var err error
 	for attempt := 1; ; attempt++ {
-		err = c.getOnce(ctx, op, target, out)
+		err = c.callOnce(ctx, op, method, target, body, out)
 		if err == nil || !retry || attempt == maxAttempts || !worthRetrying(err) {
 			break
 		}
@@ -136,18 +151,32 @@ func worthRetrying(err error) bool {
 	return ue.StatusCode == 0 || ue.StatusCode >= 500
 }
 
-func (c *Config) getOnce(ctx context.Context, op, target string, out any) error {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, target, nil)
+func (c *Config) callOnce(ctx context.Context, op, method, target string, body []byte, out any) error {
+	var rd io.Reader
+	if body != nil {
+		rd = bytes.NewReader(body)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, target, rd)
 	if err != nil {
 		// Only a malformed base URL gets here; the message names no query.
 		return &UpstreamError{Op: op, Err: errors.New("invalid API base URL")}
 	}
 	req.Header.Set("Accept", "application/json, text/plain")
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
 	resp, err := c.httpClient().Do(req)
 	if err != nil {
 		return c.upstreamErr(ctx, op, 0, err)
 	}
 	defer resp.Body.Close()
+	return decodeReply(ctx, op, resp, out)
+}
+
+// decodeReply reads WeChat's JSON reply (capped at MaxResponseBytes): an
+// *APIError for a non-zero errcode, an *UpstreamError for a non-2xx
+// status or a malformed body, else the reply decoded into out.
+func decodeReply(ctx context.Context, op string, resp *http.Response, out any) error {
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		io.Copy(io.Discard, io.LimitReader(resp.Body, MaxResponseBytes))
 		return &UpstreamError{Op: op, StatusCode: resp.StatusCode}
@@ -156,7 +185,7 @@ func (c *Config) getOnce(ctx context.Context, op, target string, out any) error 
 	// Content-Type and decode what comes.
 	body, err := io.ReadAll(io.LimitReader(resp.Body, MaxResponseBytes+1))
 	if err != nil {
-		return c.upstreamErr(ctx, op, resp.StatusCode, err)
+		return (&Config{}).upstreamErr(ctx, op, resp.StatusCode, err)
 	}
 	if len(body) > MaxResponseBytes {
 		return &UpstreamError{Op: op, StatusCode: resp.StatusCode, Err: errBodyTooLarge}

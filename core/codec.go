@@ -188,6 +188,11 @@ func (w *writer) value(v any) error {
 			}
 			w.int(int64(v.Sex))
 			w.time(v.LoggedInAt)
+			if v.Phone != "" || v.CountryCode != "" {
+				// Optional tail: sessions written before it read as before.
+				w.str(v.Phone)
+				w.str(v.CountryCode)
+			}
 		})
 	case *Token:
 		w.nested(tagToken, func(w *writer) { writeToken(w, v) })
@@ -379,6 +384,9 @@ func decodeUser(raw string, u *User) error {
 	}
 	u.Sex = int(r.int())
 	u.LoggedInAt = r.time()
+	if r.s != "" {
+		u.Phone, u.CountryCode = r.str(), r.str()
+	}
 	return r.err
 }
 

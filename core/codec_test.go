@@ -2,6 +2,7 @@ package core
 
 import (
 	"encoding/gob"
+	"encoding/hex"
 	"fmt"
 	"reflect"
 	"sync"
@@ -219,4 +220,30 @@ func fill(t reflect.Type) reflect.Value {
 func fillSlice(t reflect.Type) reflect.Value {
 	s := reflect.MakeSlice(t, 0, 2)
 	return reflect.Append(s, fill(t.Elem()), fill(t.Elem()))
+}
+
+// A session written before User had Phone and CountryCode (this one by
+// v0.1.0's SessionCodec) reads as it did, and a user without a phone is
+// still written the same way, so that older instances of a rolling deploy
+// read it too.
+func TestSessionCodecUserWithoutPhoneAsBefore(t *testing.T) {
+	const old = "777873018080d0e2c6bfce972f010c77786c6f67696e2e75736572551d03777831026f310275310003e69d8e00000000028a80d0e2c6bfce972f"
+	raw, _ := hex.DecodeString(old)
+	_, values, err := SessionCodec{}.Decode(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := &User{AppID: "wx1", OpenID: "o1", UnionID: "u1", Nickname: "李", Sex: 1, LoggedInAt: time.Unix(1700000000, 5).UTC()}
+	if got, _ := values[keyUser].(*User); !reflect.DeepEqual(got, want) {
+		t.Fatalf("old session: %#v", values[keyUser])
+	}
+	b, err := SessionCodec{}.Encode(time.Unix(1700000000, 0), map[string]any{keyUser: want})
+	if err != nil || hex.EncodeToString(b) != old {
+		t.Errorf("a user without a phone is written differently now: %x %v", b, err)
+	}
+	want.Phone, want.CountryCode = "13800138000", "86"
+	b, _ = SessionCodec{}.Encode(time.Unix(1700000000, 0), map[string]any{keyUser: want})
+	if _, values, err = (SessionCodec{}).Decode(b); err != nil || !reflect.DeepEqual(values[keyUser], want) {
+		t.Errorf("with a phone: %#v %v", values[keyUser], err)
+	}
 }

@@ -40,6 +40,15 @@ var (
 	// ErrScopeNotAuthorized is errcode 48001, e.g. /sns/userinfo under
 	// snsapi_base.
 	ErrScopeNotAuthorized = errors.New("wxlogin: API not authorised for this scope")
+	// ErrIPNotWhitelisted is errcode 40164 (this server's IP address is
+	// not in the application's IP whitelist), 89503 (an administrator
+	// must confirm calls from it), 89506 or 89507 (an administrator
+	// refused it): a configuration error, see ConfigError.
+	ErrIPNotWhitelisted = errors.New("wxlogin: this server's IP address may not call WeChat's API")
+	// ErrDailyQuota is errcode 45009: a daily quota is used up, such as
+	// the 20 forced refreshes of the app access token a day. Retrying
+	// the same day does not help.
+	ErrDailyQuota = errors.New("wxlogin: daily API quota reached")
 
 	// ErrUpstream matches every failure to get a usable answer from
 	// WeChat: a transport error, a non-2xx status, a malformed or
@@ -50,8 +59,8 @@ var (
 // APIError is a non-zero errcode returned by WeChat (always on HTTP 200).
 // Its message never contains the secret, code or tokens of the request.
 type APIError struct {
-	// Op is the call that failed: "exchange", "refresh", "auth" or
-	// "userinfo".
+	// Op is the call that failed: "exchange", "refresh", "auth",
+	// "userinfo", "stable_token" or "phonenumber".
 	Op string
 	// Code is WeChat's errcode.
 	Code int
@@ -74,12 +83,22 @@ func (e *APIError) sentinel() error {
 	case -1:
 		return ErrSystemBusy
 	case 40001:
-		if e.Op == opExchange || e.Op == opRefresh {
+		if e.Op == opExchange || e.Op == opRefresh || e.Op == opStableToken {
 			return ErrInvalidCredential
 		}
 		return ErrAccessTokenInvalid
-	case 40013, 40125:
+	case 40013:
+		if e.Op == opPhoneNumber {
+			// The phone code belongs to another appid than the token's.
+			return ErrCodeInvalid
+		}
 		return ErrInvalidCredential
+	case 40125:
+		return ErrInvalidCredential
+	case 40164, 89503, 89506, 89507:
+		return ErrIPNotWhitelisted
+	case 45009:
+		return ErrDailyQuota
 	case 40003:
 		return ErrInvalidOpenID
 	case 40014:

@@ -41,7 +41,8 @@ type Event struct {
 	// "declined", "upstream"); empty on success.
 	Reason string
 	// Op is the API call of an EventUpstreamCall: "exchange", "refresh",
-	// "auth", "userinfo", or "api" for Auth.Client's requests.
+	// "auth", "userinfo", "stable_token" (the app access token), or "api"
+	// for the requests of Auth.Client and of the app clients.
 	Op string
 	// Duration is how long an EventUpstreamCall took.
 	Duration time.Duration
@@ -63,9 +64,9 @@ func reason(err error) string {
 }
 
 // upstream runs call, one call to WeChat's API, and reports it as an
-// EventUpstreamCall.
+// EventUpstreamCall (when a, the Auth, is not nil).
 func upstream[T any](ctx context.Context, a *Auth, op, appID string, call func() (T, error)) (T, error) {
-	if a.opts.OnEvent == nil {
+	if a == nil || a.opts.OnEvent == nil {
 		return call()
 	}
 	begun := time.Now()

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/url"
 	"slices"
+	"time"
 )
 
 // Errors of the login flow. Each is returned wrapped; test with errors.Is.
@@ -236,15 +237,51 @@ func (a *Auth) identify(ctx context.Context, cfg *Config, code string) (*identit
 		u.Country = info.Country
 		u.HeadImgURL = info.HeadImgURL
 	}
-	if a.opts.OnLogin != nil {
-		if err := a.opts.OnLogin(ctx, u, tok); err != nil {
-			return nil, fmt.Errorf("%w: %w", ErrLoginRejected, err)
-		}
-		if u.OpenID != tok.OpenID || u.AppID != cfg.AppID {
-			return nil, fmt.Errorf("%w: the hook may not change AppID or OpenID", ErrLoginRejected)
-		}
+	if err := a.acceptIdentity(ctx, u, tok); err != nil {
+		return nil, err
 	}
 	return &identity{user: u, token: tok}, nil
+}
+
+// acceptIdentity runs for every door's identified user just before the
+// session is written: it links the identity to its account
+// (Options.Accounts), which sets u.AccountID, then runs Options.OnLogin.
+func (a *Auth) acceptIdentity(ctx context.Context, u *User, tok *Token) error {
+	if tok != nil && tok.IsSnapshotUser {
+		return ErrSnapshotUser
+	}
+	if a.opts.Accounts != nil {
+		if _, err := a.opts.Accounts.resolve(ctx, u, tok, a.accountsNow(), a.accountsLogger()); err != nil {
+			return err
+		}
+	}
+	if a.opts.OnLogin != nil {
+		appID, openID := u.AppID, u.OpenID
+		if err := a.opts.OnLogin(ctx, u, tok); err != nil {
+			return fmt.Errorf("%w: %w", ErrLoginRejected, err)
+		}
+		if u.OpenID != openID || u.AppID != appID {
+			return fmt.Errorf("%w: the hook may not change AppID or OpenID", ErrLoginRejected)
+		}
+	}
+	return nil
+}
+
+// accountsNow is the clock of Options.Accounts: its own, else the Auth's.
+func (a *Auth) accountsNow() func() time.Time {
+	if a.opts.Accounts.Now != nil {
+		return a.opts.Accounts.Now
+	}
+	return a.opts.Now
+}
+
+// accountsLogger is the logger of Options.Accounts: its own, else the
+// Auth's.
+func (a *Auth) accountsLogger() *slog.Logger {
+	if a.opts.Accounts.Logger != nil {
+		return a.opts.Accounts.Logger
+	}
+	return a.opts.Logger
 }
 
 // repeatedCallback answers a callback whose state is not pending: a

@@ -26,6 +26,9 @@ var messagesZhCN = map[string]string{
 	"message.upstream_timeout":   "微信没有及时响应，请重试。",
 	"message.upstream":           "微信未能完成这次登录，请稍后再试。",
 	"message.internal":           "登录时出了点问题。",
+	"message.identity_conflict":  "这个微信账号与它在本站关联的账号不一致，请联系本站。",
+	"message.link_store":         "本站暂时无法连接账号存储，请稍后再试。",
+	"message.config":             "本站的微信配置需要修正，站点日志中写明了方法，请稍后再试。",
 
 	"link.login_again": "重新使用微信登录",
 }
@@ -52,6 +55,9 @@ var messagesEN = map[string]string{
 	"message.upstream_timeout":   "WeChat did not answer in time. Please try again.",
 	"message.upstream":           "WeChat could not complete the login. Please try again later.",
 	"message.internal":           "Something went wrong while logging you in.",
+	"message.identity_conflict":  "This WeChat account does not match the account it is linked to here. Please contact the site.",
+	"message.link_store":         "The site cannot reach its account store. Please try again in a moment.",
+	"message.config":             "This site's WeChat configuration needs fixing; its log says how. Please try again later.",
 
 	"link.login_again": "Log in with WeChat again",
 }

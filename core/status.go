@@ -41,6 +41,8 @@ const (
 	CodeLoginRequired    = "login_required"     // nobody is logged in, or the login ended: 401
 	CodeMethodNotAllowed = "method_not_allowed" // log out with POST: 405
 	CodeSessionStore     = "session_store"      // the session store failed: 503
+	CodeIdentityConflict = "identity_conflict"  // an identity came with another unionid than its link's: 409
+	CodeLinkStore        = "link_store"         // the account link store failed: 503
 	CodeUpstream         = "upstream"           // WeChat failed or timed out: 502 or 504
 	CodeInternal         = "internal"           // anything else: 500
 )
@@ -58,9 +60,13 @@ var ErrMethodNotAllowed = errors.New("wxlogin: log out with POST")
 //   - 401 when the user must log in (ErrLoginRequired, or the refresh
 //     token is invalid or expired);
 //   - 405 for ErrMethodNotAllowed;
-//   - 503 when the session store failed (ErrSessionStore);
+//   - 409 when an identity came with another unionid than the one it
+//     is linked with (ErrIdentityConflict);
+//   - 503 when the session store or the account link store failed
+//     (ErrSessionStore, ErrLinkStore);
 //   - 504 when WeChat did not answer in time, 502 for any other failure
-//     of WeChat's (an errcode, a 5xx, a malformed reply, unreachable);
+//     of WeChat's (an errcode, a 5xx, a malformed reply, unreachable, a
+//     *ConfigError: the app's credentials or address refused);
 //   - 500 for anything else (ErrNoSession, say).
 func Classify(err error) ErrorClass {
 	const failed = "title.login_failed"
@@ -85,8 +91,18 @@ func Classify(err error) ErrorClass {
 		return class(http.StatusMethodNotAllowed, CodeMethodNotAllowed, "title.method_not_allowed", "message.method_not_allowed", false)
 	case errors.Is(err, ErrNoSession):
 		return class(http.StatusInternalServerError, CodeInternal, "title.server_error", "message.no_session", false)
+	case errors.Is(err, ErrIdentityConflict):
+		return class(http.StatusConflict, CodeIdentityConflict, failed, "message.identity_conflict", false)
+	case errors.Is(err, ErrLinkStore):
+		return class(http.StatusServiceUnavailable, CodeLinkStore, "title.unavailable", "message.link_store", false)
 	case errors.Is(err, ErrSessionStore):
 		return class(http.StatusServiceUnavailable, CodeSessionStore, "title.unavailable", "message.session_store", false)
+	}
+	var ce *ConfigError
+	if errors.As(err, &ce) {
+		// WeChat refuses the app's credentials or address: the log says
+		// what to fix; retrying changes nothing.
+		return class(http.StatusBadGateway, CodeUpstream, failed, "message.config", false)
 	}
 	var ue *UpstreamError
 	if errors.As(err, &ue) && ue.Timeout {

@@ -52,10 +52,11 @@ var ErrForeignHost = errors.New("wxlogin: Client calls only WeChat's API host")
 // a body is repeated only when its GetBody is set. Requests go only to
 // the API host of the user's application (Config.Endpoint): any other
 // host fails with ErrForeignHost, so the token never leaves for another
-// site. Transport errors are *UpstreamError values that hold no URL.
-// Errors of Token (ErrLoginRequired: the login has ended) are returned
-// as they are, wrapped in the *url.Error that http.Client adds; test them
-// with errors.Is.
+// site. Transport errors are *UpstreamError values that hold no URL, and
+// the response's Request is the request as it was given, without the
+// token. Errors of Token (ErrLoginRequired: the login has ended) are
+// returned as they are, wrapped in the *url.Error that http.Client adds;
+// test them with errors.Is.
 //
 // The client's transport is the application's Config.HTTPClient's (or
 // http.DefaultTransport) and its timeout is Config.Timeout's. Use the
@@ -78,16 +79,55 @@ func (a *Auth) Client(ctx context.Context) *http.Client {
 	}
 	api, _ := url.Parse(cfg.endpoint().APIBaseURL)
 	return &http.Client{
-		Transport: &tokenTransport{a: a, ctx: ctx, base: base, api: api},
+		Transport: &tokenTransport{cred: sessionCredential{a: a, ctx: ctx}, a: a, base: base, api: api},
 		Timeout:   cfg.timeout(),
 	}
 }
 
-// tokenTransport adds the session user's token to requests to WeChat's
-// API.
+// credential supplies the query parameters that authorise a request:
+// the current ones when rejected is "", else fresh ones replacing the
+// token rejected, which WeChat has just refused.
+type credential interface {
+	query(ctx context.Context, rejected string) (authorization, error)
+}
+
+// authorization is what a credential adds to a request.
+type authorization struct {
+	params url.Values
+	token  string // to recognise a refusal of it
+	appID  string // for events
+}
+
+// sessionCredential is the token of the user logged in to the session
+// in ctx.
+type sessionCredential struct {
+	a   *Auth
+	ctx context.Context // holds the session
+}
+
+func (c sessionCredential) query(_ context.Context, rejected string) (authorization, error) {
+	var tok *Token
+	var err error
+	if rejected == "" {
+		tok, err = c.a.Token(c.ctx)
+	} else {
+		tok, err = c.a.token(c.ctx, rejected)
+	}
+	if err != nil {
+		return authorization{}, err
+	}
+	return authorization{
+		params: url.Values{"access_token": {tok.AccessToken}, "openid": {tok.OpenID}},
+		token:  tok.AccessToken,
+		appID:  tok.AppID,
+	}, nil
+}
+
+// tokenTransport adds a token to requests to WeChat's API (Auth.Client:
+// the session user's; AppTokenSource.Client: the application's).
 type tokenTransport struct {
-	a    *Auth
-	ctx  context.Context // holds the session
+	cred credential
+	a    *Auth // for events; may be nil
 	base http.RoundTripper
 	api  *url.URL
 }
@@ -101,18 +141,18 @@ func (t *tokenTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if req.URL.Scheme != t.api.Scheme || req.URL.Host != t.api.Host {
 		return nil, fmt.Errorf("%w (%s), not %s", ErrForeignHost, t.api.Host, req.URL.Host)
 	}
-	tok, err := t.a.Token(t.ctx)
+	auth, err := t.cred.query(req.Context(), "")
 	if err != nil {
 		return nil, err
 	}
-	resp, err := t.send(req, tok, req.Body)
+	resp, err := t.send(req, auth, req.Body)
 	if err != nil || !tokenRejected(resp) {
 		return resp, err
 	}
 	if req.Body != nil && req.GetBody == nil {
 		return resp, nil // cannot send the body again
 	}
-	fresh, err := t.a.token(t.ctx, tok.AccessToken)
+	fresh, err := t.cred.query(req.Context(), auth.token)
 	if err != nil {
 		return resp, nil // WeChat's answer stands
 	}
@@ -126,19 +166,22 @@ func (t *tokenTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	return t.send(req, fresh, body)
 }
 
-// send sends a copy of req with tok in its query.
-func (t *tokenTransport) send(req *http.Request, tok *Token, body io.ReadCloser) (*http.Response, error) {
+// send sends a copy of req authorised by auth. The response's Request is
+// req, which holds no token.
+func (t *tokenTransport) send(req *http.Request, auth authorization, body io.ReadCloser) (*http.Response, error) {
 	r := req.Clone(req.Context())
 	r.Body = body
 	q := r.URL.Query()
-	q.Set("access_token", tok.AccessToken)
-	q.Set("openid", tok.OpenID)
+	for k, v := range auth.params {
+		q[k] = v
+	}
 	r.URL.RawQuery = q.Encode()
-	return upstream(req.Context(), t.a, opAPI, tok.AppID, func() (*http.Response, error) {
+	return upstream(req.Context(), t.a, opAPI, auth.appID, func() (*http.Response, error) {
 		resp, err := t.base.RoundTrip(r)
 		if err != nil {
 			return nil, (&Config{}).upstreamErr(req.Context(), opAPI, 0, err)
 		}
+		resp.Request = req
 		return resp, nil
 	})
 }

@@ -17,6 +17,7 @@
 package fibermw
 
 import (
+	"bytes"
 	"net/http"
 
 	"github.com/gofiber/fiber/v2"
@@ -105,6 +106,16 @@ func (h *Handlers) Callback(c *fiber.Ctx) error {
 // 405 and end nothing.
 func (h *Handlers) Logout(c *fiber.Ctx) error {
 	return write(c, h.auth.LogoutResponse(c.UserContext(), c.Method()))
+}
+
+// MiniProgramPhone binds the phone number of a mini program's user: a
+// POST with the JSON body {"code":"…"} (the code of the getPhoneNumber
+// button) answers 200 {"phone":"…","country_code":"…"} and keeps the
+// phone on the session's user; see core.Auth.MiniProgramPhoneResponse
+// for the errors (400 for a bad, used or foreign code, 401 without a
+// mini program login).
+func (h *Handlers) MiniProgramPhone(c *fiber.Ctx) error {
+	return write(c, h.auth.MiniProgramPhoneResponse(c.UserContext(), c.Method(), c.Get(fiber.HeaderContentType), bytes.NewReader(c.Body())))
 }
 
 // userKey is the c.Locals key of the user.

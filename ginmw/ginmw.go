@@ -136,6 +136,16 @@ func (h *Handlers) Logout(c *gin.Context) {
 // userKey is the gin.Context key of the user.
 const userKey = "wxlogin.user"
 
+// MiniProgramPhone binds the phone number of a mini program's user: a
+// POST with the JSON body {"code":"…"} (the code of the getPhoneNumber
+// button) answers 200 {"phone":"…","country_code":"…"} and keeps the
+// phone on the session's user; see core.Auth.MiniProgramPhoneResponse
+// for the errors (400 for a bad, used or foreign code, 401 without a
+// mini program login).
+func (h *Handlers) MiniProgramPhone(c *gin.Context) {
+	write(c, h.auth.MiniProgramPhoneResponse(c.Request.Context(), c.Request.Method, c.GetHeader("Content-Type"), c.Request.Body))
+}
+
 // RequireWeixinUser lets requests with a logged-in user through, with the
 // user in the gin.Context (see User) and Cache-Control set as
 // core.Options.CacheControl says ("no-store" by default; the handlers

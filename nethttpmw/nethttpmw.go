@@ -132,6 +132,16 @@ func (h *Handlers) Logout(w http.ResponseWriter, r *http.Request) {
 	h.auth.LogoutResponse(r.Context(), r.Method).ServeHTTP(w, r)
 }
 
+// MiniProgramPhone binds the phone number of a mini program's user: a
+// POST with the JSON body {"code":"…"} (the code of the getPhoneNumber
+// button) answers 200 {"phone":"…","country_code":"…"} and keeps the
+// phone on the session's user; see core.Auth.MiniProgramPhoneResponse
+// for the errors (400 for a bad, used or foreign code, 401 without a
+// mini program login).
+func (h *Handlers) MiniProgramPhone(w http.ResponseWriter, r *http.Request) {
+	h.auth.MiniProgramPhoneResponse(r.Context(), r.Method, r.Header.Get("Content-Type"), r.Body).ServeHTTP(w, r)
+}
+
 type userKey struct{}
 
 // RequireWeixinUser lets requests with a logged-in user through to next,

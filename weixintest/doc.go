@@ -20,6 +20,14 @@
 // scan is confirmed on the phone page, or by ConfirmScan in a test, the
 // iframe navigates to the callback by itself.
 //
+// The app access token of the server APIs is served as WeChat does
+// (apptoken.go): /cgi-bin/token, whose every fetch ends the previous token
+// after a 5-minute overlap, and /cgi-bin/stable_token in its normal and
+// forced modes, with WeChat's limits; SetAppTokenTTL shortens the tokens'
+// lifetime, InvalidateAppToken rejects the current token as another
+// party's forced refresh does, and AppTokenStats counts what happened.
+// /wxa/business/getuserphonenumber exchanges the codes PhoneCode mints.
+//
 // Tests can skip the consent page with Authorize, inject faults per path
 // (a delay, an HTTP status, a malformed or huge body, an errcode), and
 // count and inspect the calls made.

@@ -66,6 +66,7 @@ type Server struct {
 	scanOrder []string
 	longPoll  time.Duration
 	closing   chan struct{} // closed by Close: long polls end
+	appTokens *appTokens    // app access tokens and phone codes (apptoken.go)
 }
 
 // grant is an issued code, access token or refresh token.
@@ -149,6 +150,9 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET "+PathQRImage+"{uuid}", s.handleQRImage)
 	mux.HandleFunc("GET "+PathLongPoll, s.handleLongPoll)
 	mux.HandleFunc(PathPhone, s.handlePhone)
+	mux.HandleFunc(PathToken, s.api(s.handleToken))
+	mux.HandleFunc(PathStableToken, s.jsonAPI(s.handleStableToken))
+	mux.HandleFunc(PathPhoneNumber, s.jsonAPI(s.handlePhoneNumber, "access_token"))
 	return mux
 }
 

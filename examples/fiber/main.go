@@ -54,6 +54,7 @@ func main() {
 	f.Get("/auth/weixin/login", wl.Login)
 	f.Get("/auth/weixin/callback", wl.Callback)
 	f.All("/auth/weixin/logout", wl.Logout)
+	f.Post("/auth/weixin/miniprogram/phone", wl.MiniProgramPhone) // the getPhoneNumber code of a mini program login
 	f.Get("/me", wl.RequireWeixinUser, func(c *fiber.Ctx) error {
 		u, _ := fibermw.User(c)
 		c.Type("html", "utf-8")

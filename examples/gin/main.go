@@ -52,6 +52,7 @@ func main() {
 	s.GET("/auth/weixin/login", wl.Login)
 	s.GET("/auth/weixin/callback", wl.Callback)
 	s.Any("/auth/weixin/logout", wl.Logout)
+	s.POST("/auth/weixin/miniprogram/phone", wl.MiniProgramPhone) // the getPhoneNumber code of a mini program login
 	s.GET("/me", wl.RequireWeixinUser, func(c *gin.Context) {
 		u, _ := ginmw.User(c)
 		var b bytes.Buffer

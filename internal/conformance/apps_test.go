@@ -1,6 +1,7 @@
 package conformance
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"html/template"
@@ -36,6 +37,17 @@ type userJSON struct {
 	UnionID    string `json:"unionid"`
 	Nickname   string `json:"nickname"`
 	HeadImgURL string `json:"headimgurl"`
+	Phone      string `json:"phone,omitempty"`
+}
+
+// mpUserID is the fake user whose mini program login plantMiniProgramLogin
+// puts in the session (issue 15's MiniProgramLogin does it for real).
+const mpUserID = "u1"
+
+// plantMiniProgramLogin is the test route POST /test/mplogin: a mini
+// program login of mpUserID in the request's session.
+func plantMiniProgramLogin(auth *core.Auth, ctx context.Context, openID string) {
+	auth.Sessions().Put(ctx, "wxlogin.user", &core.User{AppID: mpAppID, OpenID: openID})
 }
 
 var mePage = template.Must(template.New("me").Parse(`<!doctype html><title>me</title><h1>{{.Nickname}}</h1><img src="{{.HeadImgURL}}" alt="">`))
@@ -47,6 +59,10 @@ func serveNetHTTP(t testing.TB, auth *core.Auth, ln net.Listener) {
 	mux.HandleFunc("GET /auth/weixin/login", h.Login)
 	mux.HandleFunc("GET /auth/weixin/callback", h.Callback)
 	mux.HandleFunc("/auth/weixin/logout", h.Logout)
+	mux.HandleFunc("/auth/weixin/miniprogram/phone", h.MiniProgramPhone)
+	mux.HandleFunc("POST /test/mplogin", func(w http.ResponseWriter, r *http.Request) {
+		plantMiniProgramLogin(auth, r.Context(), r.URL.Query().Get("openid"))
+	})
 	mux.Handle("GET /me", h.RequireWeixinUser(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		u, _ := nethttpmw.User(r.Context())
 		mePage.Execute(w, u)
@@ -54,7 +70,7 @@ func serveNetHTTP(t testing.TB, auth *core.Auth, ln net.Listener) {
 	mux.Handle("GET /api/me", h.RequireWeixinUser(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		u, _ := nethttpmw.User(r.Context())
 		w.Header().Set("Content-Type", "application/json")
-		json.NewEncoder(w).Encode(userJSON{u.OpenID, u.UnionID, u.Nickname, u.HeadImgURL})
+		json.NewEncoder(w).Encode(userJSON{u.OpenID, u.UnionID, u.Nickname, u.HeadImgURL, u.Phone})
 	})))
 	mux.Handle("GET /api/cacheable", h.RequireWeixinUser(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Cache-Control", "private, max-age=60")
@@ -67,7 +83,7 @@ func serveNetHTTP(t testing.TB, auth *core.Auth, ln net.Listener) {
 			return
 		}
 		w.Header().Set("Content-Type", "application/json")
-		json.NewEncoder(w).Encode(userJSON{info.OpenID, info.UnionID, info.Nickname, info.HeadImgURL})
+		json.NewEncoder(w).Encode(userJSON{info.OpenID, info.UnionID, info.Nickname, info.HeadImgURL, ""})
 	})))
 	srv := &http.Server{Handler: h.Sessions(mux)}
 	go srv.Serve(ln)
@@ -83,6 +99,10 @@ func serveGin(t testing.TB, auth *core.Auth, ln net.Listener) {
 	api.GET("/auth/weixin/login", h.Login)
 	api.GET("/auth/weixin/callback", h.Callback)
 	api.Any("/auth/weixin/logout", h.Logout)
+	api.Any("/auth/weixin/miniprogram/phone", h.MiniProgramPhone)
+	api.POST("/test/mplogin", func(c *gin.Context) {
+		plantMiniProgramLogin(auth, c.Request.Context(), c.Query("openid"))
+	})
 	api.Match([]string{http.MethodGet, http.MethodHead}, "/me", h.RequireWeixinUser, func(c *gin.Context) {
 		u, _ := ginmw.User(c)
 		c.Header("Content-Type", "text/html; charset=utf-8")
@@ -91,7 +111,7 @@ func serveGin(t testing.TB, auth *core.Auth, ln net.Listener) {
 	})
 	api.GET("/api/me", h.RequireWeixinUser, func(c *gin.Context) {
 		u, _ := ginmw.User(c)
-		c.JSON(http.StatusOK, userJSON{u.OpenID, u.UnionID, u.Nickname, u.HeadImgURL})
+		c.JSON(http.StatusOK, userJSON{u.OpenID, u.UnionID, u.Nickname, u.HeadImgURL, u.Phone})
 	})
 	api.GET("/api/cacheable", h.RequireWeixinUser, func(c *gin.Context) {
 		c.Header("Cache-Control", "private, max-age=60")
@@ -104,7 +124,7 @@ func serveGin(t testing.TB, auth *core.Auth, ln net.Listener) {
 			c.Data(resp.Status, resp.Header.Get("Content-Type"), resp.Body)
 			return
 		}
-		c.JSON(http.StatusOK, userJSON{info.OpenID, info.UnionID, info.Nickname, info.HeadImgURL})
+		c.JSON(http.StatusOK, userJSON{info.OpenID, info.UnionID, info.Nickname, info.HeadImgURL, ""})
 	})
 	srv := &http.Server{Handler: r}
 	go srv.Serve(ln)
@@ -119,6 +139,11 @@ func serveFiber(t testing.TB, auth *core.Auth, ln net.Listener) {
 	app.Get("/auth/weixin/login", h.Login)
 	app.Get("/auth/weixin/callback", h.Callback)
 	app.All("/auth/weixin/logout", h.Logout)
+	app.All("/auth/weixin/miniprogram/phone", h.MiniProgramPhone)
+	app.Post("/test/mplogin", func(c *fiber.Ctx) error {
+		plantMiniProgramLogin(auth, c.UserContext(), c.Query("openid"))
+		return nil
+	})
 	app.Get("/me", h.RequireWeixinUser, func(c *fiber.Ctx) error {
 		u, _ := fibermw.User(c)
 		c.Type("html", "utf-8")
@@ -126,7 +151,7 @@ func serveFiber(t testing.TB, auth *core.Auth, ln net.Listener) {
 	})
 	app.Get("/api/me", h.RequireWeixinUser, func(c *fiber.Ctx) error {
 		u, _ := fibermw.User(c)
-		return c.JSON(userJSON{u.OpenID, u.UnionID, u.Nickname, u.HeadImgURL})
+		return c.JSON(userJSON{u.OpenID, u.UnionID, u.Nickname, u.HeadImgURL, u.Phone})
 	})
 	app.Get("/api/cacheable", h.RequireWeixinUser, func(c *fiber.Ctx) error {
 		c.Set(fiber.HeaderCacheControl, "private, max-age=60")
@@ -139,7 +164,7 @@ func serveFiber(t testing.TB, auth *core.Auth, ln net.Listener) {
 			c.Set(fiber.HeaderContentType, resp.Header.Get("Content-Type"))
 			return c.Status(resp.Status).Send(resp.Body)
 		}
-		return c.JSON(userJSON{info.OpenID, info.UnionID, info.Nickname, info.HeadImgURL})
+		return c.JSON(userJSON{info.OpenID, info.UnionID, info.Nickname, info.HeadImgURL, ""})
 	})
 	go app.Listener(ln)
 	// Fiber's Shutdown waits for idle keep-alive connections to close.

@@ -54,10 +54,13 @@ func newEnvWith(t *testing.T, a adapter, wx *weixintest.Server, store scs.Store)
 		c.RetryBackoff = time.Millisecond
 		c.Logger = logger
 	}
+	wx.AddApp(weixintest.App{AppID: mpAppID, Secret: mpSecret})
+	mini := &core.Config{AppID: mpAppID, AppSecret: mpSecret, Endpoint: wx.Endpoint(),
+		Timeout: 300 * time.Millisecond, RetryBackoff: time.Millisecond, Logger: logger}
 	sm := scs.New()
 	sm.Store = store
 	auth, err := core.New(core.Options{
-		Website: &web, OfficialAccount: &mp, Sessions: sm, DefaultReturnTo: "/me",
+		Website: &web, OfficialAccount: &mp, MiniProgram: mini, Sessions: sm, DefaultReturnTo: "/me",
 		Logger: logger, Now: wx.Now,
 	})
 	if err != nil {

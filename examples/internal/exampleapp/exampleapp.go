@@ -109,6 +109,13 @@ func FromEnv() (*App, error) {
 		Messages:        Messages,                      // the words of the pages, beside core's
 		DefaultLanguage: os.Getenv("DEFAULT_LANGUAGE"), // "" is zh-CN
 	}
+	accts, closeAccounts, err := accountsFromEnv(context.Background())
+	if err != nil {
+		app.Close()
+		return nil, err
+	}
+	app.closers = append(app.closers, closeAccounts)
+	opts.Accounts = accts // one person, one account: User.AccountID
 	app.Metrics = NewMetrics()
 	opts.OnEvent = app.Metrics.OnEvent
 	if mpID != "" || devMode { // dev mode: the fake's official account when none is set

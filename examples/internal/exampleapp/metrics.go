@@ -26,7 +26,7 @@ func NewMetrics() *Metrics {
 		registry: prometheus.NewRegistry(),
 		logins: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "wxlogin_logins_total",
-			Help: `Login callbacks by result: "ok", or the failure's class (state_invalid, state_expired, code_invalid, declined, rejected, snapshot_user, upstream, session_store, internal).`,
+			Help: `Login callbacks by result: "ok", or the failure's class (state_invalid, state_expired, code_invalid, declined, rejected, snapshot_user, identity_conflict, upstream, session_store, link_store, internal).`,
 		}, []string{"result"}),
 		refreshes: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "wxlogin_refreshes_total",
@@ -38,7 +38,7 @@ func NewMetrics() *Metrics {
 		}),
 		upstream: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name:    "wxlogin_upstream_request_duration_seconds",
-			Help:    `Calls to WeChat's API by op (exchange, refresh, auth, userinfo, api) and result ("ok" or the failure's class).`,
+			Help:    `Calls to WeChat's API by op (exchange, refresh, auth, userinfo, stable_token, api) and result ("ok" or the failure's class).`,
 			Buckets: []float64{.025, .05, .1, .25, .5, 1, 2.5, 5, 10},
 		}, []string{"op", "result"}),
 	}

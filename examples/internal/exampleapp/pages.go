@@ -136,11 +136,17 @@ type UserJSON struct {
 	UnionID    string `json:"unionid"`
 	Nickname   string `json:"nickname"`
 	HeadImgURL string `json:"headimgurl"`
+	// Phone is the phone number a mini program login shared
+	// (POST /auth/weixin/miniprogram/phone); absent until then.
+	Phone string `json:"phone,omitempty"`
+	// AccountID is the app's account of the person (one for all their
+	// WeChat identities); absent from /api/userinfo.
+	AccountID string `json:"account_id,omitempty"`
 }
 
 // FromUser is the JSON of the session's user.
 func FromUser(u *core.User) UserJSON {
-	return UserJSON{OpenID: u.OpenID, UnionID: u.UnionID, Nickname: u.Nickname, HeadImgURL: u.HeadImgURL}
+	return UserJSON{OpenID: u.OpenID, UnionID: u.UnionID, Nickname: u.Nickname, HeadImgURL: u.HeadImgURL, Phone: u.Phone, AccountID: u.AccountID}
 }
 
 // FromUserInfo is the JSON of a fresh profile.

@@ -1,0 +1,17 @@
+package core_test
+
+import (
+	"testing"
+
+	"github.com/wxlogin/wxlogin/core"
+	"github.com/wxlogin/wxlogin/internal/linktest"
+)
+
+// The contract of account linking, on a MemoryLinkStore reached by
+// several instances.
+func TestAccountsMemory(t *testing.T) {
+	linktest.Run(t, func(t *testing.T) []core.LinkStore {
+		st := core.NewMemoryLinkStore()
+		return []core.LinkStore{st, st}
+	})
+}

@@ -1,0 +1,230 @@
+package core
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"net/url"
+	"strconv"
+)
+
+// MaxPhoneCodeBytes is the longest code of the getPhoneNumber button
+// accepted; WeChat's are 64 hex digits.
+const MaxPhoneCodeBytes = 128
+
+// PhoneNumber is a mini program user's phone number, from
+// /wxa/business/getuserphonenumber.
+type PhoneNumber struct {
+	// PhoneNumber is the number as WeChat shows it, with the country
+	// code for numbers outside mainland China.
+	PhoneNumber string `json:"phoneNumber"`
+	// PurePhoneNumber is the number without its country code.
+	PurePhoneNumber string `json:"purePhoneNumber"`
+	// CountryCode is the country calling code, such as "86". WeChat's
+	// documentation gives it as a string in its table and as the number
+	// 86 in its example: both are read.
+	CountryCode FlexString `json:"countryCode"`
+	// Watermark says which application the number was given to, and
+	// when.
+	Watermark struct {
+		// Timestamp is when the number was given (Unix seconds).
+		Timestamp int64 `json:"timestamp"`
+		// AppID is the mini program's appid.
+		AppID string `json:"appid"`
+	} `json:"watermark"`
+}
+
+// FlexString is a JSON string that WeChat sometimes sends as a number:
+// it reads both, and writes a string.
+type FlexString string
+
+// UnmarshalJSON reads a JSON string, number or null.
+func (f *FlexString) UnmarshalJSON(b []byte) error {
+	b = bytes.TrimSpace(b)
+	switch {
+	case bytes.Equal(b, []byte("null")):
+		return nil
+	case len(b) > 0 && b[0] == '"':
+		var s string
+		if err := json.Unmarshal(b, &s); err != nil {
+			return err
+		}
+		*f = FlexString(s)
+		return nil
+	}
+	var n json.Number
+	if err := json.Unmarshal(b, &n); err != nil {
+		return fmt.Errorf("wxlogin: want a string or a number, got %.20s", b)
+	}
+	if _, err := strconv.ParseFloat(string(n), 64); err != nil {
+		return err
+	}
+	*f = FlexString(n.String())
+	return nil
+}
+
+// PhoneNumber exchanges the code of a mini program's getPhoneNumber
+// button for the user's phone number (POST
+// /wxa/business/getuserphonenumber with the application's access token).
+// The code is single use and lives 5 minutes: a code invalid, used, or
+// given to another application (40029, 40163, 40013) fails matching
+// ErrCodeInvalid or ErrCodeUsed (HTTPStatus 400). The call is never
+// repeated, except once after WeChat refused the access token (see
+// Client), which it does before looking at the code.
+func (s *AppTokenSource) PhoneNumber(ctx context.Context, code string) (*PhoneNumber, error) {
+	if code == "" || len(code) > MaxPhoneCodeBytes {
+		return nil, fmt.Errorf("wxlogin: %s: the code is empty or longer than %d bytes: %w", opPhoneNumber, MaxPhoneCodeBytes, ErrCodeInvalid)
+	}
+	body, _ := json.Marshal(struct {
+		Code string `json:"code"`
+	}{code})
+	target := s.cfg.endpoint().APIBaseURL + "/wxa/business/getuserphonenumber"
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, target, bytes.NewReader(body))
+	if err != nil {
+		return nil, &UpstreamError{Op: opPhoneNumber, Err: errors.New("invalid API base URL")}
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept", "application/json, text/plain")
+	resp, err := s.Client().Do(req)
+	if err != nil {
+		// http.Client wraps the transport's error in a *url.Error
+		// naming the URL (without the token: it is added on a copy).
+		var uerr *url.Error
+		if errors.As(err, &uerr) {
+			err = uerr.Err
+		}
+		var ue *UpstreamError
+		if errors.As(err, &ue) {
+			ue.Op = opPhoneNumber
+		}
+		return nil, err
+	}
+	defer resp.Body.Close()
+	var out struct {
+		PhoneInfo *PhoneNumber `json:"phone_info"`
+	}
+	if err := decodeReply(ctx, opPhoneNumber, resp, &out); err != nil {
+		return nil, err
+	}
+	p := out.PhoneInfo
+	switch {
+	case p == nil || p.PhoneNumber == "":
+		return nil, &UpstreamError{Op: opPhoneNumber, StatusCode: resp.StatusCode, Err: errors.New("reply has no phone_info.phoneNumber")}
+	case p.Watermark.AppID != "" && p.Watermark.AppID != s.cfg.AppID:
+		return nil, &UpstreamError{Op: opPhoneNumber, StatusCode: resp.StatusCode, Err: errors.New("reply is watermarked for another appid")}
+	}
+	return p, nil
+}
+
+// ErrNotMiniProgramUser is returned by BindPhone when the session's user
+// did not log in through Options.MiniProgram: it matches
+// ErrLoginRequired (HTTPStatus 401).
+var ErrNotMiniProgramUser = fmt.Errorf("%w: a mini program login is required", ErrLoginRequired)
+
+// BindPhone exchanges code, from the getPhoneNumber button of the mini
+// program whose user is logged in to the session in ctx, for the user's
+// phone number (AppTokenSource.PhoneNumber with Options.MiniProgram's
+// token), and keeps it on the session's user (User.Phone and
+// User.CountryCode). It returns the updated user.
+//
+// Errors: nobody logged in, or a user of another door than the mini
+// program: ErrLoginRequired (401); a bad, used or foreign code:
+// ErrCodeInvalid or ErrCodeUsed (400); WeChat failing: 502 or 504 (see
+// Classify).
+func (a *Auth) BindPhone(ctx context.Context, code string) (*User, error) {
+	u, src, err := a.miniProgramUser(ctx)
+	if err != nil {
+		return nil, err
+	}
+	p, err := src.PhoneNumber(ctx, code)
+	if err != nil {
+		return nil, err
+	}
+	nu := *u
+	nu.Phone, nu.CountryCode = p.PhoneNumber, string(p.CountryCode)
+	a.sessions.Put(ctx, keyUser, &nu)
+	return &nu, nil
+}
+
+// miniProgramUser returns the session's user, a mini program login, and
+// the mini program's token source.
+func (a *Auth) miniProgramUser(ctx context.Context) (*User, *AppTokenSource, error) {
+	u, ok := a.CurrentUser(ctx)
+	if !ok {
+		if err := a.CheckSession(ctx); err != nil {
+			return nil, nil, err
+		}
+		return nil, nil, ErrLoginRequired
+	}
+	mp := a.opts.MiniProgram
+	if mp == nil || u.AppID != mp.AppID {
+		return nil, nil, ErrNotMiniProgramUser
+	}
+	src, err := a.AppTokenSource(mp.AppID)
+	return u, src, err
+}
+
+// MaxPhoneBodyBytes caps the body of the phone route.
+const MaxPhoneBodyBytes = 4 << 10
+
+// PhoneJSON is the answer of the phone route.
+type PhoneJSON struct {
+	// Phone is User.Phone.
+	Phone string `json:"phone"`
+	// CountryCode is User.CountryCode, always a string.
+	CountryCode string `json:"country_code"`
+}
+
+// MiniProgramPhoneResponse answers the phone route of the adapters
+// (MiniProgramPhone): a POST with Content-Type application/json and the
+// body {"code":"…"} from the getPhoneNumber button. It runs BindPhone and
+// answers 200 PhoneJSON, or JSONErrorResponse: no mini program login
+// 401 (first); a body over MaxPhoneBodyBytes, another Content-Type, bad
+// JSON, a missing or non-string code or one over MaxPhoneCodeBytes 400
+// code_invalid without calling WeChat; a bad, used or foreign code 400;
+// another method than POST 405.
+func (a *Auth) MiniProgramPhoneResponse(ctx context.Context, method, contentType string, body io.Reader) Response {
+	if method != http.MethodPost {
+		r := a.JSONErrorResponse(ErrMethodNotAllowed)
+		r.Header.Set("Allow", http.MethodPost)
+		return r
+	}
+	if _, _, err := a.miniProgramUser(ctx); err != nil {
+		return a.JSONErrorResponse(err)
+	}
+	code, err := phoneCodeFromBody(contentType, body)
+	if err != nil {
+		return a.JSONErrorResponse(err)
+	}
+	u, err := a.BindPhone(ctx, code)
+	if err != nil {
+		return a.JSONErrorResponse(err)
+	}
+	return jsonResponse(http.StatusOK, PhoneJSON{Phone: u.Phone, CountryCode: u.CountryCode})
+}
+
+// phoneCodeFromBody reads {"code":"…"} from a JSON body.
+func phoneCodeFromBody(contentType string, body io.Reader) (string, error) {
+	bad := func(why string) error {
+		return fmt.Errorf("wxlogin: %s: %s: %w", opPhoneNumber, why, ErrCodeInvalid)
+	}
+	if mt, _, err := mime.ParseMediaType(contentType); err != nil || mt != "application/json" {
+		return "", bad("the body must be application/json")
+	}
+	b, err := io.ReadAll(io.LimitReader(body, MaxPhoneBodyBytes+1))
+	if err != nil || len(b) > MaxPhoneBodyBytes {
+		return "", bad(fmt.Sprintf("the body is unreadable or over %d bytes", MaxPhoneBodyBytes))
+	}
+	var in struct {
+		Code *string `json:"code"`
+	}
+	if json.Unmarshal(b, &in) != nil || in.Code == nil || *in.Code == "" || len(*in.Code) > MaxPhoneCodeBytes {
+		return "", bad(fmt.Sprintf(`the body is not {"code":"…"} with a code of at most %d bytes`, MaxPhoneCodeBytes))
+	}
+	return *in.Code, nil
+}
