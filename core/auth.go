@@ -60,11 +60,13 @@ type User struct {
 // LoginHook runs when WeChat has identified the user and before the
 // login completes. It may modify u (set AccountID, say, after linking by
 // UnionID) and accepts the login by returning nil; any error rejects it
-// (the error is wrapped with ErrLoginRejected). tok is read-only.
+// (the error is wrapped with ErrLoginRejected). tok is read-only. It runs
+// for every door: for a mini program login, which has no user access
+// token, tok holds only AppID, OpenID and UnionID.
 type LoginHook func(ctx context.Context, u *User, tok *Token) error
 
-// Options configures an Auth. Sessions and at least one of Website and
-// OfficialAccount are required.
+// Options configures an Auth. Sessions and at least one of Website,
+// OfficialAccount, MiniProgram and MobileApp are required.
 type Options struct {
 	// Website is the website application, for the QR-code login of
 	// visitors outside the WeChat app. Its scope is snsapi_login.
@@ -72,6 +74,17 @@ type Options struct {
 	// OfficialAccount, when set, logs in visitors inside the WeChat app
 	// (snsapi_userinfo or snsapi_base), and everyone when Website is nil.
 	OfficialAccount *Config
+	// MiniProgram is the mini program (小程序) whose wx.login codes
+	// MiniProgramLogin exchanges.
+	//
+	// It needs AppID and AppSecret; RedirectURL and Scopes are not used.
+	MiniProgram *Config
+	// MobileApp is the mobile application whose SendAuth codes AppLogin
+	// exchanges.
+	//
+	// It needs AppID and AppSecret (the mobile application's own, on the
+	// open platform); RedirectURL and Scopes are not used.
+	MobileApp *Config
 	// Sessions keeps the login state and the user. Any scs store works;
 	// use a shared one (Redis) when running several instances.
 	//
@@ -164,8 +177,8 @@ func New(opts Options) (*Auth, error) {
 	if opts.Sessions == nil {
 		return nil, errors.New("wxlogin: Options.Sessions is required")
 	}
-	if opts.Website == nil && opts.OfficialAccount == nil {
-		return nil, errors.New("wxlogin: Options.Website or Options.OfficialAccount is required")
+	if opts.Website == nil && opts.OfficialAccount == nil && opts.MiniProgram == nil && opts.MobileApp == nil {
+		return nil, errors.New("wxlogin: Options.Website, OfficialAccount, MiniProgram or MobileApp is required")
 	}
 	for name, c := range map[string]*Config{"Website": opts.Website, "OfficialAccount": opts.OfficialAccount} {
 		if c == nil {
@@ -184,6 +197,9 @@ func New(opts Options) (*Auth, error) {
 	}
 	if opts.Website != nil && opts.OfficialAccount != nil && opts.Website.AppID == opts.OfficialAccount.AppID {
 		return nil, errors.New("wxlogin: the website application and the official account need distinct appids")
+	}
+	if err := checkDoors(&opts); err != nil {
+		return nil, err
 	}
 	if opts.Sessions.Cookie.SameSite == http.SameSiteStrictMode {
 		return nil, errors.New("wxlogin: the session cookie cannot be SameSite=Strict: the callback is a cross-site navigation; use Lax")
@@ -235,7 +251,16 @@ func New(opts Options) (*Auth, error) {
 		opts.Logger.Warn("wxlogin: the session store does not keep deletes final: a request racing a logout can write the session back (use core.MemoryStore or core/redisstore)",
 			slog.String("store", fmt.Sprintf("%T", opts.Sessions.Store)))
 	}
+	if opts.Now == nil && (opts.Website == nil || opts.Website.Now == nil) && (opts.OfficialAccount == nil || opts.OfficialAccount.Now == nil) {
+		// A deployment of the bearer doors only: their clock.
+		for _, c := range []*Config{opts.MobileApp, opts.MiniProgram} {
+			if opts.Now == nil && c != nil && c.Now != nil {
+				opts.Now = c.Now
+			}
+		}
+	}
 	opts.Now, opts.Website, opts.OfficialAccount = oneClock(opts.Now, opts.Website, opts.OfficialAccount)
+	_, opts.MiniProgram, opts.MobileApp = oneClock(opts.Now, opts.MiniProgram, opts.MobileApp)
 	return &Auth{opts: opts, sessions: opts.Sessions, recent: make(map[string]*Token)}, nil
 }
 
@@ -254,7 +279,7 @@ func (a *Auth) DefaultReturnTo() string { return a.opts.DefaultReturnTo }
 
 // config returns the configuration of appID, or nil.
 func (a *Auth) config(appID string) *Config {
-	for _, c := range []*Config{a.opts.Website, a.opts.OfficialAccount} {
+	for _, c := range []*Config{a.opts.Website, a.opts.OfficialAccount, a.opts.MobileApp, a.opts.MiniProgram} {
 		if c != nil && c.AppID == appID {
 			return c
 		}
@@ -307,6 +332,13 @@ func (a *Auth) Logout(ctx context.Context) error {
 // its id, keeping the app's other session data.
 func (a *Auth) endLogin(ctx context.Context, appID string) {
 	a.emit(ctx, Event{Kind: EventLoginEnded, AppID: appID})
+	if IsBearer(ctx) {
+		// Its client knows no other token: the session goes.
+		if err := a.sessions.Destroy(ctx); err != nil {
+			a.opts.Logger.LogAttrs(ctx, slog.LevelWarn, "wxlogin: ending a bearer session failed", slog.String("error", err.Error()))
+		}
+		return
+	}
 	a.sessions.Remove(ctx, keyUser)
 	a.sessions.Remove(ctx, keyToken)
 	if err := a.sessions.RenewToken(ctx); err != nil {

@@ -37,6 +37,9 @@ var (
 	ErrRefreshTokenExpired = errors.New("wxlogin: refresh token expired")
 	// ErrQuota is errcode 45011: the per-minute quota is used up; back off.
 	ErrQuota = errors.New("wxlogin: API quota reached")
+	// ErrUserBlocked is errcode 40226: WeChat's risk control blocks this
+	// user from logging in (answered by /sns/jscode2session).
+	ErrUserBlocked = errors.New("wxlogin: WeChat's risk control blocks this user")
 	// ErrScopeNotAuthorized is errcode 48001, e.g. /sns/userinfo under
 	// snsapi_base.
 	ErrScopeNotAuthorized = errors.New("wxlogin: API not authorised for this scope")
@@ -50,8 +53,8 @@ var (
 // APIError is a non-zero errcode returned by WeChat (always on HTTP 200).
 // Its message never contains the secret, code or tokens of the request.
 type APIError struct {
-	// Op is the call that failed: "exchange", "refresh", "auth" or
-	// "userinfo".
+	// Op is the call that failed: "exchange", "refresh", "auth",
+	// "userinfo" or "jscode2session".
 	Op string
 	// Code is WeChat's errcode.
 	Code int
@@ -74,7 +77,7 @@ func (e *APIError) sentinel() error {
 	case -1:
 		return ErrSystemBusy
 	case 40001:
-		if e.Op == opExchange || e.Op == opRefresh {
+		if e.Op == opExchange || e.Op == opRefresh || e.Op == opCode2Session {
 			return ErrInvalidCredential
 		}
 		return ErrAccessTokenInvalid
@@ -96,6 +99,8 @@ func (e *APIError) sentinel() error {
 		return ErrRefreshTokenInvalid
 	case 42002:
 		return ErrRefreshTokenExpired
+	case 40226:
+		return ErrUserBlocked
 	case 45011:
 		return ErrQuota
 	case 48001:

@@ -209,8 +209,9 @@ func (a *Auth) completeLogin(ctx context.Context, q url.Values) (*LoginResult, e
 
 // identity is what a code exchange yields.
 type identity struct {
-	user  *User
-	token *Token
+	user       *User
+	token      *Token // nil for a mini program login
+	sessionKey string // a mini program login's session_key
 }
 
 // identify exchanges code, fetches the profile and runs the hook.
@@ -236,15 +237,30 @@ func (a *Auth) identify(ctx context.Context, cfg *Config, code string) (*identit
 		u.Country = info.Country
 		u.HeadImgURL = info.HeadImgURL
 	}
-	if a.opts.OnLogin != nil {
-		if err := a.opts.OnLogin(ctx, u, tok); err != nil {
-			return nil, fmt.Errorf("%w: %w", ErrLoginRejected, err)
-		}
-		if u.OpenID != tok.OpenID || u.AppID != cfg.AppID {
-			return nil, fmt.Errorf("%w: the hook may not change AppID or OpenID", ErrLoginRejected)
-		}
+	if err := a.acceptIdentity(ctx, u, tok); err != nil {
+		return nil, err
 	}
 	return &identity{user: u, token: tok}, nil
+}
+
+// acceptIdentity is the last step of every door's login (website,
+// official account, mini program, mobile app), run once per code
+// exchange just before the session is written: it runs Options.OnLogin,
+// which may set u.AccountID or refuse the login (ErrLoginRejected). tok
+// is the user's token; a mini program login has no user access token,
+// and passes a Token that holds only AppID, OpenID and UnionID.
+func (a *Auth) acceptIdentity(ctx context.Context, u *User, tok *Token) error {
+	if a.opts.OnLogin == nil {
+		return nil
+	}
+	appID, openID := u.AppID, u.OpenID
+	if err := a.opts.OnLogin(ctx, u, tok); err != nil {
+		return fmt.Errorf("%w: %w", ErrLoginRejected, err)
+	}
+	if u.OpenID != openID || u.AppID != appID {
+		return fmt.Errorf("%w: the hook may not change AppID or OpenID", ErrLoginRejected)
+	}
+	return nil
 }
 
 // repeatedCallback answers a callback whose state is not pending: a
