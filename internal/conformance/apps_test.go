@@ -47,6 +47,8 @@ func serveNetHTTP(t testing.TB, auth *core.Auth, ln net.Listener) {
 	mux.HandleFunc("GET /auth/weixin/login", h.Login)
 	mux.HandleFunc("GET /auth/weixin/callback", h.Callback)
 	mux.HandleFunc("/auth/weixin/logout", h.Logout)
+	mux.HandleFunc("/auth/weixin/miniprogram", h.MiniProgramLogin)
+	mux.HandleFunc("/auth/weixin/app", h.AppLogin)
 	mux.Handle("GET /me", h.RequireWeixinUser(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		u, _ := nethttpmw.User(r.Context())
 		mePage.Execute(w, u)
@@ -83,6 +85,8 @@ func serveGin(t testing.TB, auth *core.Auth, ln net.Listener) {
 	api.GET("/auth/weixin/login", h.Login)
 	api.GET("/auth/weixin/callback", h.Callback)
 	api.Any("/auth/weixin/logout", h.Logout)
+	api.Any("/auth/weixin/miniprogram", h.MiniProgramLogin)
+	api.Any("/auth/weixin/app", h.AppLogin)
 	api.Match([]string{http.MethodGet, http.MethodHead}, "/me", h.RequireWeixinUser, func(c *gin.Context) {
 		u, _ := ginmw.User(c)
 		c.Header("Content-Type", "text/html; charset=utf-8")
@@ -119,6 +123,8 @@ func serveFiber(t testing.TB, auth *core.Auth, ln net.Listener) {
 	app.Get("/auth/weixin/login", h.Login)
 	app.Get("/auth/weixin/callback", h.Callback)
 	app.All("/auth/weixin/logout", h.Logout)
+	app.All("/auth/weixin/miniprogram", h.MiniProgramLogin)
+	app.All("/auth/weixin/app", h.AppLogin)
 	app.Get("/me", h.RequireWeixinUser, func(c *fiber.Ctx) error {
 		u, _ := fibermw.User(c)
 		c.Type("html", "utf-8")

@@ -49,7 +49,9 @@ func newEnvWith(t *testing.T, a adapter, wx *weixintest.Server, store scs.Store)
 	logger := slog.New(slog.DiscardHandler)
 	web := wx.Config(weixintest.DefaultAppID, base+"/auth/weixin/callback", core.ScopeLogin)
 	mp := wx.Config(weixintest.DefaultMPAppID, base+"/auth/weixin/callback", core.ScopeUserInfo)
-	for _, c := range []*core.Config{&web, &mp} {
+	mini := wx.Config(weixintest.DefaultMiniProgramAppID, "", "")
+	app := wx.Config(weixintest.DefaultMobileAppID, "", "")
+	for _, c := range []*core.Config{&web, &mp, &mini, &app} {
 		c.Timeout = 300 * time.Millisecond
 		c.RetryBackoff = time.Millisecond
 		c.Logger = logger
@@ -57,7 +59,7 @@ func newEnvWith(t *testing.T, a adapter, wx *weixintest.Server, store scs.Store)
 	sm := scs.New()
 	sm.Store = store
 	auth, err := core.New(core.Options{
-		Website: &web, OfficialAccount: &mp, Sessions: sm, DefaultReturnTo: "/me",
+		Website: &web, OfficialAccount: &mp, MiniProgram: &mini, MobileApp: &app, Sessions: sm, DefaultReturnTo: "/me",
 		Logger: logger, Now: wx.Now,
 	})
 	if err != nil {
