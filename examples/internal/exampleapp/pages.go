@@ -75,11 +75,13 @@ type UserJSON struct {
 	UnionID    string `json:"unionid"`
 	Nickname   string `json:"nickname"`
 	HeadImgURL string `json:"headimgurl"`
+	// AccountID is the app's account of the user (/api/me only).
+	AccountID *string `json:"account_id,omitempty"`
 }
 
 // FromUser is the JSON of the session's user.
 func FromUser(u *core.User) UserJSON {
-	return UserJSON{OpenID: u.OpenID, UnionID: u.UnionID, Nickname: u.Nickname, HeadImgURL: u.HeadImgURL}
+	return UserJSON{OpenID: u.OpenID, UnionID: u.UnionID, Nickname: u.Nickname, HeadImgURL: u.HeadImgURL, AccountID: &u.AccountID}
 }
 
 // FromUserInfo is the JSON of a fresh profile.
