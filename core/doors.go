@@ -167,8 +167,12 @@ func (a *Auth) bearerLogin(ctx context.Context, cfg *Config, code string, run fu
 	key := "code:" + cfg.AppID + ":" + hex.EncodeToString(sum[:16]) // never the code itself
 	v, err, _ := a.callbacks.Do(key, func() (any, error) {
 		// Detached from this request: another request with the same
-		// code may be waiting for the result.
-		return a.shareIdentity(context.WithoutCancel(ctx), cfg, key, run)
+		// code may be waiting for the result. Bounded as one call: the
+		// exchange and the profile together take at most the Config's
+		// Timeout.
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.timeout())
+		defer cancel()
+		return a.shareIdentity(rctx, cfg, key, run)
 	})
 	var res *BearerLogin
 	if err == nil {

@@ -41,6 +41,12 @@ func newEnv(t *testing.T, a adapter) *env {
 // envs on one fake and one shared store are two instances of one app.
 func newEnvWith(t *testing.T, a adapter, wx *weixintest.Server, store scs.Store) *env {
 	t.Helper()
+	return newEnvTweaked(t, a, wx, store, nil)
+}
+
+// newEnvTweaked is newEnvWith with the options adjusted by tweak, if set.
+func newEnvTweaked(t *testing.T, a adapter, wx *weixintest.Server, store scs.Store, tweak func(*core.Options)) *env {
+	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -58,10 +64,14 @@ func newEnvWith(t *testing.T, a adapter, wx *weixintest.Server, store scs.Store)
 	}
 	sm := scs.New()
 	sm.Store = store
-	auth, err := core.New(core.Options{
+	opts := core.Options{
 		Website: &web, OfficialAccount: &mp, MiniProgram: &mini, MobileApp: &app, Sessions: sm, DefaultReturnTo: "/me",
 		Logger: logger, Now: wx.Now,
-	})
+	}
+	if tweak != nil {
+		tweak(&opts)
+	}
+	auth, err := core.New(opts)
 	if err != nil {
 		t.Fatal(err)
 	}

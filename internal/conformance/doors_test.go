@@ -6,10 +6,12 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/alexedwards/scs/v2"
+	"github.com/wxlogin/wxlogin/core"
 	"github.com/wxlogin/wxlogin/core/redisstore"
 	"github.com/wxlogin/wxlogin/internal/redistest"
 	"github.com/wxlogin/wxlogin/weixintest"
@@ -215,8 +217,10 @@ func TestDoorErrors(t *testing.T) {
 	})
 }
 
-// On Redis sessions, a bearer login made on one instance authenticates
-// on another, and its logout there ends it on both within 100 ms.
+// On Redis sessions, with the exchanges shared through Redis: one code
+// arriving at two instances at once is exchanged once; a bearer login
+// made on one instance authenticates on another, and its logout there
+// ends it on both within 100 ms.
 func TestBearerOnRedis(t *testing.T) {
 	rs := redistest.Start(t)
 	for _, a := range adapters {
@@ -231,7 +235,39 @@ func TestBearerOnRedis(t *testing.T) {
 				t.Cleanup(s.Close)
 				return s
 			}
-			e1, e2 := newEnvWith(t, a, wx, open()), newEnvWith(t, a, wx, open())
+			s1, s2 := open().(*redisstore.Store), open().(*redisstore.Store)
+			share := func(s *redisstore.Store) func(*core.Options) {
+				return func(o *core.Options) { o.Exchanges = redisstore.NewExchanges(s.Client(), redisstore.ExchangeOptions{}) }
+			}
+			e1, e2 := newEnvTweaked(t, a, wx, s1, share(s1)), newEnvTweaked(t, a, wx, s2, share(s2))
+
+			// One code arriving at both instances at once is exchanged
+			// once, and logs both requests in.
+			for _, door := range []struct{ name, path, code string }{
+				{"miniprogram", weixintest.PathJSCode2Session, wx.MiniProgramCode(weixintest.DefaultMiniProgramAppID, "u1")},
+				{"app", weixintest.PathAccessToken, wx.SendAuthCode(weixintest.DefaultMobileAppID, "u1")},
+			} {
+				wx.InjectFault(door.path, weixintest.Fault{Delay: 100 * time.Millisecond, Times: 1})
+				wx.ResetLog()
+				var wg sync.WaitGroup
+				answers := make([]answer, 4)
+				for i := range answers {
+					e := []*env{e1, e2}[i%2]
+					wg.Go(func() {
+						answers[i] = e.call(http.MethodPost, "/auth/weixin/"+door.name, "", "", "application/json", `{"code":"`+door.code+`"}`)
+					})
+				}
+				wg.Wait()
+				if n := wx.Calls(door.path); n != 1 {
+					t.Errorf("%s: %d exchanges of one code on two instances, want 1", door.name, n)
+				}
+				for i, r := range answers {
+					if r.status != http.StatusOK {
+						t.Errorf("%s: arrival %d: %d %s", door.name, i, r.status, r.body)
+					}
+				}
+			}
+
 			tok := e1.doorLogin("app", "u3")
 			if r := e2.call(http.MethodGet, "/api/me", tok, "", "", ""); r.status != 200 {
 				t.Fatalf("the other instance: %d %s", r.status, r.body)
