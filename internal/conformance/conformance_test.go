@@ -58,7 +58,10 @@ func newEnvTweaked(t *testing.T, a adapter, wx *weixintest.Server, store scs.Sto
 	mini := wx.Config(weixintest.DefaultMiniProgramAppID, "", "")
 	app := wx.Config(weixintest.DefaultMobileAppID, "", "")
 	for _, c := range []*core.Config{&web, &mp, &mini, &app} {
-		c.Timeout = 300 * time.Millisecond
+		// Well under the 2 s delays that play a slow WeChat, and long
+		// enough for 50 concurrent requests on a busy 2-core machine
+		// under -race (300 ms was not: TestConcurrentRefresh saw 504s).
+		c.Timeout = time.Second
 		c.RetryBackoff = time.Millisecond
 		c.Logger = logger
 	}

@@ -191,7 +191,7 @@ func TestDoorErrors(t *testing.T) {
 				{"used code", "application/json", `{"code":"c"}`, &weixintest.Fault{Errcode: 40163}, 401, 1},
 				{"quota", "application/json", `{"code":"c"}`, &weixintest.Fault{Errcode: 45011}, 429, 1},
 				{"busy", "application/json", `{"code":"c"}`, &weixintest.Fault{Errcode: -1}, 502, 1},
-				{"timeout", "application/json", `{"code":"c"}`, &weixintest.Fault{Delay: time.Second}, 504, 1},
+				{"timeout", "application/json", `{"code":"c"}`, &weixintest.Fault{Delay: 2 * time.Second}, 504, 1},
 			} {
 				e.wx.ClearFaults()
 				e.wx.ResetLog()
