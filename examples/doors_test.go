@@ -282,3 +282,57 @@ func TestContractDoorsDevMode(t *testing.T) {
 		}
 	})
 }
+
+// With SESSION_REDIS_URL, two instances: one code posted to both at once
+// is exchanged once; a bearer token from one authenticates on the other;
+// its logout on one ends it on both within 100 ms.
+func TestContractDoorsRedis(t *testing.T) {
+	skipIfShort(t, "the Redis tests")
+	each(t, func(t *testing.T, name string) {
+		redisURL := redisURL(t)
+		wx := weixintest.NewServer()
+		defer wx.Close()
+		env := append(doorsEnv(wx), "SESSION_REDIS_URL="+redisURL)
+		a, b := start(t, name, env...), start(t, name, env...)
+
+		code := wx.MiniProgramCode(weixintest.DefaultMiniProgramAppID, "u1")
+		wx.InjectFault(weixintest.PathJSCode2Session, weixintest.Fault{Delay: 100 * time.Millisecond, Times: 1})
+		ca, cb := &client{t: t, base: a.base}, &client{t: t, base: b.base}
+		done := make(chan reply)
+		go func() { done <- cb.do(http.MethodPost, "/auth/weixin/miniprogram", "application/json", `{"code":"`+code+`"}`) }()
+		ca.login("miniprogram", code)
+		r := <-done
+		var onBLogin struct {
+			Token string `json:"token"`
+		}
+		if json.Unmarshal([]byte(r.body), &onBLogin); r.status != 200 || onBLogin.Token == "" {
+			t.Fatalf("the same code on B: %d %s", r.status, r.body)
+		}
+		cb.token = onBLogin.Token
+		if n := wx.Calls(weixintest.PathJSCode2Session); n != 1 {
+			t.Errorf("one code at two instances: %d exchanges", n)
+		}
+
+		onB := &client{t: t, base: b.base, token: ca.token}
+		if r := onB.do(http.MethodGet, "/api/me", "", ""); r.status != 200 {
+			t.Fatalf("A's token on B: %d %s", r.status, r.body)
+		}
+		if r := ca.do(http.MethodPost, "/auth/weixin/logout", "", ""); r.status != 204 {
+			t.Fatalf("logout on A: %d", r.status)
+		}
+		deadline := time.Now().Add(100 * time.Millisecond)
+		for {
+			r := onB.do(http.MethodGet, "/api/me", "", "")
+			if r.status == 401 {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("B still answers %d 100 ms after the logout on A", r.status)
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+		if r := cb.do(http.MethodGet, "/api/me", "", ""); r.status != 200 {
+			t.Errorf("B's own login of the same code ended too: %d", r.status)
+		}
+	})
+}
