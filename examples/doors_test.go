@@ -299,7 +299,9 @@ func TestContractDoorsRedis(t *testing.T) {
 		wx.InjectFault(weixintest.PathJSCode2Session, weixintest.Fault{Delay: 100 * time.Millisecond, Times: 1})
 		ca, cb := &client{t: t, base: a.base}, &client{t: t, base: b.base}
 		done := make(chan reply)
-		go func() { done <- cb.do(http.MethodPost, "/auth/weixin/miniprogram", "application/json", `{"code":"`+code+`"}`) }()
+		go func() {
+			done <- cb.do(http.MethodPost, "/auth/weixin/miniprogram", "application/json", `{"code":"`+code+`"}`)
+		}()
 		ca.login("miniprogram", code)
 		r := <-done
 		var onBLogin struct {
