@@ -39,6 +39,11 @@ const (
 	CodeLinkStore        = "link_store"         // the account link store failed: 503
 	CodeUpstream         = "upstream"           // WeChat failed or timed out: 502 or 504
 	CodeInternal         = "internal"           // anything else: 500
+	CodeBadRequest       = "bad_request"        // a malformed login request (body, content type, code): 400
+	CodeUserBlocked      = "user_blocked"       // WeChat's risk control blocks the user (40226): 403
+	CodeRateLimited      = "rate_limited"       // WeChat's minute quota (45011) on a bearer login: 429
+	CodeNoUserToken      = "no_user_token"      // a mini program login has no user access token: 400
+	CodeNotConfigured    = "not_configured"     // no application for this login route: 404
 )
 
 // ErrMethodNotAllowed is returned for a logout that is not a POST: a
@@ -48,7 +53,14 @@ var ErrMethodNotAllowed = errors.New("wxlogin: log out with POST")
 // Classify returns the class of err (nil is 200 with an empty Code):
 //
 //   - 400 for the browser's side: state missing, invalid, expired or
-//     used; an authorization code invalid, used or expired;
+//     used; an authorization code invalid, used or expired; a malformed
+//     bearer login request (ErrBadRequest); a mini program login asked
+//     for a user access token (ErrNoUserToken);
+//   - 401 for a bearer login's code that WeChat refused (ErrCodeRejected);
+//   - 403 for a user WeChat's risk control blocks (ErrUserBlocked);
+//   - 404 when no application serves the login (ErrNotConfigured);
+//   - 429 for a bearer login over WeChat's minute quota (ErrRateLimited;
+//     JSONErrorResponse adds Retry-After);
 //   - 403 when the login was declined, rejected by the LoginHook, or a
 //     snapshot-page visit;
 //   - 401 when the user must log in (ErrLoginRequired, or the refresh
@@ -72,6 +84,20 @@ func Classify(err error) ErrorClass {
 	case errors.Is(err, ErrStateMissing), errors.Is(err, ErrStateInvalid), errors.Is(err, ErrStateUsed):
 		return ErrorClass{http.StatusBadRequest, CodeStateInvalid, failed,
 			"This login link is not valid in this browser, or was already used. " + again, true}
+	case errors.Is(err, ErrBadRequest):
+		return ErrorClass{http.StatusBadRequest, CodeBadRequest, failed, "The login request is malformed.", false}
+	case errors.Is(err, ErrCodeRejected):
+		return ErrorClass{http.StatusUnauthorized, CodeCodeInvalid, failed,
+			"WeChat did not accept this login; it may have expired. " + again, true}
+	case errors.Is(err, ErrUserBlocked):
+		return ErrorClass{http.StatusForbidden, CodeUserBlocked, failed, "WeChat does not allow this account to log in now.", false}
+	case errors.Is(err, ErrRateLimited):
+		return ErrorClass{http.StatusTooManyRequests, CodeRateLimited, failed, "Too many logins right now. Please try again in a minute.", false}
+	case errors.Is(err, ErrNoUserToken):
+		return ErrorClass{http.StatusBadRequest, CodeNoUserToken, "No WeChat access token",
+			"This login (a mini program's) has no WeChat user access token.", false}
+	case errors.Is(err, ErrNotConfigured):
+		return ErrorClass{http.StatusNotFound, CodeNotConfigured, "Not found", "This login is not configured here.", false}
 	case errors.Is(err, ErrCodeInvalid), errors.Is(err, ErrCodeUsed), errors.Is(err, ErrCodeExpired):
 		return ErrorClass{http.StatusBadRequest, CodeCodeInvalid, failed,
 			"WeChat did not accept this login; it may have expired. " + again, true}
