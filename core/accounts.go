@@ -78,6 +78,12 @@ type Accounts struct {
 	// again). It may run more than once for one pair when logins race:
 	// make it idempotent.
 	OnMerge func(ctx context.Context, from, into string) error
+	// OnPhone, if set, receives the user of a mini program login who
+	// shared their phone number (Auth.BindPhone), with AccountID, Phone
+	// and CountryCode set, so that the app can keep the phone on the
+	// account. An error fails the binding, which the session then does
+	// not keep either.
+	OnPhone func(ctx context.Context, u *User) error
 	// TestAppIDs are the appids of WeChat test accounts (测试号, the
 	// sandbox of mp.weixin.qq.com): their openids belong to no
 	// open-platform account and are not worth an account; their logins

@@ -63,7 +63,7 @@ func newMPEnv(t testing.TB, srv *weixintest.Server) *mpEnv {
 		srv = weixintest.NewServer()
 		t.Cleanup(srv.Close)
 	}
-	srv.AddApp(weixintest.App{AppID: mpAppID, Secret: mpSecret})
+	srv.AddApp(weixintest.App{AppID: mpAppID, Secret: mpSecret, Kind: weixintest.MiniProgram})
 	logs := &syncBuffer{}
 	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	calls := &countingTransport{}
@@ -86,12 +86,15 @@ func newMPEnv(t testing.TB, srv *weixintest.Server) *mpEnv {
 	return &mpEnv{env: &env{t: t, srv: srv, sm: sm, auth: auth, logs: logs}, mp: mp, calls: calls}
 }
 
-// mpLogin puts a mini program login of userID in b's session (issue 15's
-// MiniProgramLogin does it for real).
+// mpLogin logs userID in to the mini program and makes b the mini
+// program: its requests carry the login's bearer token.
 func (e *mpEnv) mpLogin(b *browser, userID string) {
-	b.do(func(ctx context.Context) {
-		e.sm.Put(ctx, "wxlogin.user", &core.User{AppID: mpAppID, OpenID: e.srv.OpenID(mpAppID, userID), LoggedInAt: e.srv.Now()})
-	})
+	e.t.Helper()
+	l, err := e.auth.MiniProgramLogin(context.Background(), e.srv.MiniProgramCode(mpAppID, userID))
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	b.token, b.bearer = l.Token, true
 }
 
 func (e *mpEnv) source() *core.AppTokenSource {

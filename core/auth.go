@@ -71,10 +71,12 @@ type User struct {
 // the app links accounts itself) and accepts the login by returning nil;
 // any error rejects it (the error is wrapped with ErrLoginRejected). tok
 // is read-only.
+// It runs for every door: for a mini program login, which has no user
+// access token, tok holds only AppID, OpenID and UnionID.
 type LoginHook func(ctx context.Context, u *User, tok *Token) error
 
-// Options configures an Auth. Sessions and at least one of Website and
-// OfficialAccount are required.
+// Options configures an Auth. Sessions and at least one of Website,
+// OfficialAccount, MiniProgram and MobileApp are required.
 type Options struct {
 	// Website is the website application, for the QR-code login of
 	// visitors outside the WeChat app. Its scope is snsapi_login.
@@ -82,10 +84,18 @@ type Options struct {
 	// OfficialAccount, when set, logs in visitors inside the WeChat app
 	// (snsapi_userinfo or snsapi_base), and everyone when Website is nil.
 	OfficialAccount *Config
-	// MiniProgram is the mini program (小程序) whose wx.login codes MiniProgramLogin exchanges.
-	// It needs AppID and AppSecret, no RedirectURL. Its access token
+	// MiniProgram is the mini program (小程序) whose wx.login codes
+	// MiniProgramLogin exchanges.
+	//
+	// It needs AppID and AppSecret; RedirectURL and Scopes are not used. Its access token
 	// (Auth.AppTokenSource) fetches users' phone numbers (BindPhone).
 	MiniProgram *Config
+	// MobileApp is the mobile application whose SendAuth codes AppLogin
+	// exchanges.
+	//
+	// It needs AppID and AppSecret (the mobile application's own, on the
+	// open platform); RedirectURL and Scopes are not used.
+	MobileApp *Config
 	// Sessions keeps the login state and the user. Any scs store works;
 	// use a shared one (Redis) when running several instances.
 	//
@@ -192,8 +202,8 @@ func New(opts Options) (*Auth, error) {
 	if opts.Sessions == nil {
 		return nil, errors.New("wxlogin: Options.Sessions is required")
 	}
-	if opts.Website == nil && opts.OfficialAccount == nil {
-		return nil, errors.New("wxlogin: Options.Website or Options.OfficialAccount is required")
+	if opts.Website == nil && opts.OfficialAccount == nil && opts.MiniProgram == nil && opts.MobileApp == nil {
+		return nil, errors.New("wxlogin: Options.Website, OfficialAccount, MiniProgram or MobileApp is required")
 	}
 	for name, c := range map[string]*Config{"Website": opts.Website, "OfficialAccount": opts.OfficialAccount} {
 		if c == nil {
@@ -213,15 +223,8 @@ func New(opts Options) (*Auth, error) {
 	if opts.Website != nil && opts.OfficialAccount != nil && opts.Website.AppID == opts.OfficialAccount.AppID {
 		return nil, errors.New("wxlogin: the website application and the official account need distinct appids")
 	}
-	if mp := opts.MiniProgram; mp != nil {
-		if mp.AppID == "" || mp.AppSecret == "" {
-			return nil, errors.New("wxlogin: Options.MiniProgram needs AppID and AppSecret")
-		}
-		for _, c := range []*Config{opts.Website, opts.OfficialAccount} {
-			if c != nil && c.AppID == mp.AppID {
-				return nil, errors.New("wxlogin: the mini program needs an appid of its own")
-			}
-		}
+	if err := checkDoors(&opts); err != nil {
+		return nil, err
 	}
 	if opts.Accounts != nil && (opts.Accounts.Store == nil || opts.Accounts.NewAccount == nil) {
 		return nil, errors.New("wxlogin: Options.Accounts needs Store and NewAccount")
@@ -280,14 +283,18 @@ func New(opts Options) (*Auth, error) {
 		opts.Logger.Warn("wxlogin: the session store does not keep deletes final: a request racing a logout can write the session back (use core.MemoryStore or core/redisstore)",
 			slog.String("store", fmt.Sprintf("%T", opts.Sessions.Store)))
 	}
-	noClock := func(c *Config) bool { return c == nil || c.Now == nil }
-	if opts.Now == nil && noClock(opts.Website) && noClock(opts.OfficialAccount) && !noClock(opts.MiniProgram) {
-		opts.Now = opts.MiniProgram.Now // the only clock given
+	if opts.Now == nil && (opts.Website == nil || opts.Website.Now == nil) && (opts.OfficialAccount == nil || opts.OfficialAccount.Now == nil) {
+		// A deployment of the bearer doors only: their clock.
+		for _, c := range []*Config{opts.MobileApp, opts.MiniProgram} {
+			if opts.Now == nil && c != nil && c.Now != nil {
+				opts.Now = c.Now
+			}
+		}
 	}
 	opts.Now, opts.Website, opts.OfficialAccount = oneClock(opts.Now, opts.Website, opts.OfficialAccount)
-	_, opts.MiniProgram, _ = oneClock(opts.Now, opts.MiniProgram, nil)
+	_, opts.MiniProgram, opts.MobileApp = oneClock(opts.Now, opts.MiniProgram, opts.MobileApp)
 	a := &Auth{opts: opts, sessions: opts.Sessions, langs: langs, recent: make(map[string]*Token)}
-	a.newAppTokenSources(opts.Website, opts.OfficialAccount, opts.MiniProgram)
+	a.newAppTokenSources(opts.Website, opts.OfficialAccount, opts.MiniProgram, opts.MobileApp)
 	return a, nil
 }
 
@@ -306,7 +313,7 @@ func (a *Auth) DefaultReturnTo() string { return a.opts.DefaultReturnTo }
 
 // config returns the configuration of appID, or nil.
 func (a *Auth) config(appID string) *Config {
-	for _, c := range []*Config{a.opts.Website, a.opts.OfficialAccount} {
+	for _, c := range []*Config{a.opts.Website, a.opts.OfficialAccount, a.opts.MobileApp, a.opts.MiniProgram} {
 		if c != nil && c.AppID == appID {
 			return c
 		}
@@ -359,6 +366,13 @@ func (a *Auth) Logout(ctx context.Context) error {
 // its id, keeping the app's other session data.
 func (a *Auth) endLogin(ctx context.Context, appID string) {
 	a.emit(ctx, Event{Kind: EventLoginEnded, AppID: appID})
+	if IsBearer(ctx) {
+		// Its client knows no other token: the session goes.
+		if err := a.sessions.Destroy(ctx); err != nil {
+			a.opts.Logger.LogAttrs(ctx, slog.LevelWarn, "wxlogin: ending a bearer session failed", slog.String("error", err.Error()))
+		}
+		return
+	}
 	a.sessions.Remove(ctx, keyUser)
 	a.sessions.Remove(ctx, keyToken)
 	if err := a.sessions.RenewToken(ctx); err != nil {

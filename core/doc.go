@@ -25,6 +25,12 @@
 // ginmw and fibermw turn these into handlers and middleware, and
 // weixintest is a fake WeChat to test against.
 //
+// Mini programs and mobile apps, which keep no cookies, log in with
+// MiniProgramLogin (Config.Code2Session, /sns/jscode2session) and
+// AppLogin (a SendAuth code); each starts a session addressed by its
+// token in an "Authorization: Bearer" header (LoadBearerSession), in the
+// same store as the browsers' sessions.
+//
 // Every handler runs inside the request's scs session (the adapters'
 // Sessions middleware, or scs' LoadAndSave); without it the responses are
 // 500 and the log names the fix (ErrNoSession, CheckSession).

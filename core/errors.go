@@ -37,6 +37,9 @@ var (
 	ErrRefreshTokenExpired = errors.New("wxlogin: refresh token expired")
 	// ErrQuota is errcode 45011: the per-minute quota is used up; back off.
 	ErrQuota = errors.New("wxlogin: API quota reached")
+	// ErrUserBlocked is errcode 40226: WeChat's risk control blocks this
+	// user from logging in (answered by /sns/jscode2session).
+	ErrUserBlocked = errors.New("wxlogin: WeChat's risk control blocks this user")
 	// ErrScopeNotAuthorized is errcode 48001, e.g. /sns/userinfo under
 	// snsapi_base.
 	ErrScopeNotAuthorized = errors.New("wxlogin: API not authorised for this scope")
@@ -60,7 +63,7 @@ var (
 // Its message never contains the secret, code or tokens of the request.
 type APIError struct {
 	// Op is the call that failed: "exchange", "refresh", "auth",
-	// "userinfo", "stable_token" or "phonenumber".
+	// "userinfo", "jscode2session", "stable_token" or "phonenumber".
 	Op string
 	// Code is WeChat's errcode.
 	Code int
@@ -83,7 +86,7 @@ func (e *APIError) sentinel() error {
 	case -1:
 		return ErrSystemBusy
 	case 40001:
-		if e.Op == opExchange || e.Op == opRefresh || e.Op == opStableToken {
+		if e.Op == opExchange || e.Op == opRefresh || e.Op == opCode2Session || e.Op == opStableToken {
 			return ErrInvalidCredential
 		}
 		return ErrAccessTokenInvalid
@@ -115,6 +118,8 @@ func (e *APIError) sentinel() error {
 		return ErrRefreshTokenInvalid
 	case 42002:
 		return ErrRefreshTokenExpired
+	case 40226:
+		return ErrUserBlocked
 	case 45011:
 		return ErrQuota
 	case 48001:

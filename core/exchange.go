@@ -29,10 +29,12 @@ type ExchangeSharer interface {
 var ErrSharedExchange = errors.New("wxlogin: the login completed on another instance could not be shared")
 
 // sharedIdentity is identity as published for the other instances. It
-// holds the tokens, as the session does, in the same store.
+// holds the tokens (and a mini program's session key), as the session
+// does, in the same store.
 type sharedIdentity struct {
-	User  User
-	Token Token
+	User       User
+	Token      Token
+	SessionKey string `json:",omitempty"`
 }
 
 // identifyShared is identify, shared through Options.Exchanges when set,
@@ -41,19 +43,31 @@ type sharedIdentity struct {
 // callback whose session holds the pending state gets here, so the result
 // goes to the browser that began the login.
 func (a *Auth) identifyShared(ctx context.Context, cfg *Config, state, code string) (*identity, error) {
-	if a.opts.Exchanges == nil {
+	return a.shareIdentity(ctx, cfg, cfg.AppID+":"+state, func(ctx context.Context) (*identity, error) {
 		return a.identify(ctx, cfg, code)
+	})
+}
+
+// shareIdentity runs run, shared through Options.Exchanges under key when
+// set, else directly.
+func (a *Auth) shareIdentity(ctx context.Context, cfg *Config, key string, run func(context.Context) (*identity, error)) (*identity, error) {
+	if a.opts.Exchanges == nil {
+		return run(ctx)
 	}
 	var runErr error
 	var ran *identity
-	b, err := a.opts.Exchanges.Share(ctx, cfg.AppID+":"+state, func(ctx context.Context) ([]byte, error) {
-		id, err := a.identify(ctx, cfg, code)
+	b, err := a.opts.Exchanges.Share(ctx, key, func(ctx context.Context) ([]byte, error) {
+		id, err := run(ctx)
 		if err != nil {
 			runErr = err
 			return nil, err
 		}
 		ran = id
-		return json.Marshal(sharedIdentity{User: *id.user, Token: *id.token})
+		s := sharedIdentity{User: *id.user, SessionKey: id.sessionKey}
+		if id.token != nil {
+			s.Token = *id.token
+		}
+		return json.Marshal(s)
 	})
 	switch {
 	case ran != nil: // this instance exchanged: its result, even if publishing failed
@@ -67,5 +81,9 @@ func (a *Auth) identifyShared(ctx context.Context, cfg *Config, state, code stri
 	if err := json.Unmarshal(b, &s); err != nil || s.User.OpenID == "" || s.User.AppID != cfg.AppID {
 		return nil, ErrSharedExchange
 	}
-	return &identity{user: &s.User, token: &s.Token}, nil
+	id := &identity{user: &s.User, sessionKey: s.SessionKey}
+	if s.Token.AccessToken != "" { // a mini program login has none
+		id.token = &s.Token
+	}
+	return id, nil
 }

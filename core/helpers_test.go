@@ -83,6 +83,9 @@ func newEnv(t testing.TB, tweak ...func(*core.Options)) *env {
 type browser struct {
 	e     *env
 	token string
+	// bearer makes the browser a client that sends its token in an
+	// Authorization: Bearer header (a mini program, a mobile app).
+	bearer bool
 }
 
 func (e *env) browser() *browser { return &browser{e: e} }
@@ -90,7 +93,11 @@ func (e *env) browser() *browser { return &browser{e: e} }
 // load is the start of a request: the session as LoadAndSave loads it.
 func (b *browser) load() context.Context {
 	b.e.t.Helper()
-	ctx, err := b.e.sm.Load(context.Background(), b.token)
+	load := b.e.sm.Load
+	if b.bearer {
+		load = b.e.auth.LoadBearerSession
+	}
+	ctx, err := load(context.Background(), b.token)
 	if err != nil {
 		b.e.t.Fatal(err)
 	}

@@ -210,8 +210,9 @@ func (a *Auth) completeLogin(ctx context.Context, q url.Values) (*LoginResult, e
 
 // identity is what a code exchange yields.
 type identity struct {
-	user  *User
-	token *Token
+	user       *User
+	token      *Token // nil for a mini program login
+	sessionKey string // a mini program login's session_key
 }
 
 // identify exchanges code, fetches the profile and runs the hook.
@@ -243,9 +244,14 @@ func (a *Auth) identify(ctx context.Context, cfg *Config, code string) (*identit
 	return &identity{user: u, token: tok}, nil
 }
 
-// acceptIdentity runs for every door's identified user just before the
-// session is written: it links the identity to its account
-// (Options.Accounts), which sets u.AccountID, then runs Options.OnLogin.
+// acceptIdentity is the last step of every door's login (website,
+// official account, mini program, mobile app), run once per code
+// exchange just before the session is written: it refuses snapshot
+// visitors, links the identity to its account (Options.Accounts), which
+// sets u.AccountID, then runs Options.OnLogin, which may refuse the login
+// (ErrLoginRejected). tok is the user's token; a mini program login has
+// no user access token, and passes a Token that holds only AppID, OpenID
+// and UnionID.
 func (a *Auth) acceptIdentity(ctx context.Context, u *User, tok *Token) error {
 	if tok != nil && tok.IsSnapshotUser {
 		return ErrSnapshotUser

@@ -7,15 +7,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"mime"
 	"net/http"
 	"net/url"
 	"strconv"
 )
-
-// MaxPhoneCodeBytes is the longest code of the getPhoneNumber button
-// accepted; WeChat's are 64 hex digits.
-const MaxPhoneCodeBytes = 128
 
 // PhoneNumber is a mini program user's phone number, from
 // /wxa/business/getuserphonenumber.
@@ -77,8 +72,8 @@ func (f *FlexString) UnmarshalJSON(b []byte) error {
 // repeated, except once after WeChat refused the access token (see
 // Client), which it does before looking at the code.
 func (s *AppTokenSource) PhoneNumber(ctx context.Context, code string) (*PhoneNumber, error) {
-	if code == "" || len(code) > MaxPhoneCodeBytes {
-		return nil, fmt.Errorf("wxlogin: %s: the code is empty or longer than %d bytes: %w", opPhoneNumber, MaxPhoneCodeBytes, ErrCodeInvalid)
+	if code == "" || len(code) > MaxCodeLength {
+		return nil, fmt.Errorf("wxlogin: %s: the code is empty or longer than %d bytes: %w", opPhoneNumber, MaxCodeLength, ErrCodeInvalid)
 	}
 	body, _ := json.Marshal(struct {
 		Code string `json:"code"`
@@ -130,10 +125,12 @@ var ErrNotMiniProgramUser = fmt.Errorf("%w: a mini program login is required", E
 // program whose user is logged in to the session in ctx, for the user's
 // phone number (AppTokenSource.PhoneNumber with Options.MiniProgram's
 // token), and keeps it on the session's user (User.Phone and
-// User.CountryCode). It returns the updated user.
+// User.CountryCode), after giving it to Options.Accounts.OnPhone, if
+// set. It returns the updated user. The session must have been loaded
+// from the mini program login's bearer token (IsBearer).
 //
-// Errors: nobody logged in, or a user of another door than the mini
-// program: ErrLoginRequired (401); a bad, used or foreign code:
+// Errors: nobody logged in, a cookie session, or a user of another door
+// than the mini program: ErrLoginRequired (401); a bad, used or foreign code:
 // ErrCodeInvalid or ErrCodeUsed (400); WeChat failing: 502 or 504 (see
 // Classify).
 func (a *Auth) BindPhone(ctx context.Context, code string) (*User, error) {
@@ -147,6 +144,11 @@ func (a *Auth) BindPhone(ctx context.Context, code string) (*User, error) {
 	}
 	nu := *u
 	nu.Phone, nu.CountryCode = p.PhoneNumber, string(p.CountryCode)
+	if acc := a.opts.Accounts; acc != nil && acc.OnPhone != nil && nu.AccountID != "" {
+		if err := acc.OnPhone(ctx, &nu); err != nil {
+			return nil, fmt.Errorf("wxlogin: Accounts.OnPhone: %w", err)
+		}
+	}
 	a.sessions.Put(ctx, keyUser, &nu)
 	return &nu, nil
 }
@@ -161,6 +163,11 @@ func (a *Auth) miniProgramUser(ctx context.Context) (*User, *AppTokenSource, err
 		}
 		return nil, nil, ErrLoginRequired
 	}
+	if !IsBearer(ctx) {
+		// A mini program keeps no cookies: a cookie session is a
+		// browser's, not the mini program's.
+		return nil, nil, ErrNotMiniProgramUser
+	}
 	mp := a.opts.MiniProgram
 	if mp == nil || u.AppID != mp.AppID {
 		return nil, nil, ErrNotMiniProgramUser
@@ -168,9 +175,6 @@ func (a *Auth) miniProgramUser(ctx context.Context) (*User, *AppTokenSource, err
 	src, err := a.AppTokenSource(mp.AppID)
 	return u, src, err
 }
-
-// MaxPhoneBodyBytes caps the body of the phone route.
-const MaxPhoneBodyBytes = 4 << 10
 
 // PhoneJSON is the answer of the phone route.
 type PhoneJSON struct {
@@ -184,10 +188,10 @@ type PhoneJSON struct {
 // (MiniProgramPhone): a POST with Content-Type application/json and the
 // body {"code":"…"} from the getPhoneNumber button. It runs BindPhone and
 // answers 200 PhoneJSON, or JSONErrorResponse: no mini program login
-// 401 (first); a body over MaxPhoneBodyBytes, another Content-Type, bad
-// JSON, a missing or non-string code or one over MaxPhoneCodeBytes 400
-// code_invalid without calling WeChat; a bad, used or foreign code 400;
-// another method than POST 405.
+// 401 (first; the request must carry the mini program login's bearer
+// token: a cookie session does not count); a body ReadLoginCode refuses
+// 400 without calling WeChat; a bad, used or foreign code 400; another
+// method than POST 405.
 func (a *Auth) MiniProgramPhoneResponse(ctx context.Context, method, contentType string, body io.Reader) Response {
 	if method != http.MethodPost {
 		r := a.JSONErrorResponse(ErrMethodNotAllowed)
@@ -197,7 +201,7 @@ func (a *Auth) MiniProgramPhoneResponse(ctx context.Context, method, contentType
 	if _, _, err := a.miniProgramUser(ctx); err != nil {
 		return a.JSONErrorResponse(err)
 	}
-	code, err := phoneCodeFromBody(contentType, body)
+	code, err := ReadLoginCode(contentType, body)
 	if err != nil {
 		return a.JSONErrorResponse(err)
 	}
@@ -206,25 +210,4 @@ func (a *Auth) MiniProgramPhoneResponse(ctx context.Context, method, contentType
 		return a.JSONErrorResponse(err)
 	}
 	return jsonResponse(http.StatusOK, PhoneJSON{Phone: u.Phone, CountryCode: u.CountryCode})
-}
-
-// phoneCodeFromBody reads {"code":"…"} from a JSON body.
-func phoneCodeFromBody(contentType string, body io.Reader) (string, error) {
-	bad := func(why string) error {
-		return fmt.Errorf("wxlogin: %s: %s: %w", opPhoneNumber, why, ErrCodeInvalid)
-	}
-	if mt, _, err := mime.ParseMediaType(contentType); err != nil || mt != "application/json" {
-		return "", bad("the body must be application/json")
-	}
-	b, err := io.ReadAll(io.LimitReader(body, MaxPhoneBodyBytes+1))
-	if err != nil || len(b) > MaxPhoneBodyBytes {
-		return "", bad(fmt.Sprintf("the body is unreadable or over %d bytes", MaxPhoneBodyBytes))
-	}
-	var in struct {
-		Code *string `json:"code"`
-	}
-	if json.Unmarshal(b, &in) != nil || in.Code == nil || *in.Code == "" || len(*in.Code) > MaxPhoneCodeBytes {
-		return "", bad(fmt.Sprintf(`the body is not {"code":"…"} with a code of at most %d bytes`, MaxPhoneCodeBytes))
-	}
-	return *in.Code, nil
 }

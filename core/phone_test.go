@@ -49,7 +49,7 @@ func TestBindPhone(t *testing.T) {
 		{"unknown", func() string { return "0123456789abcdef" }, core.ErrCodeInvalid},
 		{"another app's", func() string { return e.srv.PhoneCode(weixintest.DefaultMPAppID, "u1", "13800138000") }, core.ErrCodeInvalid},
 		{"empty", func() string { return "" }, core.ErrCodeInvalid},
-		{"too long", func() string { return strings.Repeat("a", core.MaxPhoneCodeBytes+1) }, core.ErrCodeInvalid},
+		{"too long", func() string { return strings.Repeat("a", core.MaxCodeLength+1) }, core.ErrCodeInvalid},
 	} {
 		code := c.code()
 		calls := e.srv.Calls(weixintest.PathPhoneNumber)

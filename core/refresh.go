@@ -39,6 +39,9 @@ func (a *Auth) token(ctx context.Context, rejected string) (*Token, error) {
 		return nil, ErrLoginRequired
 	}
 	t := a.sessionToken(ctx)
+	if t == nil && a.opts.MiniProgram != nil && u.AppID == a.opts.MiniProgram.AppID {
+		return nil, ErrNoUserToken
+	}
 	if t == nil || t.OpenID != u.OpenID {
 		return nil, ErrLoginRequired
 	}

@@ -164,13 +164,17 @@ func (a *Auth) deleteSession(ctx context.Context, token string) error {
 
 // SaveSession commits the session in ctx when it changed and returns the
 // headers to add to the response (Set-Cookie and its Cache-Control), nil
-// when there are none: the ones scs' LoadAndSave would write. Errors wrap
-// ErrSessionStore.
+// when there are none: the ones scs' LoadAndSave would write. A bearer
+// session (LoadBearerSession) is committed without any header. Errors
+// wrap ErrSessionStore.
 func (a *Auth) SaveSession(ctx context.Context) (http.Header, error) {
 	var token string
 	var expiry time.Time
 	switch a.sessions.Status(ctx) {
 	case scs.Modified:
+		if IsBearer(ctx) && a.sessions.Token(ctx) == "" {
+			return nil, nil // no session answered the bearer token: nobody could address a new one
+		}
 		a.keepAppData(ctx)
 		var err error
 		if token, expiry, err = a.sessions.Commit(ctx); err != nil {
@@ -179,6 +183,9 @@ func (a *Auth) SaveSession(ctx context.Context) (http.Header, error) {
 	case scs.Destroyed:
 	default:
 		return nil, nil
+	}
+	if IsBearer(ctx) {
+		return nil, nil // the client holds the token: no cookie
 	}
 	h := headerWriter{}
 	a.sessions.WriteSessionCookie(ctx, h, token, expiry)

@@ -45,6 +45,11 @@ const (
 	CodeLinkStore        = "link_store"         // the account link store failed: 503
 	CodeUpstream         = "upstream"           // WeChat failed or timed out: 502 or 504
 	CodeInternal         = "internal"           // anything else: 500
+	CodeBadRequest       = "bad_request"        // a malformed login request (body, content type, code): 400
+	CodeUserBlocked      = "user_blocked"       // WeChat's risk control blocks the user (40226): 403
+	CodeRateLimited      = "rate_limited"       // WeChat's minute quota (45011) on a bearer login: 429
+	CodeNoUserToken      = "no_user_token"      // a mini program login has no user access token: 400
+	CodeNotConfigured    = "not_configured"     // no application for this login route: 404
 )
 
 // ErrMethodNotAllowed is returned for a logout that is not a POST: a
@@ -54,7 +59,14 @@ var ErrMethodNotAllowed = errors.New("wxlogin: log out with POST")
 // Classify returns the class of err (nil is 200 with an empty Code):
 //
 //   - 400 for the browser's side: state missing, invalid, expired or
-//     used; an authorization code invalid, used or expired;
+//     used; an authorization code invalid, used or expired; a malformed
+//     bearer login request (ErrBadRequest); a mini program login asked
+//     for a user access token (ErrNoUserToken);
+//   - 401 for a bearer login's code that WeChat refused (ErrCodeRejected);
+//   - 403 for a user WeChat's risk control blocks (ErrUserBlocked);
+//   - 404 when no application serves the login (ErrNotConfigured);
+//   - 429 for a bearer login over WeChat's minute quota (ErrRateLimited;
+//     JSONErrorResponse adds Retry-After);
 //   - 403 when the login was declined, rejected by the LoginHook, or a
 //     snapshot-page visit;
 //   - 401 when the user must log in (ErrLoginRequired, or the refresh
@@ -77,6 +89,18 @@ func Classify(err error) ErrorClass {
 		return class(http.StatusBadRequest, CodeStateExpired, failed, "message.state_expired", true)
 	case errors.Is(err, ErrStateMissing), errors.Is(err, ErrStateInvalid), errors.Is(err, ErrStateUsed):
 		return class(http.StatusBadRequest, CodeStateInvalid, failed, "message.state_invalid", true)
+	case errors.Is(err, ErrBadRequest):
+		return class(http.StatusBadRequest, CodeBadRequest, failed, "message.bad_request", false)
+	case errors.Is(err, ErrCodeRejected):
+		return class(http.StatusUnauthorized, CodeCodeInvalid, failed, "message.code_invalid", true)
+	case errors.Is(err, ErrUserBlocked):
+		return class(http.StatusForbidden, CodeUserBlocked, failed, "message.user_blocked", false)
+	case errors.Is(err, ErrRateLimited):
+		return class(http.StatusTooManyRequests, CodeRateLimited, failed, "message.rate_limited", false)
+	case errors.Is(err, ErrNoUserToken):
+		return class(http.StatusBadRequest, CodeNoUserToken, "title.no_user_token", "message.no_user_token", false)
+	case errors.Is(err, ErrNotConfigured):
+		return class(http.StatusNotFound, CodeNotConfigured, "title.not_found", "message.not_configured", false)
 	case errors.Is(err, ErrCodeInvalid), errors.Is(err, ErrCodeUsed), errors.Is(err, ErrCodeExpired):
 		return class(http.StatusBadRequest, CodeCodeInvalid, failed, "message.code_invalid", true)
 	case errors.Is(err, ErrLoginDeclined):

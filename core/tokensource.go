@@ -67,10 +67,9 @@ func (a *Auth) Client(ctx context.Context) *http.Client {
 	if u != nil {
 		cfg = a.config(u.AppID)
 	}
-	if cfg == nil {
-		cfg = a.opts.Website
+	for _, c := range []*Config{a.opts.Website, a.opts.OfficialAccount, a.opts.MobileApp, a.opts.MiniProgram} {
 		if cfg == nil {
-			cfg = a.opts.OfficialAccount
+			cfg = c
 		}
 	}
 	base := http.DefaultTransport

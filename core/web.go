@@ -8,7 +8,9 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
+	"time"
 
 	"golang.org/x/text/language"
 )
@@ -75,12 +77,21 @@ func (a *Auth) CallbackResponse(ctx context.Context, q url.Values) Response {
 
 // LogoutResponse answers the logout route: POST ends the session and
 // redirects to "/"; any other method is 405 (ErrMethodNotAllowed) and
-// ends nothing (a link or an image must not log anyone out).
+// ends nothing (a link or an image must not log anyone out). A bearer
+// request (IsBearer) is answered 204 without a redirect, or 401 JSON
+// when its token authenticates nobody.
 func (a *Auth) LogoutResponse(ctx context.Context, method string) Response {
+	bearer := IsBearer(ctx)
 	if method != http.MethodPost {
 		r := a.ErrorResponse(ctx, ErrMethodNotAllowed)
+		if bearer {
+			r = a.JSONErrorResponse(ErrMethodNotAllowed)
+		}
 		r.Header.Set("Allow", http.MethodPost)
 		return r
+	}
+	if bearer {
+		return a.bearerLogout(ctx)
 	}
 	if err := a.CheckSession(ctx); err != nil {
 		return a.ErrorResponse(ctx, err)
@@ -89,6 +100,18 @@ func (a *Auth) LogoutResponse(ctx context.Context, method string) Response {
 		return a.ErrorResponse(ctx, err)
 	}
 	return redirect("/")
+}
+
+// bearerLogout ends the login of a bearer request: 204, or 401 JSON when
+// the token authenticates nobody.
+func (a *Auth) bearerLogout(ctx context.Context) Response {
+	if _, ok := a.CurrentUser(ctx); !ok {
+		return a.JSONErrorResponse(ErrLoginRequired)
+	}
+	if err := a.Logout(ctx); err != nil {
+		return a.JSONErrorResponse(err)
+	}
+	return Response{Status: http.StatusNoContent, Header: securityHeaders()}
 }
 
 // RequestInfo is what the login flow needs to know of an HTTP request,
@@ -106,16 +129,19 @@ type RequestInfo struct {
 	// UserAgent is its User-Agent header: inside WeChat, the pages are
 	// Chinese unless AcceptLanguage says otherwise.
 	UserAgent string
+	// Bearer says its session came from an Authorization: Bearer
+	// header (IsBearer): it is answered 401 JSON, never redirected.
+	Bearer bool
 }
 
 // LoginRequiredResponse answers a request that needs a login and has
 // none: a browser navigating (GET or HEAD accepting text/html) is
 // redirected to the login route with next set to r.RequestURI; anything
-// else (an API call, XHR, a form POST) gets 401 with the JSON body
-// {"error":"login_required","login_url":"…"}.
+// else (an API call, XHR, a form POST, any bearer request) gets 401 with
+// the JSON body {"error":"login_required","login_url":"…"}.
 func (a *Auth) LoginRequiredResponse(r RequestInfo) Response {
 	loginURL := a.LoginURL(r.RequestURI)
-	if (r.Method == http.MethodGet || r.Method == http.MethodHead) && acceptsHTML(r.Accept) {
+	if !r.Bearer && (r.Method == http.MethodGet || r.Method == http.MethodHead) && acceptsHTML(r.Accept) {
 		return redirect(loginURL)
 	}
 	return jsonResponse(http.StatusUnauthorized, errorJSON{Error: CodeLoginRequired, LoginURL: loginURL})
@@ -220,8 +246,9 @@ type errorJSON struct {
 // {"error":CODE}, with "login_url" when the login has ended
 // (login_required, 401) and the status again for WeChat's failures
 // ({"error":"upstream","status":502 or 504}). The session store's
-// failure is 503 {"error":"session_store"}. The body never carries the
-// error's text.
+// failure is 503 {"error":"session_store"}; WeChat's minute quota on a
+// bearer login is 429 {"error":"rate_limited"} with Retry-After. The body
+// never carries the error's text.
 func (a *Auth) JSONErrorResponse(err error) Response {
 	c := Classify(err)
 	body := errorJSON{Error: c.Code}
@@ -231,7 +258,11 @@ func (a *Auth) JSONErrorResponse(err error) Response {
 	case CodeUpstream:
 		body.Status = c.Status
 	}
-	return jsonResponse(c.Status, body)
+	r := jsonResponse(c.Status, body)
+	if c.Status == http.StatusTooManyRequests {
+		r.Header.Set("Retry-After", strconv.Itoa(int(RetryAfterQuota/time.Second)))
+	}
+	return r
 }
 
 func jsonResponse(status int, body any) Response {

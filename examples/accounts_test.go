@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -20,31 +21,78 @@ import (
 
 const weChatUA = "Mozilla/5.0 (Linux; Android 14) AppleWebKit/537.36 Mobile Safari/537.36 MicroMessenger/8.0.49.2600(0x28003133) NetType/WIFI"
 
-// loginAccount logs user in on the example at base, through the
-// official account (inside WeChat) or the website (QR code), and returns
-// /api/me's openid and account_id.
-func loginAccount(t *testing.T, wx *weixintest.Server, base, user string, inWeChat bool) (openID, accountID string) {
+// The doors of loginAccount.
+const (
+	doorWebsite     = "website"     // QR code, in a browser
+	doorOA          = "oa"          // the official account, inside WeChat
+	doorMiniProgram = "miniprogram" // wx.login's code, bearer token
+	doorApp         = "app"         // SendAuth's code, bearer token
+)
+
+var doors = []string{doorWebsite, doorOA, doorMiniProgram, doorApp}
+
+// accountsEnv is the examples' environment with all four doors.
+func accountsEnv(wx *weixintest.Server) []string {
+	return append(wechatEnv(wx, true),
+		"WEIXIN_MINIPROGRAM_APPID="+weixintest.DefaultMiniProgramAppID, "WEIXIN_MINIPROGRAM_SECRET="+weixintest.DefaultMiniProgramSecret,
+		"WEIXIN_APP_APPID="+weixintest.DefaultMobileAppID, "WEIXIN_APP_SECRET="+weixintest.DefaultMobileAppSecret)
+}
+
+// doorAppID is the appid of door's application in the fake.
+func doorAppID(door string) string {
+	switch door {
+	case doorOA:
+		return weixintest.DefaultMPAppID
+	case doorMiniProgram:
+		return weixintest.DefaultMiniProgramAppID
+	case doorApp:
+		return weixintest.DefaultMobileAppID
+	}
+	return weixintest.DefaultAppID
+}
+
+// loginAccount logs user in on the example at base through door, and
+// returns /api/me's openid and account_id.
+func loginAccount(t *testing.T, wx *weixintest.Server, base, user, door string) (openID, accountID string) {
 	t.Helper()
-	b := browsertest.New(t, base)
-	if inWeChat {
-		b.UA = weChatUA
+	var status int
+	var body string
+	switch door {
+	case doorMiniProgram, doorApp:
+		code := wx.MiniProgramCode(weixintest.DefaultMiniProgramAppID, user)
+		if door == doorApp {
+			code = wx.SendAuthCode(weixintest.DefaultMobileAppID, user)
+		}
+		c := &client{t: t, base: base}
+		c.login(door, code)
+		me := c.do(http.MethodGet, "/api/me", "", "")
+		status, body = me.status, me.body
+	default:
+		b := browsertest.New(t, base)
+		if door == doorOA {
+			b.UA = weChatUA
+		}
+		cb, err := wx.Authorize(b.Get("/auth/weixin/login").Header.Get("Location"), user)
+		if err != nil {
+			t.Error(err)
+			return "", ""
+		}
+		if r := b.Get(cb.String()); r.StatusCode != 302 {
+			t.Errorf("callback of %s: %d %s", user, r.StatusCode, r.Body)
+			return "", ""
+		}
+		me := b.API("/api/me")
+		status, body = me.StatusCode, me.Body
 	}
-	cb, err := wx.Authorize(b.Get("/auth/weixin/login").Header.Get("Location"), user)
-	if err != nil {
-		t.Error(err)
-		return "", ""
-	}
-	if r := b.Get(cb.String()); r.StatusCode != 302 {
-		t.Errorf("callback of %s: %d %s", user, r.StatusCode, r.Body)
-		return "", ""
-	}
-	r := b.API("/api/me")
 	var me struct {
 		OpenID    string `json:"openid"`
 		AccountID string `json:"account_id"`
 	}
-	if err := json.Unmarshal([]byte(r.Body), &me); err != nil || r.StatusCode != 200 || me.AccountID == "" {
-		t.Errorf("/api/me: %d %s", r.StatusCode, r.Body)
+	if err := json.Unmarshal([]byte(body), &me); err != nil || status != 200 || me.AccountID == "" {
+		t.Errorf("/api/me after the %s login: %d %s", door, status, body)
+	}
+	if me.OpenID != wx.OpenID(doorAppID(door), user) {
+		t.Errorf("%s login: openid %q is not the %s app's", door, me.OpenID, door)
 	}
 	return me.OpenID, me.AccountID
 }
@@ -57,29 +105,32 @@ func loginAccount(t *testing.T, wx *weixintest.Server, base, user string, inWeCh
 // snapshot visitor gets none and a conflicting unionid 409. It returns
 // the number of accounts created.
 func oneAccount(t *testing.T, wx *weixintest.Server, bases ...string) int {
-	web, webAcct := loginAccount(t, wx, bases[0], "u1", false)
-	oa, oaAcct := loginAccount(t, wx, bases[len(bases)-1], "u1", true)
-	if web != wx.OpenID(weixintest.DefaultAppID, "u1") || oa != wx.OpenID(weixintest.DefaultMPAppID, "u1") {
-		t.Errorf("openids %q %q: not the website's and the official account's", web, oa)
+	// u1 through the four doors, spread over the instances.
+	var u1 string
+	for i, door := range doors {
+		_, id := loginAccount(t, wx, bases[i%len(bases)], "u1", door)
+		if i == 0 {
+			u1 = id
+		}
+		if id == "" || id != u1 {
+			t.Errorf("u1 through the %s: account_id %q, the website's %q: want one", door, id, u1)
+		}
 	}
-	if webAcct == "" || webAcct != oaAcct {
-		t.Errorf("website account_id %q, official account's %q: want one", webAcct, oaAcct)
+	if _, again := loginAccount(t, wx, bases[0], "u1", doorOA); again != u1 {
+		t.Errorf("again: %q, want %q", again, u1)
 	}
-	if _, again := loginAccount(t, wx, bases[0], "u1", true); again != webAcct {
-		t.Errorf("again: %q, want %q", again, webAcct)
-	}
-	if _, other := loginAccount(t, wx, bases[0], "u2", false); other == "" || other == webAcct {
+	if _, other := loginAccount(t, wx, bases[0], "u2", doorWebsite); other == "" || other == u1 {
 		t.Errorf("another person: %q", other)
 	}
-	// u3's first logins, 8 at once through both doors and every instance.
+	// u3's first logins, 8 at once through the four doors and every instance.
 	ids := make([]string, 8)
 	var wg sync.WaitGroup
 	for i := range ids {
-		wg.Go(func() { _, ids[i] = loginAccount(t, wx, bases[i%len(bases)], "u3", i%2 == 0) })
+		wg.Go(func() { _, ids[i] = loginAccount(t, wx, bases[i%len(bases)], "u3", doors[i%len(doors)]) })
 	}
 	wg.Wait()
 	for _, id := range ids {
-		if id == "" || id != ids[0] || id == webAcct {
+		if id == "" || id != ids[0] || id == u1 {
 			t.Errorf("simultaneous first logins: account ids %v, want one new", ids)
 			break
 		}
@@ -87,18 +138,40 @@ func oneAccount(t *testing.T, wx *weixintest.Server, bases ...string) int {
 	// Bound later: a first login without unionid is its own account; once
 	// WeChat gives the unionid, that identity joins the unionid's account.
 	late := wx.AddUser(weixintest.User{ID: "late", Nickname: "Late", NoUnionID: true})
-	_, lateWeb := loginAccount(t, wx, bases[0], late.ID, false)
+	_, lateWeb := loginAccount(t, wx, bases[0], late.ID, doorWebsite)
 	late.NoUnionID = false
 	wx.AddUser(late)
-	_, lateOA := loginAccount(t, wx, bases[len(bases)-1], late.ID, true)
+	_, lateOA := loginAccount(t, wx, bases[len(bases)-1], late.ID, doorOA)
 	if lateOA == "" || lateOA == lateWeb {
 		t.Errorf("bound later: the unionid's first login %q, the unbound one's %q", lateOA, lateWeb)
 	}
-	if _, again := loginAccount(t, wx, bases[0], late.ID, false); again != lateOA {
+	if _, again := loginAccount(t, wx, bases[0], late.ID, doorWebsite); again != lateOA {
 		t.Errorf("bound later: the website login bringing the unionid answers %q, want %q", again, lateOA)
 	}
-	if _, again := loginAccount(t, wx, bases[len(bases)-1], late.ID, true); again != lateOA {
-		t.Errorf("bound later: %q, want %q", again, lateOA)
+	for _, door := range doors {
+		if _, again := loginAccount(t, wx, bases[len(bases)-1], late.ID, door); again != lateOA {
+			t.Errorf("bound later, then the %s: %q, want %q", door, again, lateOA)
+		}
+	}
+	// An app bound to the open platform later: the mini program gives no
+	// unionid until it is bound, so its first login of a new person is an
+	// account of its own; once bound, that identity joins the person's.
+	wx.AddApp(weixintest.App{AppID: weixintest.DefaultMiniProgramAppID, Secret: weixintest.DefaultMiniProgramSecret,
+		Kind: weixintest.MiniProgram, Unbound: true})
+	wx.AddUser(weixintest.User{ID: "u4", Nickname: "Four"})
+	_, u4Mini := loginAccount(t, wx, bases[0], "u4", doorMiniProgram)
+	_, u4 := loginAccount(t, wx, bases[len(bases)-1], "u4", doorApp)
+	if u4Mini == "" || u4Mini == u4 {
+		t.Errorf("an unbound mini program: its login %q, the app's %q: want two accounts until it is bound", u4Mini, u4)
+	}
+	if _, again := loginAccount(t, wx, bases[0], "u4", doorMiniProgram); again != u4Mini {
+		t.Errorf("an unbound mini program, again: %q, want its own %q", again, u4Mini)
+	}
+	wx.BindApp(weixintest.DefaultMiniProgramAppID)
+	for _, door := range doors {
+		if _, again := loginAccount(t, wx, bases[0], "u4", door); again != u4 {
+			t.Errorf("the mini program bound later, then the %s: %q, want %q", door, again, u4)
+		}
 	}
 
 	// A snapshot-page visitor: 403, no session, no account.
@@ -127,7 +200,7 @@ func oneAccount(t *testing.T, wx *weixintest.Server, bases ...string) int {
 	if r := c.Get(cb.String()); r.StatusCode != 409 || c.API("/api/me").StatusCode != 401 {
 		t.Errorf("conflicting unionid: %d %s", r.StatusCode, r.Body)
 	}
-	return 5 // accounts created: u1, u2, u3, and late's two (one merged)
+	return 7 // accounts created: u1, u2, u3, late's two and u4's two (two merged)
 }
 
 // countAccounts returns the rows of the examples' accounts table, and
@@ -149,7 +222,7 @@ func TestContractOneAccountEmbedded(t *testing.T) {
 	each(t, func(t *testing.T, name string) {
 		wx := weixintest.NewServer()
 		defer wx.Close()
-		p := start(t, name, wechatEnv(wx, true)...)
+		p := start(t, name, accountsEnv(wx)...)
 		oneAccount(t, wx, p.base)
 	})
 }
@@ -160,11 +233,11 @@ func TestContractOneAccountSQLite(t *testing.T) {
 		wx := weixintest.NewServer()
 		defer wx.Close()
 		path := filepath.Join(t.TempDir(), "app.db")
-		env := append(wechatEnv(wx, true), "DATABASE_URL=sqlite:"+path)
+		env := append(accountsEnv(wx), "DATABASE_URL=sqlite:"+path)
 		a, b := start(t, name, env...), start(t, name, env...)
 		want := oneAccount(t, wx, a.base, b.base)
-		if n, merged := countAccounts(t, "sqlite", linkstore.SQLiteDSN(path)); n != want || merged != 1 {
-			t.Errorf("%d accounts created (%d merged), want %d (1)", n, merged, want)
+		if n, merged := countAccounts(t, "sqlite", linkstore.SQLiteDSN(path)); n != want || merged != 2 {
+			t.Errorf("%d accounts created (%d merged), want %d (2)", n, merged, want)
 		}
 	})
 }
@@ -180,11 +253,11 @@ func TestContractOneAccountPostgres(t *testing.T) {
 	each(t, func(t *testing.T, name string) {
 		wx := weixintest.NewServer()
 		defer wx.Close()
-		env := append(wechatEnv(wx, true), "DATABASE_URL="+urls[name])
+		env := append(accountsEnv(wx), "DATABASE_URL="+urls[name])
 		a, b := start(t, name, env...), start(t, name, env...)
 		want := oneAccount(t, wx, a.base, b.base)
-		if n, merged := countAccounts(t, "pgx", urls[name]); n != want || merged != 1 {
-			t.Errorf("%d accounts created (%d merged), want %d (1)", n, merged, want)
+		if n, merged := countAccounts(t, "pgx", urls[name]); n != want || merged != 2 {
+			t.Errorf("%d accounts created (%d merged), want %d (2)", n, merged, want)
 		}
 	})
 }

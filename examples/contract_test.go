@@ -363,46 +363,96 @@ func TestDevModeLogLine(t *testing.T) {
 	})
 }
 
-// POST /auth/weixin/miniprogram/phone needs a mini program login: with
-// none, or with a website login's cookie, it answers 401 JSON and calls
-// WeChat for neither the phone nor the app token. (The mini program login
-// itself is issue 15's; the phone binding of a mini program login is
-// tested on the three adapters in internal/conformance.)
-func TestContractPhoneNeedsAMiniProgramLogin(t *testing.T) {
+// The contract's rows "phone" and "the app access token", on every
+// example: POST /auth/weixin/miniprogram/phone takes a mini program
+// login's bearer token (a website cookie alone, or a dead token, is 401,
+// and calls WeChat for neither the phone nor the app token), answers the
+// phone with country_code a string, and /api/me shows it; the app token
+// comes from stable_token once, is read again once when WeChat rejects it,
+// and a second rejection is 502 upstream with no further call;
+// /cgi-bin/token is never called.
+func TestContractPhone(t *testing.T) {
 	each(t, func(t *testing.T, name string) {
 		wx := weixintest.NewServer()
 		defer wx.Close()
-		p := start(t, name, wechatEnv(wx, false)...)
+		p := start(t, name, doorsEnv(wx)...)
+		mp := weixintest.DefaultMiniProgramAppID
+		code := func(phone string) string { return `{"code":"` + wx.PhoneCode(mp, "u1", phone) + `"}` }
+		const path = "/auth/weixin/miniprogram/phone"
+
+		// No login; a website login's cookie.
 		b := browsertest.New(t, p.base)
-		post := func() (int, string) {
-			req, _ := http.NewRequest(http.MethodPost, p.base+"/auth/weixin/miniprogram/phone",
-				strings.NewReader(`{"code":"`+wx.PhoneCode(weixintest.DefaultAppID, "u1", "13800138000")+`"}`))
+		post := func(body string) (int, string) {
+			req, _ := http.NewRequest(http.MethodPost, p.base+path, strings.NewReader(body))
 			req.Header.Set("Content-Type", "application/json")
 			resp, err := b.Client.Do(req)
 			if err != nil {
 				t.Fatal(err)
 			}
 			defer resp.Body.Close()
-			var body struct {
+			var e struct {
 				Error string `json:"error"`
 			}
-			json.NewDecoder(resp.Body).Decode(&body)
-			return resp.StatusCode, body.Error
+			json.NewDecoder(resp.Body).Decode(&e)
+			return resp.StatusCode, e.Error
 		}
-		if st, e := post(); st != http.StatusUnauthorized || e != "login_required" {
+		if st, e := post(code("13800138000")); st != http.StatusUnauthorized || e != "login_required" {
 			t.Errorf("no login: %d %q", st, e)
 		}
 		b.Get(login(t, wx, b, "", "u1"))
-		if st, e := post(); st != http.StatusUnauthorized || e != "login_required" {
+		if st, e := post(code("13800138000")); st != http.StatusUnauthorized || e != "login_required" {
 			t.Errorf("a website login's cookie: %d %q", st, e)
 		}
-		if r := b.API("/api/me"); r.StatusCode != http.StatusOK || strings.Contains(r.Body, `"phone"`) {
-			t.Errorf("/api/me: %d %s", r.StatusCode, r.Body)
+		dead := &client{t: t, base: p.base, token: "no-such-token"}
+		if r := dead.do(http.MethodPost, path, "application/json", code("13800138000")); r.status != http.StatusUnauthorized {
+			t.Errorf("a dead token: %d %s", r.status, r.body)
 		}
 		for _, path := range []string{weixintest.PathPhoneNumber, weixintest.PathStableToken, weixintest.PathToken} {
 			if n := wx.Calls(path); n != 0 {
-				t.Errorf("%s called %d times", path, n)
+				t.Errorf("%s called %d times without a mini program login", path, n)
 			}
+		}
+
+		// The mini program's login and its phone.
+		c := &client{t: t, base: p.base}
+		c.login("miniprogram", wx.MiniProgramCode(mp, "u1"))
+		r := c.do(http.MethodPost, path, "application/json", code("13800138000"))
+		if r.status != http.StatusOK || !strings.Contains(r.body, `"phone":"13800138000"`) || !strings.Contains(r.body, `"country_code":"86"`) {
+			t.Fatalf("phone: %d %s", r.status, r.body)
+		}
+		if me := c.do(http.MethodGet, "/api/me", "", ""); me.status != http.StatusOK || !strings.Contains(me.body, `"phone":"13800138000"`) {
+			t.Errorf("/api/me: %d %s", me.status, me.body)
+		}
+		if r := c.do(http.MethodPost, path, "application/json", `{"code":"0123456789abcdef"}`); r.status != http.StatusBadRequest {
+			t.Errorf("a bad code: %d %s", r.status, r.body)
+		}
+		// Many requests, one token.
+		for range 3 {
+			c.do(http.MethodPost, path, "application/json", code("13800138000"))
+		}
+		if st := wx.AppTokenStats(mp); st.StableFetches != 1 || st.ForcedRefreshes != 0 {
+			t.Errorf("app token after 5 calls: %+v", st)
+		}
+		// WeChat rejects the token (another party forced a refresh):
+		// read again once, repeat once.
+		wx.InvalidateAppToken(mp)
+		if r := c.do(http.MethodPost, path, "application/json", code("13800138000")); r.status != http.StatusOK {
+			t.Errorf("after a rejected token: %d %s", r.status, r.body)
+		}
+		if st := wx.AppTokenStats(mp); st.StableFetches != 2 || st.ForcedRefreshes != 0 {
+			t.Errorf("app token after a rejection: %+v", st)
+		}
+		// Rejected twice: 502 upstream, and no third call.
+		calls := wx.Calls(weixintest.PathPhoneNumber)
+		wx.InjectFault(weixintest.PathPhoneNumber, weixintest.Fault{Errcode: 40001, Times: 2})
+		if r := c.do(http.MethodPost, path, "application/json", code("13800138000")); r.status != http.StatusBadGateway || r.errorCode() != "upstream" {
+			t.Errorf("rejected twice: %d %s", r.status, r.body)
+		}
+		if n := wx.Calls(weixintest.PathPhoneNumber) - calls; n != 2 {
+			t.Errorf("rejected twice: %d calls, want 2", n)
+		}
+		if n := wx.Calls(weixintest.PathToken); n != 0 {
+			t.Errorf("/cgi-bin/token called %d times", n)
 		}
 	})
 }

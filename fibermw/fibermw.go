@@ -13,11 +13,14 @@
 //	app.Get("/auth/weixin/login", h.Login)
 //	app.Get("/auth/weixin/callback", h.Callback)
 //	app.All("/auth/weixin/logout", h.Logout) // POST; other methods are 405
+//	app.Post("/auth/weixin/miniprogram", h.MiniProgramLogin)
+//	app.Post("/auth/weixin/app", h.AppLogin)
 //	app.Get("/me", h.RequireWeixinUser, me)
 package fibermw
 
 import (
 	"bytes"
+	"context"
 	"net/http"
 
 	"github.com/gofiber/fiber/v2"
@@ -48,20 +51,30 @@ func New(auth *core.Auth, opts Options) *Handlers {
 
 // Sessions puts the request's language (see core.Auth.WithLanguage) and
 // the scs session of the Auth into the request's user context
-// (c.UserContext()) and, after the handlers, saves it and sets
-// the session cookie. Every handler below must run after it.
+// (c.UserContext()) and, after the handlers, saves it and sets the
+// session cookie. Every handler below must run after it. The session
+// is the one the session cookie names or, when the request has an
+// "Authorization: Bearer TOKEN" header (a mini program's or mobile
+// app's, see MiniProgramLogin), the one TOKEN names, whatever the cookie
+// says; a bearer session never sets a cookie. A token in the URL is
+// never read.
 func (h *Handlers) Sessions(c *fiber.Ctx) error {
-	// c.Cookies' value lives only as long as the request: copy it.
-	token := utils.CopyString(c.Cookies(h.auth.SessionCookieName()))
 	lctx := h.auth.WithLanguage(c.UserContext(), core.RequestInfo{
 		AcceptLanguage: c.Get(fiber.HeaderAcceptLanguage), UserAgent: c.Get(fiber.HeaderUserAgent),
 	})
-	ctx, err := h.auth.LoadSession(lctx, token)
+	var ctx context.Context
+	var err error
+	// Header and cookie values live only as long as the request: copy.
+	if bearer, ok := core.BearerToken(c.Get(fiber.HeaderAuthorization)); ok {
+		ctx, err = h.auth.LoadBearerSession(lctx, utils.CopyString(bearer)) // the bearer wins over a cookie
+	} else {
+		ctx, err = h.auth.LoadSession(lctx, utils.CopyString(c.Cookies(h.auth.SessionCookieName())))
+	}
 	if err != nil {
 		return write(c, h.auth.ErrorResponse(lctx, err))
 	}
 	c.SetUserContext(ctx)
-	c.Vary("Cookie")
+	c.Vary("Cookie", "Authorization")
 	herr := c.Next()
 	if herr != nil {
 		// Let Fiber's error handler write the response now, so that the
@@ -102,8 +115,8 @@ func (h *Handlers) Callback(c *fiber.Ctx) error {
 	return write(c, h.auth.CallbackResponse(c.UserContext(), q))
 }
 
-// Logout ends the session on POST and redirects to "/"; other methods get
-// 405 and end nothing.
+// Logout ends the session on POST and redirects to "/" (a bearer
+// request: 204); other methods get 405 and end nothing.
 func (h *Handlers) Logout(c *fiber.Ctx) error {
 	return write(c, h.auth.LogoutResponse(c.UserContext(), c.Method()))
 }
@@ -118,6 +131,22 @@ func (h *Handlers) MiniProgramPhone(c *fiber.Ctx) error {
 	return write(c, h.auth.MiniProgramPhoneResponse(c.UserContext(), c.Method(), c.Get(fiber.HeaderContentType), bytes.NewReader(c.Body())))
 }
 
+// MiniProgramLogin logs in a mini program user: POST with the JSON body
+// {"code":"…"}, the code of wx.login(). It answers 200
+// {"token","expires_at","user":{"openid","unionid","account_id"}} and
+// sets no cookie: the mini program sends the token back in an
+// "Authorization: Bearer TOKEN" header. Errors are JSON
+// {"error":"…"}; see core.Auth.MiniProgramLoginResponse.
+func (h *Handlers) MiniProgramLogin(c *fiber.Ctx) error {
+	return write(c, h.auth.MiniProgramLoginResponse(c.UserContext(), c.Method(), c.Get(fiber.HeaderContentType), bytes.NewReader(c.Body())))
+}
+
+// AppLogin logs in a mobile app user with the code of WeChat's SendAuth,
+// as MiniProgramLogin does; see core.Auth.AppLoginResponse.
+func (h *Handlers) AppLogin(c *fiber.Ctx) error {
+	return write(c, h.auth.AppLoginResponse(c.UserContext(), c.Method(), c.Get(fiber.HeaderContentType), bytes.NewReader(c.Body())))
+}
+
 // userKey is the c.Locals key of the user.
 const userKey = "wxlogin.user"
 
@@ -125,18 +154,20 @@ const userKey = "wxlogin.user"
 // user in c.Locals (see User) and Cache-Control set as
 // core.Options.CacheControl says ("no-store" by default; the handlers
 // may set their own), and answers the others as Options.LoginRequired
-// says.
+// says; a bearer request without a valid login is always answered 401
+// JSON {"error":"login_required",…}, never redirected.
 func (h *Handlers) RequireWeixinUser(c *fiber.Ctx) error {
 	u, ok := h.auth.CurrentUser(c.UserContext())
 	if !ok {
 		if err := h.auth.CheckSession(c.UserContext()); err != nil {
 			return write(c, h.auth.ErrorResponse(c.UserContext(), err)) // 500: Sessions is not mounted
 		}
-		if h.opts.LoginRequired != nil {
+		bearer := core.IsBearer(c.UserContext())
+		if h.opts.LoginRequired != nil && !bearer {
 			return h.opts.LoginRequired(c)
 		}
 		return write(c, h.auth.LoginRequiredResponse(core.RequestInfo{
-			Method: c.Method(), Accept: c.Get(fiber.HeaderAccept), RequestURI: c.OriginalURL(),
+			Method: c.Method(), Accept: c.Get(fiber.HeaderAccept), RequestURI: c.OriginalURL(), Bearer: bearer,
 			AcceptLanguage: c.Get(fiber.HeaderAcceptLanguage), UserAgent: c.Get(fiber.HeaderUserAgent),
 		}))
 	}

@@ -9,10 +9,14 @@
 //	r.GET("/auth/weixin/login", h.Login)
 //	r.GET("/auth/weixin/callback", h.Callback)
 //	r.Any("/auth/weixin/logout", h.Logout) // POST; other methods are 405
+//	r.POST("/auth/weixin/miniprogram", h.MiniProgramLogin)
+//	r.POST("/auth/weixin/app", h.AppLogin)
 //	r.GET("/me", h.RequireWeixinUser, me)
 package ginmw
 
 import (
+	"context"
+
 	"github.com/gin-gonic/gin"
 	"github.com/wxlogin/wxlogin/core"
 )
@@ -41,21 +45,31 @@ func New(auth *core.Auth, opts Options) *Handlers {
 // Sessions puts the request's language in its context (see
 // core.Auth.WithLanguage), loads the scs session of the Auth and saves
 // it before the response is written, as scs' LoadAndSave does for
-// net/http. Every handler below must run after it.
+// net/http. Every handler below must run after it. The session is the one
+// the session cookie names or, when the request has an "Authorization:
+// Bearer TOKEN" header (a mini program's or mobile app's, see
+// MiniProgramLogin), the one TOKEN names, whatever the cookie says; a
+// bearer session never sets a cookie. A token in the URL is never read.
 func (h *Handlers) Sessions(c *gin.Context) {
-	var token string
-	if ck, err := c.Request.Cookie(h.auth.SessionCookieName()); err == nil {
-		token = ck.Value
-	}
 	lctx := h.auth.WithLanguage(c.Request.Context(), core.RequestInfo{AcceptLanguage: c.GetHeader("Accept-Language"), UserAgent: c.Request.UserAgent()})
-	ctx, err := h.auth.LoadSession(lctx, token)
+	var ctx context.Context
+	var err error
+	if bearer, ok := core.BearerToken(c.GetHeader("Authorization")); ok {
+		ctx, err = h.auth.LoadBearerSession(lctx, bearer) // the bearer wins over a cookie
+	} else {
+		var token string
+		if ck, err := c.Request.Cookie(h.auth.SessionCookieName()); err == nil {
+			token = ck.Value
+		}
+		ctx, err = h.auth.LoadSession(lctx, token)
+	}
 	if err != nil {
 		write(c, h.auth.ErrorResponse(lctx, err))
 		c.Abort()
 		return
 	}
 	c.Request = c.Request.WithContext(ctx)
-	c.Header("Vary", "Cookie")
+	c.Header("Vary", "Cookie, Authorization")
 	sw := &sessionWriter{ResponseWriter: c.Writer, h: h, c: c}
 	c.Writer = sw
 	c.Next()
@@ -127,10 +141,26 @@ func (h *Handlers) Callback(c *gin.Context) {
 	write(c, h.auth.CallbackResponse(c.Request.Context(), c.Request.URL.Query()))
 }
 
-// Logout ends the session on POST and redirects to "/"; other methods get
-// 405 and end nothing.
+// Logout ends the session on POST and redirects to "/" (a bearer
+// request: 204); other methods get 405 and end nothing.
 func (h *Handlers) Logout(c *gin.Context) {
 	write(c, h.auth.LogoutResponse(c.Request.Context(), c.Request.Method))
+}
+
+// MiniProgramLogin logs in a mini program user: POST with the JSON body
+// {"code":"…"}, the code of wx.login(). It answers 200
+// {"token","expires_at","user":{"openid","unionid","account_id"}} and
+// sets no cookie: the mini program sends the token back in an
+// "Authorization: Bearer TOKEN" header. Errors are JSON
+// {"error":"…"}; see core.Auth.MiniProgramLoginResponse.
+func (h *Handlers) MiniProgramLogin(c *gin.Context) {
+	write(c, h.auth.MiniProgramLoginResponse(c.Request.Context(), c.Request.Method, c.GetHeader("Content-Type"), c.Request.Body))
+}
+
+// AppLogin logs in a mobile app user with the code of WeChat's SendAuth,
+// as MiniProgramLogin does; see core.Auth.AppLoginResponse.
+func (h *Handlers) AppLogin(c *gin.Context) {
+	write(c, h.auth.AppLoginResponse(c.Request.Context(), c.Request.Method, c.GetHeader("Content-Type"), c.Request.Body))
 }
 
 // userKey is the gin.Context key of the user.
@@ -150,7 +180,8 @@ func (h *Handlers) MiniProgramPhone(c *gin.Context) {
 // user in the gin.Context (see User) and Cache-Control set as
 // core.Options.CacheControl says ("no-store" by default; the handlers
 // may set their own), and aborts the others as Options.LoginRequired
-// says.
+// says; a bearer request without a valid login is always answered 401
+// JSON {"error":"login_required",…}, never redirected.
 func (h *Handlers) RequireWeixinUser(c *gin.Context) {
 	u, ok := h.auth.CurrentUser(c.Request.Context())
 	if !ok {
@@ -159,12 +190,15 @@ func (h *Handlers) RequireWeixinUser(c *gin.Context) {
 			c.Abort()
 			return
 		}
-		if h.opts.LoginRequired != nil {
+		bearer := core.IsBearer(c.Request.Context())
+		if h.opts.LoginRequired != nil && !bearer {
 			h.opts.LoginRequired(c)
 			c.Abort()
 			return
 		}
-		write(c, h.auth.LoginRequiredResponse(core.RequestInfoOf(c.Request)))
+		info := core.RequestInfoOf(c.Request)
+		info.Bearer = bearer
+		write(c, h.auth.LoginRequiredResponse(info))
 		c.Abort()
 		return
 	}

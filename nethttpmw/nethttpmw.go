@@ -7,6 +7,8 @@
 //	mux.HandleFunc("GET /auth/weixin/login", h.Login)
 //	mux.HandleFunc("GET /auth/weixin/callback", h.Callback)
 //	mux.HandleFunc("/auth/weixin/logout", h.Logout) // POST; GET is 405
+//	mux.HandleFunc("POST /auth/weixin/miniprogram", h.MiniProgramLogin)
+//	mux.HandleFunc("POST /auth/weixin/app", h.AppLogin)
 //	mux.Handle("GET /me", h.RequireWeixinUser(me))
 //	http.ListenAndServe(addr, h.Sessions(mux))
 package nethttpmw
@@ -44,20 +46,30 @@ func New(auth *core.Auth, opts Options) *Handlers {
 // Sessions puts the request's language in its context (see
 // core.Auth.WithLanguage), loads the session of the Auth and saves it
 // just before the response's headers go out, as scs' LoadAndSave does:
-// every handler below must run inside it. Unlike LoadAndSave it answers
+// every handler below must run inside it. The session is the one the
+// session cookie names or, when the request has an "Authorization:
+// Bearer TOKEN" header (a mini program's or mobile app's, see
+// MiniProgramLogin), the one TOKEN names, whatever the cookie says; a
+// bearer session never sets a cookie. A token in the URL is never read. Unlike LoadAndSave it answers
 // 503 with the error page (and logs) when the session store fails, on
 // load or on save — the handler's response is then dropped, so that no
 // login looks successful without its session — and it treats session
 // data that cannot be decoded as no session (see core.Auth.LoadSession).
 func (h *Handlers) Sessions(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Add("Vary", "Cookie")
-		var token string
-		if c, err := r.Cookie(h.auth.SessionCookieName()); err == nil {
-			token = c.Value
-		}
+		w.Header().Add("Vary", "Cookie, Authorization")
 		lctx := h.auth.WithLanguage(r.Context(), core.RequestInfo{AcceptLanguage: r.Header.Get("Accept-Language"), UserAgent: r.UserAgent()})
-		ctx, err := h.auth.LoadSession(lctx, token)
+		var ctx context.Context
+		var err error
+		if bearer, ok := core.BearerToken(r.Header.Get("Authorization")); ok {
+			ctx, err = h.auth.LoadBearerSession(lctx, bearer) // the bearer wins over a cookie
+		} else {
+			var token string
+			if c, err := r.Cookie(h.auth.SessionCookieName()); err == nil {
+				token = c.Value
+			}
+			ctx, err = h.auth.LoadSession(lctx, token)
+		}
 		if err != nil {
 			h.auth.ErrorResponse(lctx, err).ServeHTTP(w, r)
 			return
@@ -126,8 +138,8 @@ func (h *Handlers) Callback(w http.ResponseWriter, r *http.Request) {
 	h.auth.CallbackResponse(r.Context(), r.URL.Query()).ServeHTTP(w, r)
 }
 
-// Logout ends the session on POST and redirects to "/"; other methods get
-// 405 and end nothing.
+// Logout ends the session on POST and redirects to "/" (a bearer
+// request: 204); other methods get 405 and end nothing.
 func (h *Handlers) Logout(w http.ResponseWriter, r *http.Request) {
 	h.auth.LogoutResponse(r.Context(), r.Method).ServeHTTP(w, r)
 }
@@ -142,12 +154,30 @@ func (h *Handlers) MiniProgramPhone(w http.ResponseWriter, r *http.Request) {
 	h.auth.MiniProgramPhoneResponse(r.Context(), r.Method, r.Header.Get("Content-Type"), r.Body).ServeHTTP(w, r)
 }
 
+// MiniProgramLogin logs in a mini program user: POST with the JSON body
+// {"code":"…"}, the code of wx.login(). It answers 200
+// {"token","expires_at","user":{"openid","unionid","account_id"}} and
+// sets no cookie: the mini program sends the token back in an
+// "Authorization: Bearer TOKEN" header. Errors are JSON
+// {"error":"…"}; see core.Auth.MiniProgramLoginResponse.
+func (h *Handlers) MiniProgramLogin(w http.ResponseWriter, r *http.Request) {
+	h.auth.MiniProgramLoginResponse(r.Context(), r.Method, r.Header.Get("Content-Type"), r.Body).ServeHTTP(w, r)
+}
+
+// AppLogin logs in a mobile app user with the code of WeChat's SendAuth,
+// as MiniProgramLogin does; see core.Auth.AppLoginResponse.
+func (h *Handlers) AppLogin(w http.ResponseWriter, r *http.Request) {
+	h.auth.AppLoginResponse(r.Context(), r.Method, r.Header.Get("Content-Type"), r.Body).ServeHTTP(w, r)
+}
+
 type userKey struct{}
 
 // RequireWeixinUser lets requests with a logged-in user through to next,
 // with the user in the context (see User) and Cache-Control set as
 // core.Options.CacheControl says ("no-store" by default; next may set
-// its own), and answers the others as Options.LoginRequired says.
+// its own), and answers the others as Options.LoginRequired says; a
+// bearer request without a valid login is always answered 401 JSON
+// {"error":"login_required",…}, never redirected.
 func (h *Handlers) RequireWeixinUser(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		u, ok := h.auth.CurrentUser(r.Context())
@@ -156,11 +186,14 @@ func (h *Handlers) RequireWeixinUser(next http.Handler) http.Handler {
 				h.auth.ErrorResponse(r.Context(), err).ServeHTTP(w, r) // 500: Sessions is not mounted
 				return
 			}
-			if h.opts.LoginRequired != nil {
+			bearer := core.IsBearer(r.Context())
+			if h.opts.LoginRequired != nil && !bearer {
 				h.opts.LoginRequired.ServeHTTP(w, r)
 				return
 			}
-			h.auth.LoginRequiredResponse(core.RequestInfoOf(r)).ServeHTTP(w, r)
+			info := core.RequestInfoOf(r)
+			info.Bearer = bearer
+			h.auth.LoginRequiredResponse(info).ServeHTTP(w, r)
 			return
 		}
 		if cc := h.auth.CacheControl(); cc != "" {

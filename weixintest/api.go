@@ -27,7 +27,8 @@ var errmsgs = map[int]string{
 	42001: "access_token expired",
 	42002: "refresh_token expired",
 	42003: "code expired",
-	45011: "api minute-quota reach limit  mustslower  retry next minute",
+	40226: "code blocked",
+	45011: "api minute-quota reach limit, must slower, retry next minute",
 	48001: "api unauthorized",
 }
 
@@ -83,7 +84,7 @@ func writeReply(w http.ResponseWriter, reply obj, errcode int) {
 func (s *Server) handleAccessToken(q url.Values, now time.Time) (obj, int) {
 	app, ok := s.apps[q.Get("appid")]
 	switch {
-	case !ok:
+	case !ok || app.Kind == MiniProgram: // a mini program's codes go to jscode2session
 		return nil, 40013
 	case q.Get("secret") != app.Secret:
 		return nil, 40125
@@ -157,7 +158,7 @@ func (s *Server) tokenReply(app App, rt *grant, refreshToken string, now time.Ti
 		{"scope", rt.scope},
 	}
 	// WeChat's refresh reply carries no unionid (core keeps the login's).
-	if exchange && u != nil && u.UnionID != "" && (app.Kind == Website || rt.scope == "snsapi_userinfo") {
+	if exchange && u != nil && u.UnionID != "" && !app.Unbound && (app.Kind == Website || rt.scope == "snsapi_userinfo") {
 		reply = append(reply, field{"unionid", u.UnionID})
 	}
 	if snapshot {
@@ -223,7 +224,7 @@ func (s *Server) handleUserInfo(q url.Values, now time.Time) (obj, int) {
 		{"headimgurl", u.HeadImgURL},
 		{"privilege", privilege},
 	}
-	if u.UnionID != "" {
+	if u.UnionID != "" && !s.apps[at.appID].Unbound {
 		reply = append(reply, field{"unionid", u.UnionID})
 	}
 	return reply, 0

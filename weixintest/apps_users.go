@@ -17,6 +17,13 @@ const (
 	// OfficialAccount is an official account (公众号): in-WeChat login,
 	// scopes snsapi_base and snsapi_userinfo, /connect/oauth2/authorize.
 	OfficialAccount
+	// MiniProgram is a mini program (小程序): wx.login codes exchanged at
+	// /sns/jscode2session (see Server.MiniProgramCode).
+	MiniProgram
+	// MobileApp is an open-platform mobile application: SendAuth codes
+	// (scope snsapi_userinfo) exchanged at /sns/oauth2/access_token (see
+	// Server.SendAuthCode).
+	MobileApp
 )
 
 // App is an application registered with the fake.
@@ -30,6 +37,10 @@ type App struct {
 	// CallbackDomain is the bare host redirect_uri must have, as set in
 	// WeChat's console; empty accepts any host.
 	CallbackDomain string
+	// Unbound marks an application not bound to the open-platform
+	// account: WeChat gives its users no unionid. The zero value is bound
+	// (unionid given as WeChat gives it). See Server.BindApp.
+	Unbound bool
 }
 
 // User is a WeChat user of the fake.
@@ -63,6 +74,9 @@ type User struct {
 	// recorded reply, blank access and refresh tokens with
 	// is_snapshotuser 1 (the field is absent for everyone else).
 	Snapshot bool
+	// Blocked makes WeChat's risk control block the user from a mini
+	// program login: /sns/jscode2session answers 40226.
+	Blocked bool
 }
 
 // AddApp registers an application, replacing one with the same AppID.
@@ -70,6 +84,18 @@ func (s *Server) AddApp(a App) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.apps[a.AppID] = a
+}
+
+// BindApp binds the application appID to the open-platform account (it
+// was added Unbound): from now on WeChat gives its users their unionid.
+// It does nothing for an unknown appID.
+func (s *Server) BindApp(appID string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if a, ok := s.apps[appID]; ok {
+		a.Unbound = false
+		s.apps[appID] = a
+	}
 }
 
 // AddUser adds a user and returns it as stored, ID and UnionID filled in.

@@ -21,11 +21,14 @@ import (
 //	}
 //	auth, err := core.New(opts)
 //
-// Each Config of opts (Website, OfficialAccount) gets the fake's endpoint
-// and clock; one with an empty AppID gets the fake's default application
-// of its kind (DefaultAppID, or DefaultMPAppID for an official account),
-// and one with an AppID of its own is registered with the fake under its
-// AppSecret. Every RedirectURL must be the app's absolute callback URL.
+// Each Config of opts (Website, OfficialAccount, MiniProgram, MobileApp)
+// gets the fake's endpoint and clock; one with an empty AppID gets the
+// fake's default application of its kind (DefaultAppID, DefaultMPAppID,
+// DefaultMiniProgramAppID, DefaultMobileAppID), and one with an AppID of
+// its own is registered with the fake under its AppSecret. The
+// RedirectURL of Website and OfficialAccount must be the app's absolute
+// callback URL. With a MiniProgram or a MobileApp, the log also names
+// the fake's URL that hands out their codes (DevCodeURL).
 //
 // DevMode logs a warning, on opts.Logger (default slog.Default()), that
 // logins go to a fake WeChat: anyone can log in as any fake user, so it
@@ -34,8 +37,13 @@ func DevMode(opts *core.Options) (*Server, error) {
 	if opts == nil {
 		return nil, errors.New("weixintest: DevMode needs the core.Options to point at the fake")
 	}
-	if opts.Website == nil && opts.OfficialAccount == nil {
-		return nil, errors.New("weixintest: DevMode: set core.Options.Website (or OfficialAccount) with its RedirectURL first")
+	if opts.Website == nil && opts.OfficialAccount == nil && opts.MiniProgram == nil && opts.MobileApp == nil {
+		return nil, errors.New("weixintest: DevMode: set core.Options.Website (or OfficialAccount, MiniProgram, MobileApp) first")
+	}
+	for name, c := range map[string]*core.Config{"MiniProgram": opts.MiniProgram, "MobileApp": opts.MobileApp} {
+		if c != nil && c.AppID != "" && c.AppSecret == "" {
+			return nil, fmt.Errorf("weixintest: DevMode: Options.%s has an AppID and no AppSecret: set both, or neither for the fake's default application", name)
+		}
 	}
 	for name, c := range map[string]*core.Config{"Website": opts.Website, "OfficialAccount": opts.OfficialAccount} {
 		if c == nil {
@@ -63,11 +71,18 @@ func DevMode(opts *core.Options) (*Server, error) {
 	}
 	point(opts.Website, DefaultAppID, DefaultAppSecret, Website)
 	point(opts.OfficialAccount, DefaultMPAppID, DefaultMPAppSecret, OfficialAccount)
+	point(opts.MiniProgram, DefaultMiniProgramAppID, DefaultMiniProgramSecret, MiniProgram)
+	point(opts.MobileApp, DefaultMobileAppID, DefaultMobileAppSecret, MobileApp)
 	logger := opts.Logger
 	if logger == nil {
 		logger = slog.Default()
 	}
 	logger.Warn("wxlogin DEV MODE: logins go to a FAKE WeChat (weixintest) at " + s.URL +
 		", not to WeChat; anyone can log in as a fake user. Never run this in production: set the real AppID and AppSecret.")
+	for _, c := range []*core.Config{opts.MiniProgram, opts.MobileApp} {
+		if c != nil {
+			logger.Warn("wxlogin DEV MODE: a code for a fake user, as wx.login or SendAuth would give one: GET " + s.DevCodeURL(c.AppID, "u1"))
+		}
+	}
 	return s, nil
 }

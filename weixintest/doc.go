@@ -28,6 +28,14 @@
 // party's forced refresh does, and AppTokenStats counts what happened.
 // /wxa/business/getuserphonenumber exchanges the codes PhoneCode mints.
 //
+// Beside the website and the official account, the fake has a mini
+// program and a mobile app (DefaultMiniProgramAppID, DefaultMobileAppID),
+// each with its own openids for the same users and one unionid per person
+// (none from an App marked Unbound, until BindApp): MiniProgramCode and
+// SendAuthCode mint the codes their phones would get, exchanged at
+// /sns/jscode2session (PathJSCode2Session) and /sns/oauth2/access_token;
+// in dev mode PathDevCode hands them out.
+//
 // Tests can skip the consent page with Authorize, inject faults per path
 // (a delay, an HTTP status, a malformed or huge body, an errcode), and
 // count and inspect the calls made.

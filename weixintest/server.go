@@ -77,7 +77,8 @@ type grant struct {
 	accessToken          string // for a refresh token: its current access token
 }
 
-// NewServer starts a fake WeChat with the two default applications and
+// NewServer starts a fake WeChat with the four default applications
+// (website, official account, mini program, mobile app) and
 // three users: "u1" (张三), "u2" (an emoji nickname) and "u3" (Alice),
 // whose avatars are AvatarURL's.
 // Close it when done.
@@ -98,6 +99,8 @@ func NewServer() *Server {
 	s.URL = s.ts.URL
 	s.AddApp(App{AppID: DefaultAppID, Secret: DefaultAppSecret, Kind: Website})
 	s.AddApp(App{AppID: DefaultMPAppID, Secret: DefaultMPAppSecret, Kind: OfficialAccount})
+	s.AddApp(App{AppID: DefaultMiniProgramAppID, Secret: DefaultMiniProgramSecret, Kind: MiniProgram})
+	s.AddApp(App{AppID: DefaultMobileAppID, Secret: DefaultMobileAppSecret, Kind: MobileApp})
 	for _, u := range []User{
 		{ID: "u1", Nickname: "张三", Sex: 1, Province: "广东", City: "深圳", Country: "中国"},
 		{ID: "u2", Nickname: "Lily 🌸✨", Sex: 2, Province: "上海", City: "上海", Country: "中国"},
@@ -121,16 +124,21 @@ func (s *Server) Endpoint() core.Endpoint {
 }
 
 // Config returns a core.Config for the registered application appID,
-// with its secret, this server's endpoint and clock, and scope.
+// with its secret, this server's endpoint and clock, and scope. For a
+// mini program or a mobile app, redirectURL and scope may be empty.
 func (s *Server) Config(appID, redirectURL, scope string) core.Config {
 	s.mu.Lock()
 	app := s.apps[appID]
 	s.mu.Unlock()
+	var scopes []string
+	if scope != "" {
+		scopes = []string{scope}
+	}
 	return core.Config{
 		AppID:       appID,
 		AppSecret:   app.Secret,
 		RedirectURL: redirectURL,
-		Scopes:      []string{scope},
+		Scopes:      scopes,
 		Endpoint:    s.Endpoint(),
 		Now:         s.Now,
 	}
@@ -142,6 +150,8 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc(PathRefreshToken, s.api(s.handleRefreshToken))
 	mux.HandleFunc(PathAuth, s.api(s.handleAuth))
 	mux.HandleFunc(PathUserInfo, s.api(s.handleUserInfo))
+	mux.HandleFunc(PathJSCode2Session, s.api(s.handleCode2Session))
+	mux.HandleFunc("GET "+PathDevCode, s.handleDevCode)
 	mux.HandleFunc("GET "+PathQRConnect, s.handleAuthorizePage)
 	mux.HandleFunc("GET "+PathAuthorize, s.handleAuthorizePage)
 	mux.HandleFunc("POST "+PathConfirm, s.handleConfirm)

@@ -54,6 +54,8 @@ func main() {
 	f.Get("/auth/weixin/login", wl.Login)
 	f.Get("/auth/weixin/callback", wl.Callback)
 	f.All("/auth/weixin/logout", wl.Logout)
+	f.All("/auth/weixin/miniprogram", wl.MiniProgramLogin)        // POST; bearer token, no cookie
+	f.All("/auth/weixin/app", wl.AppLogin)                        // POST; bearer token, no cookie
 	f.Post("/auth/weixin/miniprogram/phone", wl.MiniProgramPhone) // the getPhoneNumber code of a mini program login
 	f.Get("/me", wl.RequireWeixinUser, func(c *fiber.Ctx) error {
 		u, _ := fibermw.User(c)

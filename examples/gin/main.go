@@ -52,6 +52,8 @@ func main() {
 	s.GET("/auth/weixin/login", wl.Login)
 	s.GET("/auth/weixin/callback", wl.Callback)
 	s.Any("/auth/weixin/logout", wl.Logout)
+	s.Any("/auth/weixin/miniprogram", wl.MiniProgramLogin)        // POST; bearer token, no cookie
+	s.Any("/auth/weixin/app", wl.AppLogin)                        // POST; bearer token, no cookie
 	s.POST("/auth/weixin/miniprogram/phone", wl.MiniProgramPhone) // the getPhoneNumber code of a mini program login
 	s.GET("/me", wl.RequireWeixinUser, func(c *gin.Context) {
 		u, _ := ginmw.User(c)

@@ -43,6 +43,8 @@ func main() {
 	mux.HandleFunc("GET /auth/weixin/login", wl.Login)
 	mux.HandleFunc("GET /auth/weixin/callback", wl.Callback)
 	mux.HandleFunc("/auth/weixin/logout", wl.Logout)
+	mux.HandleFunc("/auth/weixin/miniprogram", wl.MiniProgramLogin)            // POST; bearer token, no cookie
+	mux.HandleFunc("/auth/weixin/app", wl.AppLogin)                            // POST; bearer token, no cookie
 	mux.HandleFunc("POST /auth/weixin/miniprogram/phone", wl.MiniProgramPhone) // the getPhoneNumber code of a mini program login
 	mux.Handle("GET /me", wl.RequireWeixinUser(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		u, _ := nethttpmw.User(r.Context())

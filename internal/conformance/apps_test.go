@@ -1,7 +1,6 @@
 package conformance
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"html/template"
@@ -40,16 +39,6 @@ type userJSON struct {
 	Phone      string `json:"phone,omitempty"`
 }
 
-// mpUserID is the fake user whose mini program login plantMiniProgramLogin
-// puts in the session (issue 15's MiniProgramLogin does it for real).
-const mpUserID = "u1"
-
-// plantMiniProgramLogin is the test route POST /test/mplogin: a mini
-// program login of mpUserID in the request's session.
-func plantMiniProgramLogin(auth *core.Auth, ctx context.Context, openID string) {
-	auth.Sessions().Put(ctx, "wxlogin.user", &core.User{AppID: mpAppID, OpenID: openID})
-}
-
 var mePage = template.Must(template.New("me").Parse(`<!doctype html><title>me</title><h1>{{.Nickname}}</h1><img src="{{.HeadImgURL}}" alt="">`))
 
 func serveNetHTTP(t testing.TB, auth *core.Auth, ln net.Listener) {
@@ -59,10 +48,9 @@ func serveNetHTTP(t testing.TB, auth *core.Auth, ln net.Listener) {
 	mux.HandleFunc("GET /auth/weixin/login", h.Login)
 	mux.HandleFunc("GET /auth/weixin/callback", h.Callback)
 	mux.HandleFunc("/auth/weixin/logout", h.Logout)
+	mux.HandleFunc("/auth/weixin/miniprogram", h.MiniProgramLogin)
+	mux.HandleFunc("/auth/weixin/app", h.AppLogin)
 	mux.HandleFunc("/auth/weixin/miniprogram/phone", h.MiniProgramPhone)
-	mux.HandleFunc("POST /test/mplogin", func(w http.ResponseWriter, r *http.Request) {
-		plantMiniProgramLogin(auth, r.Context(), r.URL.Query().Get("openid"))
-	})
 	mux.Handle("GET /me", h.RequireWeixinUser(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		u, _ := nethttpmw.User(r.Context())
 		mePage.Execute(w, u)
@@ -99,10 +87,9 @@ func serveGin(t testing.TB, auth *core.Auth, ln net.Listener) {
 	api.GET("/auth/weixin/login", h.Login)
 	api.GET("/auth/weixin/callback", h.Callback)
 	api.Any("/auth/weixin/logout", h.Logout)
+	api.Any("/auth/weixin/miniprogram", h.MiniProgramLogin)
+	api.Any("/auth/weixin/app", h.AppLogin)
 	api.Any("/auth/weixin/miniprogram/phone", h.MiniProgramPhone)
-	api.POST("/test/mplogin", func(c *gin.Context) {
-		plantMiniProgramLogin(auth, c.Request.Context(), c.Query("openid"))
-	})
 	api.Match([]string{http.MethodGet, http.MethodHead}, "/me", h.RequireWeixinUser, func(c *gin.Context) {
 		u, _ := ginmw.User(c)
 		c.Header("Content-Type", "text/html; charset=utf-8")
@@ -139,11 +126,9 @@ func serveFiber(t testing.TB, auth *core.Auth, ln net.Listener) {
 	app.Get("/auth/weixin/login", h.Login)
 	app.Get("/auth/weixin/callback", h.Callback)
 	app.All("/auth/weixin/logout", h.Logout)
+	app.All("/auth/weixin/miniprogram", h.MiniProgramLogin)
+	app.All("/auth/weixin/app", h.AppLogin)
 	app.All("/auth/weixin/miniprogram/phone", h.MiniProgramPhone)
-	app.Post("/test/mplogin", func(c *fiber.Ctx) error {
-		plantMiniProgramLogin(auth, c.UserContext(), c.Query("openid"))
-		return nil
-	})
 	app.Get("/me", h.RequireWeixinUser, func(c *fiber.Ctx) error {
 		u, _ := fibermw.User(c)
 		c.Type("html", "utf-8")

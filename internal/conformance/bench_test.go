@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
@@ -28,6 +29,9 @@ import (
 //   - scs-default: what a user would write by hand: scs with its default
 //     settings (gob codec, memory store) + a handler that reads the user
 //     id from the session, which holds what a WeChat login needs;
+//   - wxlogin-bearer: the same as wxlogin, the same session addressed by
+//     an Authorization: Bearer header (as a mini program or a mobile app
+//     sends it) instead of the cookie;
 //   - bare: the handler alone.
 //
 // Run with
@@ -35,7 +39,7 @@ import (
 //	go test -run XXX -bench Authenticated -benchmem ./internal/conformance/
 func BenchmarkAuthenticated(b *testing.B) {
 	for _, s := range benchSetups {
-		for _, variant := range []string{"wxlogin", "scs-default", "bare"} {
+		for _, variant := range []string{"wxlogin", "wxlogin-bearer", "scs-default", "bare"} {
 			b.Run(s.name+"/"+variant, func(b *testing.B) {
 				run := s.build(b, variant)
 				b.ReportAllocs()
@@ -52,7 +56,11 @@ func BenchmarkAuthenticated(b *testing.B) {
 // so that the figures are h's and not the harness's.
 func serveLoop(b *testing.B, h http.Handler, token string) func() {
 	req := httptest.NewRequest(http.MethodGet, "/me", nil)
-	req.AddCookie(&http.Cookie{Name: "session", Value: token})
+	if bearer, ok := strings.CutPrefix(token, bearerPrefix); ok {
+		req.Header.Set("Authorization", "Bearer "+bearer)
+	} else {
+		req.AddCookie(&http.Cookie{Name: "session", Value: token})
+	}
 	w := &reusedWriter{h: http.Header{}}
 	return func() {
 		clear(w.h)
@@ -105,13 +113,21 @@ func handWritten(ctx context.Context, sm *scs.SessionManager) {
 	sm.Put(ctx, "expiry", time.Now().Add(2*time.Hour).Unix())
 }
 
+// bearerPrefix marks the token session returns for wxlogin-bearer.
+const bearerPrefix = "bearer:"
+
 // session returns a session manager and the cookie of a logged-in
 // session in it: through wxlogin (a real login against the fake), or
-// by hand with scs' defaults.
+// by hand with scs' defaults. For wxlogin-bearer, it is the same
+// session's token, prefixed with bearerPrefix: sent as a bearer token.
 func session(b *testing.B, variant string) (*core.Auth, *scs.SessionManager, string) {
 	b.Helper()
 	sm := scs.New()
 	sm.Store = memstore.NewWithCleanupInterval(0)
+	if variant == "wxlogin-bearer" {
+		auth, sm, token := session(b, "wxlogin")
+		return auth, sm, bearerPrefix + token
+	}
 	if variant != "wxlogin" {
 		ctx, _ := sm.Load(context.Background(), "")
 		handWritten(ctx, sm)
@@ -152,7 +168,7 @@ func buildNetHTTP(b *testing.B, variant string) func() {
 	auth, sm, token := session(b, variant)
 	var h http.Handler
 	switch variant {
-	case "wxlogin":
+	case "wxlogin", "wxlogin-bearer":
 		mw := nethttpmw.New(auth, nethttpmw.Options{})
 		h = mw.Sessions(mw.RequireWeixinUser(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			u, _ := nethttpmw.User(r.Context())
@@ -179,7 +195,7 @@ func buildGin(b *testing.B, variant string) func() {
 	r := gin.New()
 	var h http.Handler = r
 	switch variant {
-	case "wxlogin":
+	case "wxlogin", "wxlogin-bearer":
 		mw := ginmw.New(auth, ginmw.Options{})
 		r.GET("/me", mw.Sessions, mw.RequireWeixinUser, func(c *gin.Context) {
 			u, _ := ginmw.User(c)
@@ -205,7 +221,7 @@ func buildFiber(b *testing.B, variant string) func() {
 	auth, sm, token := session(b, variant)
 	app := fiber.New(fiber.Config{DisableStartupMessage: true})
 	switch variant {
-	case "wxlogin":
+	case "wxlogin", "wxlogin-bearer":
 		mw := fibermw.New(auth, fibermw.Options{})
 		app.Get("/me", mw.Sessions, mw.RequireWeixinUser, func(c *fiber.Ctx) error {
 			u, _ := fibermw.User(c)
@@ -232,6 +248,8 @@ func buildFiber(b *testing.B, variant string) func() {
 	}
 	handler := app.Handler()
 	fctx := &fasthttp.RequestCtx{}
+	bearer, isBearer := strings.CutPrefix(token, bearerPrefix)
+	authorization := "Bearer " + bearer
 	return func() {
 		// A fresh request on a reused RequestCtx: reset the user values,
 		// or scs' Load would find the last request's session in them.
@@ -240,7 +258,11 @@ func buildFiber(b *testing.B, variant string) func() {
 		fctx.ResetUserValues()
 		fctx.Request.Header.SetMethod(http.MethodGet)
 		fctx.Request.SetRequestURI("/me")
-		fctx.Request.Header.SetCookie("session", token)
+		if isBearer {
+			fctx.Request.Header.Set("Authorization", authorization)
+		} else {
+			fctx.Request.Header.SetCookie("session", token)
+		}
 		handler(fctx)
 		if fctx.Response.StatusCode() != http.StatusOK {
 			b.Fatalf("status %d", fctx.Response.StatusCode())

@@ -41,6 +41,12 @@ func newEnv(t *testing.T, a adapter) *env {
 // envs on one fake and one shared store are two instances of one app.
 func newEnvWith(t *testing.T, a adapter, wx *weixintest.Server, store scs.Store) *env {
 	t.Helper()
+	return newEnvTweaked(t, a, wx, store, nil)
+}
+
+// newEnvTweaked is newEnvWith with the options adjusted by tweak, if set.
+func newEnvTweaked(t *testing.T, a adapter, wx *weixintest.Server, store scs.Store, tweak func(*core.Options)) *env {
+	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -49,20 +55,26 @@ func newEnvWith(t *testing.T, a adapter, wx *weixintest.Server, store scs.Store)
 	logger := slog.New(slog.DiscardHandler)
 	web := wx.Config(weixintest.DefaultAppID, base+"/auth/weixin/callback", core.ScopeLogin)
 	mp := wx.Config(weixintest.DefaultMPAppID, base+"/auth/weixin/callback", core.ScopeUserInfo)
-	for _, c := range []*core.Config{&web, &mp} {
-		c.Timeout = 300 * time.Millisecond
+	mini := wx.Config(weixintest.DefaultMiniProgramAppID, "", "")
+	app := wx.Config(weixintest.DefaultMobileAppID, "", "")
+	for _, c := range []*core.Config{&web, &mp, &mini, &app} {
+		// Well under the 2 s delays that play a slow WeChat, and long
+		// enough for 50 concurrent requests on a busy 2-core machine
+		// under -race (300 ms was not: TestConcurrentRefresh saw 504s).
+		c.Timeout = time.Second
 		c.RetryBackoff = time.Millisecond
 		c.Logger = logger
 	}
-	wx.AddApp(weixintest.App{AppID: mpAppID, Secret: mpSecret})
-	mini := &core.Config{AppID: mpAppID, AppSecret: mpSecret, Endpoint: wx.Endpoint(),
-		Timeout: 300 * time.Millisecond, RetryBackoff: time.Millisecond, Logger: logger}
 	sm := scs.New()
 	sm.Store = store
-	auth, err := core.New(core.Options{
-		Website: &web, OfficialAccount: &mp, MiniProgram: mini, Sessions: sm, DefaultReturnTo: "/me",
+	opts := core.Options{
+		Website: &web, OfficialAccount: &mp, MiniProgram: &mini, MobileApp: &app, Sessions: sm, DefaultReturnTo: "/me",
 		Logger: logger, Now: wx.Now,
-	})
+	}
+	if tweak != nil {
+		tweak(&opts)
+	}
+	auth, err := core.New(opts)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,16 +4,17 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 
 	"github.com/wxlogin/wxlogin/weixintest"
 )
 
-// The mini program of the conformance apps.
+// The mini program of the conformance apps, and the user who logs in.
 const (
-	mpAppID  = "wx0mini0program0001"
-	mpSecret = "weixintest-miniprogram-secret"
+	mpAppID  = weixintest.DefaultMiniProgramAppID
+	mpUserID = "u1"
 )
 
 // post sends body to path with contentType through b's cookie jar.
@@ -32,12 +33,21 @@ func (b *browser) post(path, contentType, body string) (int, string) {
 	return resp.StatusCode, string(out)
 }
 
+// bearerPost sends body to path with the bearer token (and no cookie).
+func (e *env) bearerPost(token, path, contentType, body string) (int, string) {
+	e.t.Helper()
+	r := e.call(http.MethodPost, path, token, "", contentType, body)
+	return r.status, r.body
+}
+
 const phonePath = "/auth/weixin/miniprogram/phone"
 
 // POST /auth/weixin/miniprogram/phone answers alike on the three
 // adapters: the phone of a mini program login (countryCode read as a
 // number or a string), kept for /api/me; 400 for a bad body or a bad,
-// used or foreign code; 401 without a mini program login; 405 for GET.
+// used or foreign code; 401 without a mini program login's bearer token
+// (a website cookie does not count, and a dead token beside a live cookie
+// is refused); 405 for GET.
 func TestMiniProgramPhone(t *testing.T) {
 	forEach(t, func(t *testing.T, e *env) {
 		b := e.browser()
@@ -56,8 +66,9 @@ func TestMiniProgramPhone(t *testing.T) {
 			t.Errorf("WeChat called %d times without a mini program login", n)
 		}
 
-		b.post("/test/mplogin?openid="+e.wx.OpenID(mpAppID, mpUserID), "", "")
-		st, body := b.post(phonePath, "application/json", code("13800138000"))
+		token := e.doorLogin("miniprogram", mpUserID)
+		post := func(contentType, body string) (int, string) { return e.bearerPost(token, phonePath, contentType, body) }
+		st, body := post("application/json", code("13800138000"))
 		var got struct {
 			Phone       string `json:"phone"`
 			CountryCode any    `json:"country_code"`
@@ -66,10 +77,10 @@ func TestMiniProgramPhone(t *testing.T) {
 		if st != http.StatusOK || got.Phone != "13800138000" || got.CountryCode != "86" {
 			t.Fatalf("phone: %d %s", st, body)
 		}
-		if me, st := b.me(); st != http.StatusOK || me.Phone != "13800138000" {
-			t.Errorf("/api/me after the binding: %d %+v", st, me)
+		if r := e.call(http.MethodGet, "/api/me", token, "", "", ""); r.status != http.StatusOK || !strings.Contains(r.body, `"phone":"13800138000"`) {
+			t.Errorf("/api/me after the binding: %d %s", r.status, r.body)
 		}
-		if st, body := b.post(phonePath, "application/json; charset=utf-8", code("+1 4155550100")); st != http.StatusOK || !strings.Contains(body, `"country_code":"1"`) {
+		if st, body := post("application/json; charset=utf-8", code("+1 4155550100")); st != http.StatusOK || !strings.Contains(body, `"country_code":"1"`) {
 			t.Errorf("a foreign number: %d %s", st, body)
 		}
 
@@ -82,7 +93,7 @@ func TestMiniProgramPhone(t *testing.T) {
 			{"a long code", "application/json", `{"code":"` + strings.Repeat("a", 129) + `"}`},
 			{"a big body", "application/json", `{"code":"abc","pad":"` + strings.Repeat("x", 5000) + `"}`},
 		} {
-			if st, body := b.post(phonePath, c.contentType, c.body); st != http.StatusBadRequest || !strings.Contains(body, `"error"`) {
+			if st, body := post(c.contentType, c.body); st != http.StatusBadRequest || !strings.Contains(body, `"error"`) {
 				t.Errorf("%s: %d %s", c.name, st, body)
 			}
 		}
@@ -90,18 +101,30 @@ func TestMiniProgramPhone(t *testing.T) {
 			t.Errorf("bad bodies reached WeChat %d times", n-calls)
 		}
 		used := e.wx.PhoneCode(mpAppID, mpUserID, "13800138000")
-		b.post(phonePath, "application/json", `{"code":"`+used+`"}`)
+		post("application/json", `{"code":"`+used+`"}`)
 		for name, body := range map[string]string{
 			"used":          `{"code":"` + used + `"}`,
 			"unknown":       `{"code":"0123456789abcdef"}`,
 			"another app's": `{"code":"` + e.wx.PhoneCode(weixintest.DefaultMPAppID, mpUserID, "13800138000") + `"}`,
 		} {
-			if st, resp := b.post(phonePath, "application/json", body); st != http.StatusBadRequest || !strings.Contains(resp, `"code_invalid"`) {
+			if st, resp := post("application/json", body); st != http.StatusBadRequest || !strings.Contains(resp, `"code_invalid"`) {
 				t.Errorf("%s code: %d %s", name, st, resp)
 			}
 		}
 		if r := b.Do(http.MethodGet, phonePath, "application/json"); r.StatusCode != http.StatusMethodNotAllowed {
 			t.Errorf("GET: %d", r.StatusCode)
+		}
+		// A dead token beside a live website cookie: 401.
+		var cookie string
+		base, _ := url.Parse(e.base)
+		for _, c := range b.Client.Jar.Cookies(base) {
+			cookie = c.Value
+		}
+		if cookie == "" {
+			t.Fatal("the browser holds no session cookie")
+		}
+		if r := e.call(http.MethodPost, phonePath, "no-such-token", cookie, "application/json", code("13800138000")); r.status != http.StatusUnauthorized {
+			t.Errorf("a dead token beside a live cookie: %d %s", r.status, r.body)
 		}
 		if st := e.wx.AppTokenStats(mpAppID); st.StableFetches != 1 || e.wx.Calls(weixintest.PathToken) != 0 || st.ForcedRefreshes != 0 {
 			t.Errorf("app token: %+v, %d /cgi-bin/token calls", st, e.wx.Calls(weixintest.PathToken))

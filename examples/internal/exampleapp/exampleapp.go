@@ -82,6 +82,14 @@ func FromEnv() (*App, error) {
 	if (mpID == "") != (mpSecret == "") {
 		return nil, errors.New("set both WEIXIN_MP_APPID and WEIXIN_MP_SECRET, or neither")
 	}
+	miniID, miniSecret := os.Getenv("WEIXIN_MINIPROGRAM_APPID"), os.Getenv("WEIXIN_MINIPROGRAM_SECRET")
+	if (miniID == "") != (miniSecret == "") {
+		return nil, errors.New("set both WEIXIN_MINIPROGRAM_APPID and WEIXIN_MINIPROGRAM_SECRET, or neither")
+	}
+	mobileID, mobileSecret := os.Getenv("WEIXIN_APP_APPID"), os.Getenv("WEIXIN_APP_SECRET")
+	if (mobileID == "") != (mobileSecret == "") {
+		return nil, errors.New("set both WEIXIN_APP_APPID and WEIXIN_APP_SECRET, or neither")
+	}
 
 	sessions := scs.New()
 	sessions.Lifetime = 30 * 24 * time.Hour // as long as a refresh token
@@ -123,6 +131,15 @@ func FromEnv() (*App, error) {
 			AppID: mpID, AppSecret: mpSecret, RedirectURL: callback,
 			Scopes: []string{core.ScopeUserInfo}, Endpoint: endpoint, Logger: logger,
 		}
+	}
+	// The mini program and the mobile app log in with bearer tokens
+	// (POST /auth/weixin/miniprogram, /auth/weixin/app); unset, their
+	// routes answer 404. Dev mode: the fake's.
+	if miniID != "" || devMode {
+		opts.MiniProgram = &core.Config{AppID: miniID, AppSecret: miniSecret, Endpoint: endpoint, Logger: logger}
+	}
+	if mobileID != "" || devMode {
+		opts.MobileApp = &core.Config{AppID: mobileID, AppSecret: mobileSecret, Endpoint: endpoint, Logger: logger}
 	}
 	switch v := os.Getenv("COOKIE_SECURE"); v {
 	case "":
