@@ -137,9 +137,16 @@ type Options struct {
 	// visitors. Default "/auth/weixin/login".
 	LoginPath string
 	// ErrorPage, if set, renders the HTML error page of a failed login,
-	// callback or logout; status is Classify(err).Status. Never show
-	// err.Error() to the user unescaped.
-	ErrorPage func(status int, err error) []byte
+	// callback or logout, in p.Language, instead of DefaultErrorPage.
+	// Never show p.Err.Error() to the visitor.
+	ErrorPage func(p ErrorPageData) []byte
+	// DefaultLanguage is the language of the pages for visitors whose
+	// Accept-Language names none the Auth has words for (see
+	// Auth.Language): a language of Messages. Default "zh-CN".
+	DefaultLanguage string
+	// Messages extends or replaces the built-in words of the pages (see
+	// DefaultMessages), to add a language or change a word.
+	Messages Messages
 	// Logger receives a line per failed login or refresh, never a
 	// secret. Default slog.Default().
 	Logger *slog.Logger
@@ -178,6 +185,7 @@ type Options struct {
 type Auth struct {
 	opts     Options
 	sessions *scs.SessionManager
+	langs    *languages
 
 	callbacks singleflight.Group // one code exchange per state
 	refreshes singleflight.Group // one refresh per (appid, openid)
@@ -247,6 +255,10 @@ func New(opts Options) (*Auth, error) {
 	case "-":
 		opts.CacheControl = ""
 	}
+	langs, err := newLanguages(opts.DefaultLanguage, opts.Messages)
+	if err != nil {
+		return nil, err
+	}
 	if opts.LoginPath == "" {
 		opts.LoginPath = DefaultLoginPath
 	}
@@ -281,7 +293,7 @@ func New(opts Options) (*Auth, error) {
 	}
 	opts.Now, opts.Website, opts.OfficialAccount = oneClock(opts.Now, opts.Website, opts.OfficialAccount)
 	_, opts.MiniProgram, opts.MobileApp = oneClock(opts.Now, opts.MiniProgram, opts.MobileApp)
-	a := &Auth{opts: opts, sessions: opts.Sessions, recent: make(map[string]*Token)}
+	a := &Auth{opts: opts, sessions: opts.Sessions, langs: langs, recent: make(map[string]*Token)}
 	a.newAppTokenSources(opts.Website, opts.OfficialAccount, opts.MiniProgram, opts.MobileApp)
 	return a, nil
 }

@@ -35,6 +35,11 @@
 // Sessions middleware, or scs' LoadAndSave); without it the responses are
 // 500 and the log names the fix (ErrNoSession, CheckSession).
 //
+// The pages are in the visitor's language, Simplified Chinese or English
+// (Language: Accept-Language, WeChat's browser, Options.DefaultLanguage),
+// with the words in one table per language that an app extends or
+// replaces (Messages, Options.Messages); JSON answers keep their codes.
+//
 // One clock decides on time: Options.Now, shared by New with the Configs'
 // Now. In tests, the Config from weixintest.Server.Config carries the
 // fake's clock, so Server.Advance expires states and tokens for the app

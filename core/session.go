@@ -202,7 +202,7 @@ func (a *Auth) CommitSession(w http.ResponseWriter, r *http.Request) bool {
 	hdr, err := a.SaveSession(r.Context())
 	if err != nil {
 		clear(w.Header()) // the handler's Location, cookies and type go too
-		a.ErrorResponse(err).ServeHTTP(w, r)
+		a.ErrorResponse(r.Context(), err).ServeHTTP(w, r)
 		return false
 	}
 	for k, v := range hdr {

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"net/http"
 	"strings"
+
+	"golang.org/x/text/language"
 )
 
 // ErrorClass is what an error of the login flow or of the API means to
@@ -18,10 +20,14 @@ type ErrorClass struct {
 	// "state_invalid", "login_required" or "upstream".
 	Code string
 	// Title and Message explain the error to a person, without its text
-	// (which may come from WeChat).
+	// (which may come from WeChat): in English from Classify, in the
+	// visitor's language from Auth.ClassifyIn.
 	Title, Message string
 	// OfferLogin says whether to offer logging in again.
 	OfferLogin bool
+	// TitleID and MessageID are the message ids of Title and Message in
+	// the Auth's Messages ("title.login_failed", "message.declined").
+	TitleID, MessageID string
 }
 
 // The codes of ErrorClass.
@@ -75,71 +81,82 @@ var ErrMethodNotAllowed = errors.New("wxlogin: log out with POST")
 //     *ConfigError: the app's credentials or address refused);
 //   - 500 for anything else (ErrNoSession, say).
 func Classify(err error) ErrorClass {
-	const failed, again = "Login failed", "Please start again."
+	const failed = "title.login_failed"
 	switch {
 	case err == nil:
 		return ErrorClass{Status: http.StatusOK}
 	case errors.Is(err, ErrStateExpired):
-		return ErrorClass{http.StatusBadRequest, CodeStateExpired, failed, "The login took too long. " + again, true}
+		return class(http.StatusBadRequest, CodeStateExpired, failed, "message.state_expired", true)
 	case errors.Is(err, ErrStateMissing), errors.Is(err, ErrStateInvalid), errors.Is(err, ErrStateUsed):
-		return ErrorClass{http.StatusBadRequest, CodeStateInvalid, failed,
-			"This login link is not valid in this browser, or was already used. " + again, true}
+		return class(http.StatusBadRequest, CodeStateInvalid, failed, "message.state_invalid", true)
 	case errors.Is(err, ErrBadRequest):
-		return ErrorClass{http.StatusBadRequest, CodeBadRequest, failed, "The login request is malformed.", false}
+		return class(http.StatusBadRequest, CodeBadRequest, failed, "message.bad_request", false)
 	case errors.Is(err, ErrCodeRejected):
-		return ErrorClass{http.StatusUnauthorized, CodeCodeInvalid, failed,
-			"WeChat did not accept this login; it may have expired. " + again, true}
+		return class(http.StatusUnauthorized, CodeCodeInvalid, failed, "message.code_invalid", true)
 	case errors.Is(err, ErrUserBlocked):
-		return ErrorClass{http.StatusForbidden, CodeUserBlocked, failed, "WeChat does not allow this account to log in now.", false}
+		return class(http.StatusForbidden, CodeUserBlocked, failed, "message.user_blocked", false)
 	case errors.Is(err, ErrRateLimited):
-		return ErrorClass{http.StatusTooManyRequests, CodeRateLimited, failed, "Too many logins right now. Please try again in a minute.", false}
+		return class(http.StatusTooManyRequests, CodeRateLimited, failed, "message.rate_limited", false)
 	case errors.Is(err, ErrNoUserToken):
-		return ErrorClass{http.StatusBadRequest, CodeNoUserToken, "No WeChat access token",
-			"This login (a mini program's) has no WeChat user access token.", false}
+		return class(http.StatusBadRequest, CodeNoUserToken, "title.no_user_token", "message.no_user_token", false)
 	case errors.Is(err, ErrNotConfigured):
-		return ErrorClass{http.StatusNotFound, CodeNotConfigured, "Not found", "This login is not configured here.", false}
+		return class(http.StatusNotFound, CodeNotConfigured, "title.not_found", "message.not_configured", false)
 	case errors.Is(err, ErrCodeInvalid), errors.Is(err, ErrCodeUsed), errors.Is(err, ErrCodeExpired):
-		return ErrorClass{http.StatusBadRequest, CodeCodeInvalid, failed,
-			"WeChat did not accept this login; it may have expired. " + again, true}
+		return class(http.StatusBadRequest, CodeCodeInvalid, failed, "message.code_invalid", true)
 	case errors.Is(err, ErrLoginDeclined):
-		return ErrorClass{http.StatusForbidden, CodeDeclined, "Login cancelled", "You declined the login in WeChat.", true}
+		return class(http.StatusForbidden, CodeDeclined, "title.login_cancelled", "message.declined", true)
 	case errors.Is(err, ErrLoginRejected):
-		return ErrorClass{http.StatusForbidden, CodeRejected, failed, "This WeChat account may not log in here.", true}
+		return class(http.StatusForbidden, CodeRejected, failed, "message.rejected", true)
 	case errors.Is(err, ErrSnapshotUser):
-		return ErrorClass{http.StatusForbidden, CodeSnapshotUser, failed, "Please open the page in WeChat and log in there.", true}
+		return class(http.StatusForbidden, CodeSnapshotUser, failed, "message.snapshot_user", true)
 	case errors.Is(err, ErrLoginRequired), errors.Is(err, ErrRefreshTokenInvalid), errors.Is(err, ErrRefreshTokenExpired):
-		return ErrorClass{http.StatusUnauthorized, CodeLoginRequired, "Login required", "Please log in with WeChat.", true}
+		return class(http.StatusUnauthorized, CodeLoginRequired, "title.login_required", "message.login_required", true)
 	case errors.Is(err, ErrMethodNotAllowed):
-		return ErrorClass{http.StatusMethodNotAllowed, CodeMethodNotAllowed, "Method not allowed", "Log out with the logout button.", false}
+		return class(http.StatusMethodNotAllowed, CodeMethodNotAllowed, "title.method_not_allowed", "message.method_not_allowed", false)
 	case errors.Is(err, ErrNoSession):
-		return ErrorClass{http.StatusInternalServerError, CodeInternal, "Server error",
-			"This site is misconfigured; its log says how to fix it.", false}
+		return class(http.StatusInternalServerError, CodeInternal, "title.server_error", "message.no_session", false)
 	case errors.Is(err, ErrIdentityConflict):
-		return ErrorClass{http.StatusConflict, CodeIdentityConflict, failed,
-			"This WeChat account does not match the account it is linked to here. Please contact the site.", false}
+		return class(http.StatusConflict, CodeIdentityConflict, failed, "message.identity_conflict", false)
 	case errors.Is(err, ErrLinkStore):
-		return ErrorClass{http.StatusServiceUnavailable, CodeLinkStore, "Temporarily unavailable",
-			"The site cannot reach its account store. Please try again in a moment.", false}
+		return class(http.StatusServiceUnavailable, CodeLinkStore, "title.unavailable", "message.link_store", false)
 	case errors.Is(err, ErrSessionStore):
-		return ErrorClass{http.StatusServiceUnavailable, CodeSessionStore, "Temporarily unavailable",
-			"The site cannot reach its session store. Please try again in a moment.", false}
+		return class(http.StatusServiceUnavailable, CodeSessionStore, "title.unavailable", "message.session_store", false)
 	}
 	var ce *ConfigError
 	if errors.As(err, &ce) {
 		// WeChat refuses the app's credentials or address: the log says
 		// what to fix; retrying changes nothing.
-		return ErrorClass{http.StatusBadGateway, CodeUpstream, failed,
-			"This site's WeChat configuration needs fixing; its log says how. Please try again later.", false}
+		return class(http.StatusBadGateway, CodeUpstream, failed, "message.config", false)
 	}
 	var ue *UpstreamError
 	if errors.As(err, &ue) && ue.Timeout {
-		return ErrorClass{http.StatusGatewayTimeout, CodeUpstream, failed, "WeChat did not answer in time. Please try again.", true}
+		return class(http.StatusGatewayTimeout, CodeUpstream, failed, "message.upstream_timeout", true)
 	}
 	var ae *APIError
 	if ue != nil || errors.As(err, &ae) || errors.Is(err, ErrOpenIDMismatch) || errors.Is(err, ErrInvalidCredential) {
-		return ErrorClass{http.StatusBadGateway, CodeUpstream, failed, "WeChat could not complete the login. Please try again later.", true}
+		return class(http.StatusBadGateway, CodeUpstream, failed, "message.upstream", true)
 	}
-	return ErrorClass{http.StatusInternalServerError, CodeInternal, failed, "Something went wrong while logging you in.", true}
+	return class(http.StatusInternalServerError, CodeInternal, failed, "message.internal", true)
+}
+
+// class is an ErrorClass with the English words of its message ids.
+func class(status int, code, titleID, messageID string, offerLogin bool) ErrorClass {
+	return ErrorClass{
+		Status: status, Code: code,
+		Title: messagesEN[titleID], Message: messagesEN[messageID],
+		OfferLogin: offerLogin,
+		TitleID:    titleID, MessageID: messageID,
+	}
+}
+
+// ClassifyIn is Classify(err) with Title and Message in lang (see
+// Language and Message): the words of the error pages.
+func (a *Auth) ClassifyIn(err error, lang language.Tag) ErrorClass {
+	c := Classify(err)
+	if c.TitleID != "" {
+		c.Title, c.Message = a.Message(lang, c.TitleID), a.Message(lang, c.MessageID)
+	}
+	return c
 }
 
 // HTTPStatus returns the status an HTTP handler should answer err with:

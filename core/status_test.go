@@ -45,7 +45,7 @@ func TestClassify(t *testing.T) {
 		if got := core.HTTPStatus(tt.err); got != tt.status {
 			t.Errorf("HTTPStatus(%v) = %d", tt.err, got)
 		}
-		if r := e.auth.ErrorResponse(tt.err); r.Status != tt.status {
+		if r := e.auth.ErrorResponse(context.Background(), tt.err); r.Status != tt.status {
 			t.Errorf("ErrorResponse(%v): %d", tt.err, r.Status)
 		}
 		r := e.auth.JSONErrorResponse(tt.err)

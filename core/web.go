@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"golang.org/x/text/language"
 )
 
 // Response is a framework-independent HTTP answer of the login flow. The
@@ -43,14 +45,19 @@ func redirect(location string) Response {
 // LoginResponse answers a request to the login route: a 302 to WeChat's
 // authorize page (the official account's when userAgent is WeChat's and
 // one is configured), the login ending at next when SafeReturnTo keeps
-// it.
+// it. WeChat's QR-code page is in English (lang=en) when the language
+// of ctx (see WithLanguage) is English, in Chinese otherwise.
 func (a *Auth) LoginResponse(ctx context.Context, next, userAgent string) Response {
 	if err := a.CheckSession(ctx); err != nil {
-		return a.ErrorResponse(err)
+		return a.ErrorResponse(ctx, err)
 	}
-	start, err := a.BeginLogin(ctx, LoginRequest{ReturnTo: next, InWeChat: IsWeChatBrowser(userAgent)})
+	req := LoginRequest{ReturnTo: next, InWeChat: IsWeChatBrowser(userAgent)}
+	if a.qrPageInEnglish(ctx, req.InWeChat) {
+		req.Options = append(req.Options, LangParam("en"))
+	}
+	start, err := a.BeginLogin(ctx, req)
 	if err != nil {
-		return a.ErrorResponse(err)
+		return a.ErrorResponse(ctx, err)
 	}
 	return redirect(start.AuthURL)
 }
@@ -59,11 +66,11 @@ func (a *Auth) LoginResponse(ctx context.Context, next, userAgent string) Respon
 // login's return-to path, or an error page with HTTPStatus(err).
 func (a *Auth) CallbackResponse(ctx context.Context, q url.Values) Response {
 	if err := a.CheckSession(ctx); err != nil {
-		return a.ErrorResponse(err)
+		return a.ErrorResponse(ctx, err)
 	}
 	res, err := a.CompleteLogin(ctx, q)
 	if err != nil {
-		return a.ErrorResponse(err)
+		return a.ErrorResponse(ctx, err)
 	}
 	return redirect(res.ReturnTo)
 }
@@ -76,7 +83,7 @@ func (a *Auth) CallbackResponse(ctx context.Context, q url.Values) Response {
 func (a *Auth) LogoutResponse(ctx context.Context, method string) Response {
 	bearer := IsBearer(ctx)
 	if method != http.MethodPost {
-		r := a.ErrorResponse(ErrMethodNotAllowed)
+		r := a.ErrorResponse(ctx, ErrMethodNotAllowed)
 		if bearer {
 			r = a.JSONErrorResponse(ErrMethodNotAllowed)
 		}
@@ -87,10 +94,10 @@ func (a *Auth) LogoutResponse(ctx context.Context, method string) Response {
 		return a.bearerLogout(ctx)
 	}
 	if err := a.CheckSession(ctx); err != nil {
-		return a.ErrorResponse(err)
+		return a.ErrorResponse(ctx, err)
 	}
 	if err := a.Logout(ctx); err != nil {
-		return a.ErrorResponse(err)
+		return a.ErrorResponse(ctx, err)
 	}
 	return redirect("/")
 }
@@ -116,6 +123,12 @@ type RequestInfo struct {
 	Accept string
 	// RequestURI is its path and query, as sent.
 	RequestURI string
+	// AcceptLanguage is its Accept-Language header, for the language of
+	// the pages (see Auth.Language).
+	AcceptLanguage string
+	// UserAgent is its User-Agent header: inside WeChat, the pages are
+	// Chinese unless AcceptLanguage says otherwise.
+	UserAgent string
 	// Bearer says its session came from an Authorization: Bearer
 	// header (IsBearer): it is answered 401 JSON, never redirected.
 	Bearer bool
@@ -154,41 +167,71 @@ func acceptsHTML(accept string) bool {
 	return false
 }
 
-// ErrorResponse is the HTML error page for err: Classify(err) decides
-// the status and the words, Options.ErrorPage (when set) renders it. The
-// page never shows the error's text, which may come from WeChat.
-func (a *Auth) ErrorResponse(err error) Response {
-	status := HTTPStatus(err)
+// ErrorResponse is the HTML error page for err, in the language of ctx
+// (see WithLanguage): Classify(err) decides the status, ClassifyIn the
+// words, Options.ErrorPage (when set) renders it, else DefaultErrorPage.
+// The page never shows the error's text, which may come from WeChat.
+func (a *Auth) ErrorResponse(ctx context.Context, err error) Response {
+	lang := a.LanguageOf(ctx)
+	p := ErrorPageData{Err: err, Class: a.ClassifyIn(err, lang), Language: lang}
+	if p.Class.OfferLogin {
+		p.LoginPath, p.LoginText = a.opts.LoginPath, a.Message(lang, "link.login_again")
+	}
 	h := securityHeaders()
 	h.Set("Content-Type", "text/html; charset=utf-8")
 	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'")
+	h.Set("Content-Language", lang.String())
 	var body []byte
 	if a.opts.ErrorPage != nil {
-		body = a.opts.ErrorPage(status, err)
+		body = a.opts.ErrorPage(p)
 	} else {
-		body = DefaultErrorPage(err, a.opts.LoginPath)
+		body = DefaultErrorPage(p)
 	}
-	return Response{Status: status, Header: h, Body: body}
+	return Response{Status: p.Class.Status, Header: h, Body: body}
+}
+
+// ErrorPageData is what an error page shows: Options.ErrorPage and
+// DefaultErrorPage render it.
+type ErrorPageData struct {
+	// Err is the error. Never show err.Error() to the visitor: it may
+	// come from WeChat.
+	Err error
+	// Class is Classify(Err) with Title and Message in Language; answer
+	// with Class.Status.
+	Class ErrorClass
+	// Language is the visitor's language (see Auth.Language); its String
+	// is the lang attribute of the page ("zh-CN", "en").
+	Language language.Tag
+	// LoginPath is the login route when logging in again helps
+	// (Class.OfferLogin), else empty; LoginText is the words of the link
+	// to it ("link.login_again").
+	LoginPath, LoginText string
 }
 
 var errorPage = template.Must(template.New("error").Parse(`<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
-<title>{{.Title}}</title>
+<html lang="{{.Language}}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+<title>{{.Class.Title}}</title>
 <style>body{font:16px/1.5 system-ui,sans-serif;max-width:32rem;margin:4rem auto;padding:0 1rem;color:#222}a{color:#07c160}</style>
-</head><body><h1>{{.Title}}</h1><p>{{.Message}}</p>{{if .LoginPath}}<p><a href="{{.LoginPath}}">Log in with WeChat again</a></p>{{end}}</body></html>
+</head><body><h1>{{.Class.Title}}</h1><p>{{.Class.Message}}</p>{{if .LoginPath}}<p><a href="{{.LoginPath}}">{{.LoginText}}</a></p>{{end}}</body></html>
 `))
 
-// DefaultErrorPage renders the built-in error page of err: a
-// self-contained HTML page (no third-party resources) with the words of
-// Classify(err), and a link to loginPath when logging in again helps.
-func DefaultErrorPage(err error, loginPath string) []byte {
-	c := Classify(err)
-	if !c.OfferLogin {
-		loginPath = ""
-	}
+// DefaultErrorPage renders the built-in error page of p: a
+// self-contained HTML page (no third-party resources) with lang
+// p.Language, the words of p.Class, and a link to p.LoginPath when set.
+func DefaultErrorPage(p ErrorPageData) []byte {
 	var b bytes.Buffer
-	errorPage.Execute(&b, struct{ Title, Message, LoginPath string }{c.Title, c.Message, loginPath})
+	errorPage.Execute(&b, p)
 	return b.Bytes()
+}
+
+// qrPageInEnglish reports whether a login begun now goes to the website
+// application's QR-code page and the language of ctx is English.
+func (a *Auth) qrPageInEnglish(ctx context.Context, inWeChat bool) bool {
+	if a.opts.Website == nil || (inWeChat && a.opts.OfficialAccount != nil) {
+		return false
+	}
+	base, _ := a.LanguageOf(ctx).Base()
+	return base.String() == "en"
 }
 
 // errorJSON is the body of JSON error answers.

@@ -55,7 +55,7 @@ func TestLoginAndCallbackResponses(t *testing.T) {
 	b.do(func(ctx context.Context) { r = e.auth.CallbackResponse(ctx, q) })
 	body := string(r.Body)
 	if r.Status != http.StatusBadRequest || !strings.HasPrefix(r.Header.Get("Content-Type"), "text/html") ||
-		!strings.Contains(body, "not valid in this browser") || !strings.Contains(body, `href="/auth/weixin/login"`) {
+		!strings.Contains(body, "此登录链接在当前浏览器中无效") || !strings.Contains(body, `href="/auth/weixin/login"`) { // no language in ctx: zh-CN
 		t.Fatalf("error page: %d %v %s", r.Status, r.Header, body)
 	}
 	for _, leak := range []string{"FORGEDSTATE", "code-with", "wxlogin:", "http://", "https://"} {
@@ -131,8 +131,10 @@ func TestLoginRequiredResponse(t *testing.T) {
 func TestCustomErrorPage(t *testing.T) {
 	e := newEnv(t, func(o *core.Options) {
 		o.LoginPath = "/login/wx"
-		o.ErrorPage = func(status int, err error) []byte {
-			if errors.Is(err, core.ErrLoginDeclined) {
+		o.DefaultLanguage = "en"
+		o.ErrorPage = func(p core.ErrorPageData) []byte {
+			if errors.Is(p.Err, core.ErrLoginDeclined) && p.Class.Status == http.StatusForbidden &&
+				p.Language.String() == "en" && p.Class.Title == "Login cancelled" && p.LoginPath == "/login/wx" {
 				return []byte("declined")
 			}
 			return []byte("other")

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 )
@@ -250,5 +251,61 @@ func TestBrowserEmbeddedQRScan(t *testing.T) {
 	}
 	if avatar, err := sessionAvatar(ctx, p.base); err != nil || !strings.HasPrefix(avatar, "https://thirdwx.qlogo.cn/mmopen/") {
 		t.Errorf("avatar in the session: %q, %v", avatar, err)
+	}
+}
+
+// What a Chinese visitor sees, in a browser asking for zh-CN: the QR
+// page and an error page (a callback whose state is forged), both in
+// Chinese with lang="zh-CN", drawn with the CJK font CI installs
+// (fonts-wqy-zenhei). docs/screenshot-qrcode.zh-CN.png and
+// docs/screenshot-error.zh-CN.png are two of these screenshots.
+func TestBrowserChinesePages(t *testing.T) {
+	skipIfShort(t, "the browser test")
+	exe := chromium(t)
+	dir := screenshots(t)
+	addr := freeAddr(t)
+	_, port, _ := net.SplitHostPort(addr)
+	base := "http://localhost:" + port // another site than the fake's 127.0.0.1, as in TestBrowserEmbeddedQRScan
+	p := startAt(t, "nethttp", addr, "PUBLIC_URL="+base)
+	ctx := newBrowserCtx(t, exe)
+
+	var lang, title string
+	err := chromedp.Run(ctx,
+		network.SetExtraHTTPHeaders(network.Headers{"Accept-Language": "zh-CN,zh;q=0.9"}),
+		chromedp.Navigate(base+"/login"),
+		chromedp.WaitVisible("#qrcode iframe", chromedp.ByQuery),
+		chromedp.AttributeValue("html", "lang", &lang, nil, chromedp.ByQuery),
+		chromedp.Text("h1", &title, chromedp.ByQuery),
+	)
+	if err != nil {
+		t.Fatalf("QR page: %v\n%s", err, p.log)
+	}
+	if lang != "zh-CN" || title != "使用微信扫一扫登录" {
+		t.Errorf("QR page: lang %q, title %q", lang, title)
+	}
+	frameCtx, cancelFrame, err := frameTarget(ctx, "/connect/qrconnect?")
+	if err != nil {
+		t.Fatalf("QR iframe: %v", err)
+	}
+	defer cancelFrame()
+	if err := chromedp.Run(frameCtx, chromedp.WaitVisible("#qrcode.loaded", chromedp.ByQuery)); err != nil {
+		t.Fatalf("QR image: %v", err)
+	}
+	if err := chromedp.Run(ctx, screenshot(t, dir, "qrcode.zh-CN.png")); err != nil {
+		t.Fatal(err)
+	}
+
+	err = chromedp.Run(ctx,
+		chromedp.Navigate(base+"/auth/weixin/callback?code=CODE&state=FORGEDFORGEDFORGEDFORGED"),
+		chromedp.WaitVisible("h1", chromedp.ByQuery),
+		chromedp.AttributeValue("html", "lang", &lang, nil, chromedp.ByQuery),
+		chromedp.Text("h1", &title, chromedp.ByQuery),
+		screenshot(t, dir, "error.zh-CN.png"),
+	)
+	if err != nil {
+		t.Fatalf("error page: %v\n%s", err, p.log)
+	}
+	if lang != "zh-CN" || title != "登录失败" {
+		t.Errorf("error page: lang %q, title %q", lang, title)
 	}
 }

@@ -151,7 +151,7 @@ func TestContractRedisOutage(t *testing.T) {
 			}
 		}
 		for _, path := range []string{"/api/me", "/me"} {
-			if r := b.Get(path); r.StatusCode != 503 || !strings.Contains(r.Body, "Temporarily unavailable") {
+			if r := b.Get(path); r.StatusCode != 503 || !strings.Contains(r.Body, "暂时无法使用") { // no Accept-Language: zh-CN
 				t.Errorf("Redis frozen, %s: %d %s", path, r.StatusCode, r.Body)
 			}
 		}

@@ -1,6 +1,6 @@
 package fibermw_test
 
-// The mini program's login README.md shows ("Mount it in your app",
+// The mini program's login docs/frameworks.md shows ("Mini programs and mobile apps",
 // Fiber), word for word between the README markers, and its test.
 
 import (
@@ -18,7 +18,9 @@ import (
 	"github.com/wxlogin/wxlogin/weixintest"
 )
 
-func TestREADMEDoors(t *testing.T) { readmecheck.Mirrored(t, "doors_recipe_test.go", "../README.md") }
+func TestREADMEDoors(t *testing.T) {
+	readmecheck.Mirrored(t, "doors_recipe_test.go", "../docs/frameworks.md")
+}
 
 // README begin
 // newAPI serves a mini program (and a mobile app): each logs in with its code and

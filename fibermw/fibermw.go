@@ -49,25 +49,29 @@ func New(auth *core.Auth, opts Options) *Handlers {
 	return &Handlers{auth: auth, opts: opts}
 }
 
-// Sessions loads the scs session of the Auth into the request's user
-// context (c.UserContext()) and, after the handlers, saves it and sets
-// the session cookie. Every handler below must run after it. The session
+// Sessions puts the request's language (see core.Auth.WithLanguage) and
+// the scs session of the Auth into the request's user context
+// (c.UserContext()) and, after the handlers, saves it and sets the
+// session cookie. Every handler below must run after it. The session
 // is the one the session cookie names or, when the request has an
 // "Authorization: Bearer TOKEN" header (a mini program's or mobile
 // app's, see MiniProgramLogin), the one TOKEN names, whatever the cookie
 // says; a bearer session never sets a cookie. A token in the URL is
 // never read.
 func (h *Handlers) Sessions(c *fiber.Ctx) error {
+	lctx := h.auth.WithLanguage(c.UserContext(), core.RequestInfo{
+		AcceptLanguage: c.Get(fiber.HeaderAcceptLanguage), UserAgent: c.Get(fiber.HeaderUserAgent),
+	})
 	var ctx context.Context
 	var err error
 	// Header and cookie values live only as long as the request: copy.
 	if bearer, ok := core.BearerToken(c.Get(fiber.HeaderAuthorization)); ok {
-		ctx, err = h.auth.LoadBearerSession(c.UserContext(), utils.CopyString(bearer)) // the bearer wins over a cookie
+		ctx, err = h.auth.LoadBearerSession(lctx, utils.CopyString(bearer)) // the bearer wins over a cookie
 	} else {
-		ctx, err = h.auth.LoadSession(c.UserContext(), utils.CopyString(c.Cookies(h.auth.SessionCookieName())))
+		ctx, err = h.auth.LoadSession(lctx, utils.CopyString(c.Cookies(h.auth.SessionCookieName())))
 	}
 	if err != nil {
-		return write(c, h.auth.ErrorResponse(err))
+		return write(c, h.auth.ErrorResponse(lctx, err))
 	}
 	c.SetUserContext(ctx)
 	c.Vary("Cookie", "Authorization")
@@ -83,7 +87,7 @@ func (h *Handlers) Sessions(c *fiber.Ctx) error {
 	if err != nil {
 		// Not a login without its session: the handler's response goes.
 		c.Response().Reset()
-		return write(c, h.auth.ErrorResponse(err))
+		return write(c, h.auth.ErrorResponse(ctx, err))
 	}
 	for k, vs := range hdr {
 		for _, v := range vs {
@@ -156,13 +160,16 @@ func (h *Handlers) RequireWeixinUser(c *fiber.Ctx) error {
 	u, ok := h.auth.CurrentUser(c.UserContext())
 	if !ok {
 		if err := h.auth.CheckSession(c.UserContext()); err != nil {
-			return write(c, h.auth.ErrorResponse(err)) // 500: Sessions is not mounted
+			return write(c, h.auth.ErrorResponse(c.UserContext(), err)) // 500: Sessions is not mounted
 		}
 		bearer := core.IsBearer(c.UserContext())
 		if h.opts.LoginRequired != nil && !bearer {
 			return h.opts.LoginRequired(c)
 		}
-		return write(c, h.auth.LoginRequiredResponse(core.RequestInfo{Method: c.Method(), Accept: c.Get(fiber.HeaderAccept), RequestURI: c.OriginalURL(), Bearer: bearer}))
+		return write(c, h.auth.LoginRequiredResponse(core.RequestInfo{
+			Method: c.Method(), Accept: c.Get(fiber.HeaderAccept), RequestURI: c.OriginalURL(), Bearer: bearer,
+			AcceptLanguage: c.Get(fiber.HeaderAcceptLanguage), UserAgent: c.Get(fiber.HeaderUserAgent),
+		}))
 	}
 	if cc := h.auth.CacheControl(); cc != "" {
 		c.Set(fiber.HeaderCacheControl, cc)

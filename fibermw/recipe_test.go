@@ -1,6 +1,6 @@
 package fibermw_test
 
-// The Fiber program README.md shows ("Fiber"), word for word between the
+// The Fiber program docs/frameworks.md shows ("Fiber"), word for word between the
 // README markers (TestREADME checks it), and its test: the README's Gin
 // test, for Fiber, which serves on a net.Listener instead of httptest.
 
@@ -24,7 +24,7 @@ import (
 	"github.com/wxlogin/wxlogin/weixintest"
 )
 
-func TestREADME(t *testing.T) { readmecheck.Mirrored(t, "recipe_test.go", "../README.md") }
+func TestREADME(t *testing.T) { readmecheck.Mirrored(t, "recipe_test.go", "../docs/frameworks.md") }
 
 // README begin
 func main() {

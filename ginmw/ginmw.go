@@ -42,7 +42,8 @@ func New(auth *core.Auth, opts Options) *Handlers {
 	return &Handlers{auth: auth, opts: opts}
 }
 
-// Sessions loads the scs session of the Auth for the request and saves
+// Sessions puts the request's language in its context (see
+// core.Auth.WithLanguage), loads the scs session of the Auth and saves
 // it before the response is written, as scs' LoadAndSave does for
 // net/http. Every handler below must run after it. The session is the one
 // the session cookie names or, when the request has an "Authorization:
@@ -50,19 +51,20 @@ func New(auth *core.Auth, opts Options) *Handlers {
 // MiniProgramLogin), the one TOKEN names, whatever the cookie says; a
 // bearer session never sets a cookie. A token in the URL is never read.
 func (h *Handlers) Sessions(c *gin.Context) {
+	lctx := h.auth.WithLanguage(c.Request.Context(), core.RequestInfo{AcceptLanguage: c.GetHeader("Accept-Language"), UserAgent: c.Request.UserAgent()})
 	var ctx context.Context
 	var err error
 	if bearer, ok := core.BearerToken(c.GetHeader("Authorization")); ok {
-		ctx, err = h.auth.LoadBearerSession(c.Request.Context(), bearer) // the bearer wins over a cookie
+		ctx, err = h.auth.LoadBearerSession(lctx, bearer) // the bearer wins over a cookie
 	} else {
 		var token string
 		if ck, err := c.Request.Cookie(h.auth.SessionCookieName()); err == nil {
 			token = ck.Value
 		}
-		ctx, err = h.auth.LoadSession(c.Request.Context(), token)
+		ctx, err = h.auth.LoadSession(lctx, token)
 	}
 	if err != nil {
-		write(c, h.auth.ErrorResponse(err))
+		write(c, h.auth.ErrorResponse(lctx, err))
 		c.Abort()
 		return
 	}
@@ -184,7 +186,7 @@ func (h *Handlers) RequireWeixinUser(c *gin.Context) {
 	u, ok := h.auth.CurrentUser(c.Request.Context())
 	if !ok {
 		if err := h.auth.CheckSession(c.Request.Context()); err != nil {
-			write(c, h.auth.ErrorResponse(err)) // 500: Sessions is not mounted
+			write(c, h.auth.ErrorResponse(c.Request.Context(), err)) // 500: Sessions is not mounted
 			c.Abort()
 			return
 		}
@@ -194,7 +196,9 @@ func (h *Handlers) RequireWeixinUser(c *gin.Context) {
 			c.Abort()
 			return
 		}
-		write(c, h.auth.LoginRequiredResponse(core.RequestInfo{Method: c.Request.Method, Accept: c.GetHeader("Accept"), RequestURI: c.Request.URL.RequestURI(), Bearer: bearer}))
+		info := core.RequestInfoOf(c.Request)
+		info.Bearer = bearer
+		write(c, h.auth.LoginRequiredResponse(info))
 		c.Abort()
 		return
 	}

@@ -43,7 +43,8 @@ func New(auth *core.Auth, opts Options) *Handlers {
 	return &Handlers{auth: auth, opts: opts}
 }
 
-// Sessions loads the session of the Auth for the request and saves it
+// Sessions puts the request's language in its context (see
+// core.Auth.WithLanguage), loads the session of the Auth and saves it
 // just before the response's headers go out, as scs' LoadAndSave does:
 // every handler below must run inside it. The session is the one the
 // session cookie names or, when the request has an "Authorization:
@@ -57,19 +58,20 @@ func New(auth *core.Auth, opts Options) *Handlers {
 func (h *Handlers) Sessions(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Add("Vary", "Cookie, Authorization")
+		lctx := h.auth.WithLanguage(r.Context(), core.RequestInfo{AcceptLanguage: r.Header.Get("Accept-Language"), UserAgent: r.UserAgent()})
 		var ctx context.Context
 		var err error
 		if bearer, ok := core.BearerToken(r.Header.Get("Authorization")); ok {
-			ctx, err = h.auth.LoadBearerSession(r.Context(), bearer) // the bearer wins over a cookie
+			ctx, err = h.auth.LoadBearerSession(lctx, bearer) // the bearer wins over a cookie
 		} else {
 			var token string
 			if c, err := r.Cookie(h.auth.SessionCookieName()); err == nil {
 				token = c.Value
 			}
-			ctx, err = h.auth.LoadSession(r.Context(), token)
+			ctx, err = h.auth.LoadSession(lctx, token)
 		}
 		if err != nil {
-			h.auth.ErrorResponse(err).ServeHTTP(w, r)
+			h.auth.ErrorResponse(lctx, err).ServeHTTP(w, r)
 			return
 		}
 		r = r.WithContext(ctx)
@@ -181,7 +183,7 @@ func (h *Handlers) RequireWeixinUser(next http.Handler) http.Handler {
 		u, ok := h.auth.CurrentUser(r.Context())
 		if !ok {
 			if err := h.auth.CheckSession(r.Context()); err != nil {
-				h.auth.ErrorResponse(err).ServeHTTP(w, r) // 500: Sessions is not mounted
+				h.auth.ErrorResponse(r.Context(), err).ServeHTTP(w, r) // 500: Sessions is not mounted
 				return
 			}
 			bearer := core.IsBearer(r.Context())
@@ -189,7 +191,9 @@ func (h *Handlers) RequireWeixinUser(next http.Handler) http.Handler {
 				h.opts.LoginRequired.ServeHTTP(w, r)
 				return
 			}
-			h.auth.LoginRequiredResponse(core.RequestInfo{Method: r.Method, Accept: r.Header.Get("Accept"), RequestURI: r.URL.RequestURI(), Bearer: bearer}).ServeHTTP(w, r)
+			info := core.RequestInfoOf(r)
+			info.Bearer = bearer
+			h.auth.LoginRequiredResponse(info).ServeHTTP(w, r)
 			return
 		}
 		if cc := h.auth.CacheControl(); cc != "" {

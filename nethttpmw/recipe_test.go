@@ -1,6 +1,6 @@
 package nethttpmw_test
 
-// The net/http program README.md shows ("net/http"), word for word
+// The net/http program docs/frameworks.md shows ("net/http"), word for word
 // between the README markers (TestREADME checks it), and its test: the
 // README's Gin test, for net/http.
 
@@ -25,7 +25,7 @@ import (
 	"github.com/wxlogin/wxlogin/weixintest"
 )
 
-func TestREADME(t *testing.T) { readmecheck.Mirrored(t, "recipe_test.go", "../README.md") }
+func TestREADME(t *testing.T) { readmecheck.Mirrored(t, "recipe_test.go", "../docs/frameworks.md") }
 
 // README begin
 var me = template.Must(template.New("me").Parse(`<p>你好, {{.Nickname}} <img src="{{.HeadImgURL}}" width="46"></p>

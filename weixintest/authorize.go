@@ -191,15 +191,41 @@ img{width:40px;height:40px;border-radius:4px}
 </body></html>
 `))
 
+// ParamUser, added to the query of an authorize page of the fake (and
+// of the fake only), confirms the login as that user at once: the page
+// redirects to the callback with a code, as the consent page does when
+// the person picks the user. A script logs in without reading HTML:
+//
+//	loc=$(curl -s -c jar -o /dev/null -w '%{redirect_url}' http://127.0.0.1:8080/auth/weixin/login)
+//	cb=$(curl -s -o /dev/null -w '%{redirect_url}' "${loc%#*}&user=u1")
+//	curl -s -b jar -c jar -o /dev/null "$cb"; curl -s -b jar http://127.0.0.1:8080/api/me
+const ParamUser = "user"
+
 // handleAuthorizePage serves the consent page of both authorize pages,
 // and the QR page of /connect/qrconnect embedded by wxLogin.js
-// (login_type=jssdk).
+// (login_type=jssdk); with ParamUser it confirms as that user at once.
 func (s *Server) handleAuthorizePage(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	req, err := s.validate(r.URL.Path, q)
 	s.record(r.Method, r.URL.Path, q, 0, http.StatusOK)
 	if err != nil {
 		pageError(w, err)
+		return
+	}
+	if userID := q.Get(ParamUser); userID != "" {
+		s.mu.Lock()
+		known := s.userLocked(userID) != nil
+		s.mu.Unlock()
+		if !known {
+			pageError(w, fmt.Errorf("no user %q", userID))
+			return
+		}
+		u, err := appendQuery(req.redirectURI, url.Values{"code": {s.NewCode(req.app.AppID, userID, req.scope)}, "state": {req.state}})
+		if err != nil {
+			pageError(w, err)
+			return
+		}
+		http.Redirect(w, r, u.String(), http.StatusFound)
 		return
 	}
 	w.Header().Set("Cache-Control", "no-store")

@@ -2,7 +2,11 @@ package weixintest_test
 
 import (
 	"bytes"
+	"context"
+	"io"
 	"log/slog"
+	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -61,5 +65,38 @@ func TestDevModeRefusesBadOptions(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), tt.want) {
 			t.Errorf("%s: %v, want an error containing %q", name, err, tt.want)
 		}
+	}
+}
+
+// ParamUser confirms a login without the consent page: a 302 to the
+// callback with a code the app can exchange; an unknown user is refused.
+func TestAuthorizePageParamUser(t *testing.T) {
+	wx := weixintest.NewServer()
+	defer wx.Close()
+	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	page := wx.URL + weixintest.PathQRConnect + "?appid=" + weixintest.DefaultAppID +
+		"&redirect_uri=http%3A%2F%2F127.0.0.1%3A8080%2Fcb&response_type=code&scope=snsapi_login&state=s1"
+	resp, err := client.Get(page + "&" + weixintest.ParamUser + "=u1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	loc, _ := url.Parse(resp.Header.Get("Location"))
+	if resp.StatusCode != http.StatusFound || loc.Host != "127.0.0.1:8080" || loc.Path != "/cb" || loc.Query().Get("state") != "s1" {
+		t.Fatalf("%d %s", resp.StatusCode, loc)
+	}
+	cfg := wx.Config(weixintest.DefaultAppID, "http://127.0.0.1:8080/cb", core.ScopeLogin)
+	tok, err := cfg.Exchange(context.Background(), loc.Query().Get("code"))
+	if err != nil || tok.OpenID != wx.OpenID(weixintest.DefaultAppID, "u1") {
+		t.Errorf("exchange: %v %v", tok, err)
+	}
+	resp, err = client.Get(page + "&" + weixintest.ParamUser + "=nobody")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.Header.Get("Location") != "" || !strings.Contains(string(body), "no user") {
+		t.Errorf("unknown user: %d %s", resp.StatusCode, body)
 	}
 }

@@ -3,7 +3,7 @@
 //	go run ./examples/fiber
 //
 // and open the URL it logs: without WEIXIN_APPID it logs in against a
-// fake WeChat started in-process (dev mode). See README.md for the
+// fake WeChat started in-process (dev mode). See docs/real-wechat.md for the
 // configuration.
 package main
 
@@ -37,15 +37,19 @@ func main() {
 	f.Use(wl.Sessions)
 	f.Get("/", func(c *fiber.Ctx) error {
 		c.Type("html", "utf-8")
-		return exampleapp.IndexPage(c)
+		return app.IndexPage(c.UserContext(), c)
 	})
 	f.Get("/login", func(c *fiber.Ctx) error {
 		start, err := auth.BeginLogin(c.UserContext(), core.LoginRequest{ReturnTo: c.Query("next")})
 		if err != nil {
-			return c.Status(core.HTTPStatus(err)).SendString("login unavailable")
+			resp := auth.ErrorResponse(c.UserContext(), err)
+			for k := range resp.Header {
+				c.Set(k, resp.Header.Get(k))
+			}
+			return c.Status(resp.Status).Send(resp.Body)
 		}
 		exampleapp.SetPageHeaders(c.Set)
-		return exampleapp.EmbeddedLoginPage(c, app.WxLoginJS, start)
+		return app.EmbeddedLoginPage(c.UserContext(), c, start)
 	})
 	f.Get("/auth/weixin/login", wl.Login)
 	f.Get("/auth/weixin/callback", wl.Callback)
@@ -56,7 +60,7 @@ func main() {
 	f.Get("/me", wl.RequireWeixinUser, func(c *fiber.Ctx) error {
 		u, _ := fibermw.User(c)
 		c.Type("html", "utf-8")
-		return exampleapp.MePage(c, u)
+		return app.MePage(c.UserContext(), c, u)
 	})
 	f.Get("/api/me", wl.RequireWeixinUser, func(c *fiber.Ctx) error {
 		u, _ := fibermw.User(c)

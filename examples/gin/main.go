@@ -3,7 +3,7 @@
 //	go run ./examples/gin
 //
 // and open the URL it logs: without WEIXIN_APPID it logs in against a
-// fake WeChat started in-process (dev mode). See README.md for the
+// fake WeChat started in-process (dev mode). See docs/real-wechat.md for the
 // configuration.
 package main
 
@@ -35,17 +35,17 @@ func main() {
 	s := r.Group("/", wl.Sessions)
 	s.GET("/", func(c *gin.Context) {
 		var b bytes.Buffer
-		exampleapp.IndexPage(&b)
+		app.IndexPage(c.Request.Context(), &b)
 		c.Data(http.StatusOK, "text/html; charset=utf-8", b.Bytes())
 	})
 	s.GET("/login", func(c *gin.Context) {
 		start, err := auth.BeginLogin(c.Request.Context(), core.LoginRequest{ReturnTo: c.Query("next")})
 		if err != nil {
-			c.String(core.HTTPStatus(err), "login unavailable")
+			auth.ErrorResponse(c.Request.Context(), err).ServeHTTP(c.Writer, c.Request)
 			return
 		}
 		var b bytes.Buffer
-		exampleapp.EmbeddedLoginPage(&b, app.WxLoginJS, start)
+		app.EmbeddedLoginPage(c.Request.Context(), &b, start)
 		exampleapp.SetPageHeaders(c.Header)
 		c.Data(http.StatusOK, "text/html; charset=utf-8", b.Bytes())
 	})
@@ -58,7 +58,7 @@ func main() {
 	s.GET("/me", wl.RequireWeixinUser, func(c *gin.Context) {
 		u, _ := ginmw.User(c)
 		var b bytes.Buffer
-		exampleapp.MePage(&b, u)
+		app.MePage(c.Request.Context(), &b, u)
 		c.Data(http.StatusOK, "text/html; charset=utf-8", b.Bytes())
 	})
 	s.GET("/api/me", wl.RequireWeixinUser, func(c *gin.Context) {

@@ -3,7 +3,7 @@
 //	go run ./examples/nethttp
 //
 // and open the URL it logs: without WEIXIN_APPID it logs in against a
-// fake WeChat started in-process (dev mode). See README.md for the
+// fake WeChat started in-process (dev mode). See docs/real-wechat.md for the
 // configuration.
 package main
 
@@ -29,16 +29,16 @@ func main() {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		exampleapp.IndexPage(w)
+		app.IndexPage(r.Context(), w)
 	})
 	mux.HandleFunc("GET /login", func(w http.ResponseWriter, r *http.Request) {
 		start, err := auth.BeginLogin(r.Context(), core.LoginRequest{ReturnTo: r.URL.Query().Get("next")})
 		if err != nil {
-			http.Error(w, "login unavailable", core.HTTPStatus(err))
+			auth.ErrorResponse(r.Context(), err).ServeHTTP(w, r)
 			return
 		}
 		exampleapp.SetPageHeaders(w.Header().Set)
-		exampleapp.EmbeddedLoginPage(w, app.WxLoginJS, start)
+		app.EmbeddedLoginPage(r.Context(), w, start)
 	})
 	mux.HandleFunc("GET /auth/weixin/login", wl.Login)
 	mux.HandleFunc("GET /auth/weixin/callback", wl.Callback)
@@ -49,7 +49,7 @@ func main() {
 	mux.Handle("GET /me", wl.RequireWeixinUser(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		u, _ := nethttpmw.User(r.Context())
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		exampleapp.MePage(w, u)
+		app.MePage(r.Context(), w, u)
 	})))
 	mux.Handle("GET /api/me", wl.RequireWeixinUser(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		u, _ := nethttpmw.User(r.Context())

@@ -25,8 +25,10 @@ type Browser struct {
 	// Client is the HTTP client, with the jar and no redirects.
 	Client *http.Client
 	// UA, when set, is the User-Agent sent.
-	UA  string
-	jar *cookiejar.Jar
+	UA string
+	// AcceptLanguage, when set, is the Accept-Language sent.
+	AcceptLanguage string
+	jar            *cookiejar.Jar
 }
 
 // New returns a browser with an empty cookie jar for the app at base.
@@ -57,6 +59,9 @@ func (b *Browser) Do(method, target, accept string) Response {
 	}
 	if b.UA != "" {
 		req.Header.Set("User-Agent", b.UA)
+	}
+	if b.AcceptLanguage != "" {
+		req.Header.Set("Accept-Language", b.AcceptLanguage)
 	}
 	resp, err := b.Client.Do(req)
 	if err != nil {

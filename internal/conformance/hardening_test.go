@@ -73,10 +73,16 @@ func TestSessionStoreFailure(t *testing.T) {
 
 		store.failFind.Store(true)
 		r := b.Get("/me")
-		if r.StatusCode != http.StatusServiceUnavailable || !strings.Contains(r.Body, "Temporarily unavailable") {
+		if r.StatusCode != http.StatusServiceUnavailable || !strings.Contains(r.Body, "暂时无法使用") { // no Accept-Language: zh-CN
 			t.Errorf("load failure: %d %.80q", r.StatusCode, r.Body)
 		}
 		checkSecurityHeaders(t, "load failure", r)
+		b.AcceptLanguage = "en-US,en;q=0.9"
+		if r := b.Get("/me"); r.StatusCode != http.StatusServiceUnavailable || !strings.Contains(r.Body, "Temporarily unavailable") ||
+			!strings.Contains(r.Body, `<html lang="en">`) {
+			t.Errorf("load failure, in English: %d %.80q", r.StatusCode, r.Body)
+		}
+		b.AcceptLanguage = ""
 		store.failFind.Store(false)
 		if _, status := b.me(); status != http.StatusOK {
 			t.Errorf("after the store came back: %d", status)
@@ -84,6 +90,7 @@ func TestSessionStoreFailure(t *testing.T) {
 
 		// A login whose session cannot be saved is not a login.
 		other := e.browser()
+		other.AcceptLanguage = "en"
 		loc := other.startLogin("/me")
 		cb, err := e.wx.Authorize(loc, "u2")
 		if err != nil {
@@ -92,8 +99,9 @@ func TestSessionStoreFailure(t *testing.T) {
 		store.failCommit.Store(true)
 		r = other.Get(cb.String())
 		store.failCommit.Store(false)
-		if r.StatusCode != http.StatusServiceUnavailable || r.Header.Get("Location") != "" {
-			t.Errorf("commit failure on the callback: %d, Location %q", r.StatusCode, r.Header.Get("Location"))
+		if r.StatusCode != http.StatusServiceUnavailable || r.Header.Get("Location") != "" ||
+			!strings.Contains(r.Body, `<html lang="en">`) || !strings.Contains(r.Body, "Temporarily unavailable") {
+			t.Errorf("commit failure on the callback: %d, Location %q\n%s", r.StatusCode, r.Header.Get("Location"), r.Body)
 		}
 		if strings.Contains(strings.Join(r.Header.Values("Set-Cookie"), ";"), "session=") {
 			t.Errorf("commit failure set a cookie: %q", r.Header.Values("Set-Cookie"))
@@ -117,6 +125,28 @@ func TestAuthenticatedResponsesAreNotStored(t *testing.T) {
 		}
 		if got := b.Get("/api/cacheable").Header.Values("Cache-Control"); len(got) != 1 || got[0] != "private, max-age=60" {
 			t.Errorf("a handler's own Cache-Control: %q", got)
+		}
+	})
+}
+
+// TestLanguages: every adapter gives core the request's Accept-Language
+// and User-Agent, so the pages are in the visitor's language.
+func TestLanguages(t *testing.T) {
+	forEach(t, func(t *testing.T, e *env) {
+		for _, tt := range []struct{ acceptLanguage, ua, lang, words string }{
+			{"zh-CN,zh;q=0.9", "", "zh-CN", "不支持的请求方式"},
+			{"en", "", "en", "Method not allowed"},
+			{"zh;q=0.1, en-GB;q=0.7", "", "en", "Method not allowed"},
+			{"", wechatUA, "zh-CN", "不支持的请求方式"},
+			{"xx", "", "zh-CN", "不支持的请求方式"},
+		} {
+			b := e.browser()
+			b.AcceptLanguage, b.UA = tt.acceptLanguage, tt.ua
+			r := b.Get("/auth/weixin/logout")
+			if r.StatusCode != http.StatusMethodNotAllowed || !strings.Contains(r.Body, `<html lang="`+tt.lang+`">`) ||
+				!strings.Contains(r.Body, tt.words) || r.Header.Get("Content-Language") != tt.lang {
+				t.Errorf("%q %q: %d %s", tt.acceptLanguage, tt.ua, r.StatusCode, r.Body)
+			}
 		}
 	})
 }

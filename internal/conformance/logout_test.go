@@ -79,6 +79,10 @@ func raceLogout(t *testing.T, e, other *env, grace time.Duration, trials int) {
 			go func() {
 				defer wg.Done()
 				thief := browsertest.New(t, other.base)
+				// Connections of its own: CloseIdleConnections on the shared
+				// default transport could break another thief's request
+				// ("CloseIdleConnections called").
+				thief.Client.Transport = http.DefaultTransport.(*http.Transport).Clone()
 				defer thief.Client.CloseIdleConnections()
 				for n := 0; !stop.Load(); n++ {
 					thief.SetSessionCookie(cookie)

@@ -1,8 +1,10 @@
-// Package readmecheck keeps README.md and the code it shows in step: the
-// recipe tests mark the regions the README mirrors, and Mirrored fails
-// when the README no longer holds one of them word for word; this
-// package's own test builds the README's programs, and runs its Gin
-// test, in a new module as a user would.
+// Package readmecheck keeps README.md, docs/ and the code they show in
+// step: the recipe tests mark the regions the documents mirror, and
+// Mirrored fails when a document no longer holds one of them word for
+// word; this package's own test builds the programs, and runs the Gin
+// test, in a new module as a user would. InStep keeps each document and
+// its Simplified Chinese twin (X.zh-CN.md) in step: the same headings and
+// the same code blocks.
 package readmecheck
 
 import (

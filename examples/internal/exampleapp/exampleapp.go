@@ -47,8 +47,9 @@ func (a *App) Close() {
 	}
 }
 
-// FromEnv configures the example from the environment (see README.md,
-// "Configuration"). Without WEIXIN_APPID it starts the fake WeChat
+// FromEnv configures the example from the environment (see
+// docs/real-wechat.md, "Configuration of the examples"). Without
+// WEIXIN_APPID it starts the fake WeChat
 // in-process (dev mode) and logs its URL.
 func FromEnv() (*App, error) {
 	logger := slog.New(slog.NewTextHandler(os.Stderr, nil))
@@ -113,6 +114,8 @@ func FromEnv() (*App, error) {
 		Exchanges:       exchanges,
 		DefaultReturnTo: "/me",
 		Logger:          logger,
+		Messages:        Messages,                      // the words of the pages, beside core's
+		DefaultLanguage: os.Getenv("DEFAULT_LANGUAGE"), // "" is zh-CN
 	}
 	accts, closeAccounts, err := accountsFromEnv(context.Background())
 	if err != nil {

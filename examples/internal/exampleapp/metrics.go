@@ -10,7 +10,7 @@ import (
 )
 
 // Metrics counts the login flow's events (core.Options.OnEvent) for
-// Prometheus. The names are in README.md, "Metrics".
+// Prometheus. The names are in docs/metrics.md.
 type Metrics struct {
 	registry  *prometheus.Registry
 	logins    *prometheus.CounterVec
