@@ -116,8 +116,9 @@ type Options struct {
 	// callback or logout; status is Classify(err).Status. Never show
 	// err.Error() to the user unescaped.
 	ErrorPage func(status int, err error) []byte
-	// Logger receives a line per failed login or refresh, never a
-	// secret. Default slog.Default().
+	// Logger receives a line per login (Info), logout (Info), failed
+	// login (Warn, with its reason class as in Event.Reason) and failed
+	// refresh, never a secret. Default slog.Default().
 	Logger *slog.Logger
 	// Now is the clock that decides on time: state expiry, token refresh,
 	// LoggedInAt. Give a test clock once, on either side: when Now is nil
@@ -298,6 +299,7 @@ func (a *Auth) Logout(ctx context.Context) error {
 		return a.storeFailed(ctx, err)
 	}
 	if appID != "" {
+		a.opts.Logger.LogAttrs(ctx, slog.LevelInfo, "wxlogin: logout", slog.String("appid", appID))
 		a.emit(ctx, Event{Kind: EventLogout, AppID: appID})
 	}
 	return nil

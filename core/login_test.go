@@ -8,7 +8,6 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -228,39 +227,6 @@ func TestRepeatedCallback(t *testing.T) {
 	// The same callback in another browser is refused.
 	if _, err := e.browser().callback(q); !errors.Is(err, core.ErrStateInvalid) {
 		t.Errorf("replayed in another browser: %v", err)
-	}
-}
-
-// WeChat sometimes redirects twice, at once, with the same state and two
-// codes: one exchange serves both, and both end logged in.
-func TestDoubleRedirectSharesOneExchange(t *testing.T) {
-	e := newEnv(t)
-	b := e.browser()
-	start := b.begin(core.LoginRequest{ReturnTo: "/x"})
-	e.srv.InjectFault(weixintest.PathAccessToken, weixintest.Fault{Delay: 200 * time.Millisecond, Times: 1})
-	ctx1, ctx2 := b.load(), b.load()
-	codes := []string{
-		e.srv.NewCode(weixintest.DefaultAppID, "u1", core.ScopeLogin),
-		e.srv.NewCode(weixintest.DefaultAppID, "u1", core.ScopeLogin),
-	}
-	var wg sync.WaitGroup
-	results := make([]*core.LoginResult, 2)
-	errs := make([]error, 2)
-	for i, ctx := range []context.Context{ctx1, ctx2} {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			results[i], errs[i] = e.auth.CompleteLogin(ctx, url.Values{"state": {start.State}, "code": {codes[i]}})
-		}()
-	}
-	wg.Wait()
-	for i := range 2 {
-		if errs[i] != nil || results[i].ReturnTo != "/x" {
-			t.Fatalf("callback %d: %+v, %v", i, results[i], errs[i])
-		}
-	}
-	if n := e.srv.Calls(weixintest.PathAccessToken); n != 1 {
-		t.Errorf("%d code exchanges, want 1", n)
 	}
 }
 

@@ -21,6 +21,11 @@ const (
 	keyPending = "wxlogin.pending"
 	keyDone    = "wxlogin.done"
 	keyBrief   = "wxlogin.brief"
+	// keyForward is the note a pre-login session leaves (forward.go).
+	keyForward = "wxlogin.forward"
+	// keyHandover marks a request whose browser takes over another
+	// session (forward.go); SaveSession reads it.
+	keyHandover = "wxlogin.handover"
 )
 
 // maxPending is how many logins may be in flight in one browser (tabs);
@@ -171,6 +176,13 @@ func (a *Auth) SaveSession(ctx context.Context) (http.Header, error) {
 	var expiry time.Time
 	switch a.sessions.Status(ctx) {
 	case scs.Modified:
+		if to, exp, ok := a.handover(ctx); ok {
+			// A second callback of a login: the browser takes over the
+			// login's session, and the pre-login one stays deleted.
+			h := headerWriter{}
+			a.sessions.WriteSessionCookie(ctx, h, to, exp)
+			return http.Header(h), nil
+		}
 		a.keepAppData(ctx)
 		var err error
 		if token, expiry, err = a.sessions.Commit(ctx); err != nil {
