@@ -1,6 +1,7 @@
 package redisstore
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha1"
 	"encoding/hex"
@@ -101,8 +102,10 @@ func (o *Options) defaults() {
 }
 
 // Tombstone is the value a deleted session's key holds until the session
-// would have expired. No scs codec produces it (gob's and wxlogin's
-// encodings never start with a NUL byte).
+// would have expired, and at least core.MinTombstoneLifetime. No scs codec
+// produces it (gob's and wxlogin's encodings never start with a NUL
+// byte). A tombstone that carries a note (DeleteWithNote) is Tombstone,
+// a NUL, the note's expiry in Unix milliseconds, a NUL and the note.
 const Tombstone = "\x00scs:deleted"
 
 // ErrTombstone is returned by Commit when asked to store Tombstone itself.
@@ -112,11 +115,31 @@ var ErrTombstone = errors.New("redisstore: a session cannot be the tombstone val
 // KEYS[1] the key; ARGV[1] the session, ARGV[2] its lifetime in ms,
 // ARGV[3] the tombstone.
 const commitScript = `
-if redis.call('GET', KEYS[1]) == ARGV[3] then return 0 end
+local v = redis.call('GET', KEYS[1])
+if v and string.sub(v, 1, #ARGV[3]) == ARGV[3] then return 0 end
 redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
 return 1`
 
-var commitSHA = func() string { h := sha1.Sum([]byte(commitScript)); return hex.EncodeToString(h[:]) }()
+// deleteScript puts a tombstone in place of a session, for the
+// session's remaining lifetime and at least ARGV[2] ms; an existing
+// tombstone (with its note) stays. With ARGV[3] set, it puts that value
+// (a tombstone with a note) whether or not the key exists. KEYS[1] the
+// key; ARGV[1] the tombstone.
+const deleteScript = `
+local v = redis.call('GET', KEYS[1])
+local keep = v and string.sub(v, 1, #ARGV[1]) == ARGV[1]
+if ARGV[3] == '' and (not v or keep) then return 0 end
+local ttl = redis.call('PTTL', KEYS[1])
+if ttl < tonumber(ARGV[2]) then ttl = tonumber(ARGV[2]) end
+local value = ARGV[1]
+if ARGV[3] ~= '' then value = ARGV[3] end
+redis.call('SET', KEYS[1], value, 'PX', ttl)
+return 1`
+
+var (
+	commitSHA = func() string { h := sha1.Sum([]byte(commitScript)); return hex.EncodeToString(h[:]) }()
+	deleteSHA = func() string { h := sha1.Sum([]byte(deleteScript)); return hex.EncodeToString(h[:]) }()
+)
 
 // Store is an scs.Store and scs.CtxStore over Redis with client-side
 // caching. It is safe for concurrent use.
@@ -136,6 +159,7 @@ var (
 	_ scs.Store             = (*Store)(nil)
 	_ scs.CtxStore          = (*Store)(nil)
 	_ core.FinalDeleteStore = (*Store)(nil)
+	_ core.ForwardingStore  = (*Store)(nil)
 )
 
 // FinalDeletes marks the Store as a core.FinalDeleteStore: a deleted
@@ -231,31 +255,50 @@ func (s *Store) FindCtx(ctx context.Context, token string) ([]byte, bool, error)
 		return nil, false, nil
 	case err != nil:
 		return nil, false, fmt.Errorf("redisstore: find: %w", err)
-	case string(b) == Tombstone:
-		return nil, false, nil
+	case bytes.HasPrefix(b, []byte(Tombstone)):
+		return noteOf(b)
 	}
 	return b, true, nil
+}
+
+// noteOf returns the note a tombstone carries while it is current.
+func noteOf(b []byte) ([]byte, bool, error) {
+	rest, ok := bytes.CutPrefix(b, []byte(Tombstone+"\x00"))
+	if !ok {
+		return nil, false, nil
+	}
+	ms, note, ok := bytes.Cut(rest, []byte{0})
+	n, err := strconv.ParseInt(string(ms), 10, 64)
+	if !ok || err != nil || time.Now().UnixMilli() >= n {
+		return nil, false, nil
+	}
+	return note, true, nil
 }
 
 // CommitCtx stores the session b of token until expiry, unless token was
 // deleted: then it does nothing and returns nil (the session is over;
 // the browser's next request finds none).
 func (s *Store) CommitCtx(ctx context.Context, token string, b []byte, expiry time.Time) error {
-	if string(b) == Tombstone {
+	if bytes.HasPrefix(b, []byte(Tombstone)) {
 		return ErrTombstone
 	}
 	ctx, cancel := s.bound(ctx)
 	defer cancel()
-	k, ms := s.key(token), strconv.FormatInt(max(time.Until(expiry).Milliseconds(), 1), 10)
-	c := s.client.B()
-	err := s.write(ctx, token, c.Evalsha().Sha1(commitSHA).Numkeys(1).Key(k).Arg(string(b), ms, Tombstone).Build())
-	if err != nil && strings.HasPrefix(err.Error(), "NOSCRIPT") {
-		err = s.write(ctx, token, c.Eval().Script(commitScript).Numkeys(1).Key(k).Arg(string(b), ms, Tombstone).Build())
-	}
-	if err != nil {
+	ms := strconv.FormatInt(max(time.Until(expiry).Milliseconds(), 1), 10)
+	if err := s.script(ctx, token, commitSHA, commitScript, string(b), ms, Tombstone); err != nil {
 		return fmt.Errorf("redisstore: commit: %w", err)
 	}
 	return nil
+}
+
+// script runs a script of this file on token's key, as a write.
+func (s *Store) script(ctx context.Context, token, sha, script string, args ...string) error {
+	k, c := s.key(token), s.client.B()
+	err := s.write(ctx, token, c.Evalsha().Sha1(sha).Numkeys(1).Key(k).Arg(args...).Build())
+	if err != nil && strings.HasPrefix(err.Error(), "NOSCRIPT") {
+		err = s.write(ctx, token, c.Eval().Script(script).Numkeys(1).Key(k).Arg(args...).Build())
+	}
+	return err
 }
 
 // write runs cmd, a write of token's key, and returns once this
@@ -273,15 +316,29 @@ func (s *Store) write(ctx context.Context, token string, cmd rueidis.Completed) 
 }
 
 // DeleteCtx deletes the session of token: its value becomes a tombstone
-// that keeps the session's remaining lifetime, so that no later Commit
-// of token writes it again. A token that does not exist is left alone.
+// that lasts the session's remaining lifetime, and at least
+// core.MinTombstoneLifetime, so that no later Commit of token writes it
+// again, even one of a request that loaded the session before and
+// commits after the session's idle time ran out. A token that does not
+// exist is left alone.
 func (s *Store) DeleteCtx(ctx context.Context, token string) error {
 	ctx, cancel := s.bound(ctx)
 	defer cancel()
-	// One command, so atomic: SET XX KEEPTTL replaces an existing value
-	// only, and keeps its expiry.
-	err := s.write(ctx, token, s.client.B().Set().Key(s.key(token)).Value(Tombstone).Xx().Keepttl().Build())
-	if err != nil {
+	if err := s.script(ctx, token, deleteSHA, deleteScript, Tombstone, minTombstoneMS, ""); err != nil {
+		return fmt.Errorf("redisstore: delete: %w", err)
+	}
+	return nil
+}
+
+var minTombstoneMS = strconv.FormatInt(core.MinTombstoneLifetime.Milliseconds(), 10)
+
+// DeleteWithNote implements core.ForwardingStore: it deletes token as
+// DeleteCtx does, and until noteExpiry FindCtx answers note.
+func (s *Store) DeleteWithNote(ctx context.Context, token string, note []byte, noteExpiry time.Time) error {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
+	v := Tombstone + "\x00" + strconv.FormatInt(noteExpiry.UnixMilli(), 10) + "\x00" + string(note)
+	if err := s.script(ctx, token, deleteSHA, deleteScript, Tombstone, minTombstoneMS, v); err != nil {
 		return fmt.Errorf("redisstore: delete: %w", err)
 	}
 	return nil
