@@ -256,7 +256,7 @@ func TestInWeChatUsesOfficialAccount(t *testing.T) {
 	b := e.browser()
 	start := b.begin(core.LoginRequest{InWeChat: true})
 	want := e.srv.URL + "/connect/oauth2/authorize?appid=" + weixintest.DefaultMPAppID + "&redirect_uri=" +
-		url.QueryEscape(callbackURL) + "&response_type=code&scope=snsapi_userinfo&state=" + start.State + "#wechat_redirect"
+		url.QueryEscape(callbackURL) + "&response_type=code&scope=snsapi_userinfo&state=" + start.State + "&connect_redirect=1#wechat_redirect"
 	if start.AuthURL != want {
 		t.Fatalf("AuthURL =\n%s\nwant\n%s", start.AuthURL, want)
 	}
@@ -365,5 +365,30 @@ func TestCallbackUpstreamErrors(t *testing.T) {
 				t.Errorf("the code exchange was tried %d times, want once", n)
 			}
 		})
+	}
+}
+
+// The official account's authorize URL carries connect_redirect=1 by
+// default (the known remedy for WeChat's double redirect), once, and
+// NoConnectRedirect removes it; the website's QR page has none.
+func TestConnectRedirect(t *testing.T) {
+	e := newEnv(t)
+	b := e.browser()
+	count := func(s string) int { return strings.Count(s, "connect_redirect=") }
+	if u := b.begin(core.LoginRequest{InWeChat: true}).AuthURL; count(u) != 1 || !strings.Contains(u, "&connect_redirect=1#") {
+		t.Errorf("official account: %s", u)
+	}
+	if u := b.begin(core.LoginRequest{InWeChat: true, Options: []core.AuthCodeOption{core.ConnectRedirect, core.ForcePopup}}).AuthURL; count(u) != 1 {
+		t.Errorf("with ConnectRedirect given: %s", u)
+	}
+	start := b.begin(core.LoginRequest{InWeChat: true, Options: []core.AuthCodeOption{core.NoConnectRedirect}})
+	if count(start.AuthURL) != 0 {
+		t.Errorf("NoConnectRedirect: %s", start.AuthURL)
+	}
+	if _, err := b.callback(e.approve(start, "u1")); err != nil {
+		t.Errorf("login without connect_redirect: %v", err)
+	}
+	if u := b.begin(core.LoginRequest{}).AuthURL; count(u) != 0 {
+		t.Errorf("website: %s", u)
 	}
 }
