@@ -158,6 +158,9 @@ type Auth struct {
 	mu      sync.Mutex
 	recent  map[string]*Token // newest refreshed token per (appid, openid)
 	pruneAt int               // size of recent that triggers forgetting expired tokens
+	// futileUntil: access tokens WeChat rejected although just
+	// refreshed, until when (Auth.Client).
+	futileUntil map[string]time.Time
 }
 
 // New returns an Auth for opts.
@@ -178,6 +181,18 @@ func New(opts Options) (*Auth, error) {
 		}
 		if u, err := url.Parse(c.RedirectURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 			return nil, fmt.Errorf("wxlogin: Options.%s.RedirectURL %q is not an absolute http(s) URL", name, c.RedirectURL)
+		}
+		for field, base := range map[string]string{"OpenBaseURL": c.Endpoint.OpenBaseURL, "APIBaseURL": c.Endpoint.APIBaseURL} {
+			if base == "" {
+				continue // WeChat's
+			}
+			if u, err := url.Parse(base); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" ||
+				u.RawQuery != "" || u.Fragment != "" || u.User != nil {
+				if strings.Contains(base, "@") {
+					base = "(withheld: it holds a user)"
+				}
+				return nil, fmt.Errorf("wxlogin: Options.%s.Endpoint.%s %q is not an absolute http(s) base URL", name, field, base)
+			}
 		}
 		if (name == "Website") != c.IsWebsite() {
 			return nil, fmt.Errorf("wxlogin: Options.%s has scope %q", name, c.Scope())
