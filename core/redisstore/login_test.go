@@ -2,8 +2,10 @@ package redisstore
 
 import (
 	"context"
+	"github.com/redis/rueidis"
 	"net/http"
 	"net/url"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -121,6 +123,54 @@ func TestDoubleCallbackAcrossInstances(t *testing.T) {
 		}
 		if !results[0].User.LoggedInAt.Equal(results[1].User.LoggedInAt) {
 			t.Errorf("trial %d: two logins, not one shared: %v %v", trial, results[0].User.LoggedInAt, results[1].User.LoggedInAt)
+		}
+	}
+}
+
+// The result an instance shares with the others (Exchanges) holds no
+// token: only the new session's id, hashes and the return path.
+func TestSharedResultHoldsNoToken(t *testing.T) {
+	r := redistest.Start(t)
+	wx := weixintest.NewServer()
+	defer wx.Close()
+	a := newInstance(t, r.URL(), wx)
+	var start *core.LoginStart
+	token := a.request(t, "", func(ctx context.Context) {
+		var err error
+		if start, err = a.auth.BeginLogin(ctx, core.LoginRequest{}); err != nil {
+			t.Fatal(err)
+		}
+	})
+	code := wx.NewCode(weixintest.DefaultAppID, "u1", core.ScopeLogin)
+	var tok *core.Token
+	token = a.request(t, token, func(ctx context.Context) {
+		if _, err := a.auth.CompleteLogin(ctx, url.Values{"state": {start.State}, "code": {code}}); err != nil {
+			t.Fatal(err)
+		}
+	})
+	a.request(t, token, func(ctx context.Context) {
+		var err error
+		if tok, err = a.auth.Token(ctx); err != nil {
+			t.Fatal(err)
+		}
+	})
+	client, err := rueidis.NewClient(rueidis.ClientOption{InitAddress: []string{r.Addr()}, DisableCache: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer client.Close()
+	ctx := context.Background()
+	keys, err := client.Do(ctx, client.B().Keys().Pattern(DefaultExchangePrefix+"*").Build()).AsStrSlice()
+	if err != nil || len(keys) != 1 {
+		t.Fatalf("exchange keys %q, %v", keys, err)
+	}
+	v, err := client.Do(ctx, client.B().Get().Key(keys[0]).Build()).ToString()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, secret := range map[string]string{"access token": tok.AccessToken, "refresh token": tok.RefreshToken, "code": code, "openid": tok.OpenID} {
+		if strings.Contains(v, secret) {
+			t.Errorf("the shared result holds the %s: %s", name, v)
 		}
 	}
 }
