@@ -169,6 +169,10 @@ func (s *Store) FinalDeletes() {}
 
 // New returns a Store over client, which must speak RESP3 for the cache
 // (Redis 6 or later; with rueidis' DisableCache, every Find reads Redis).
+// Give client the tracking options Open uses, ClientTrackingOptions
+// []string{"PREFIX", prefix, "BCAST"}: in rueidis' default mode Redis
+// tracks every key read, misses included, so random session cookies
+// fill its tracking table.
 // The caller closes client; Options.CacheSize and KeepAlive are client
 // settings and do not apply. Give client one connection per node
 // (rueidis.ClientOption.PipelineMultiplex -1), as Open does: an instance
@@ -304,15 +308,22 @@ func (s *Store) script(ctx context.Context, token, sha, script string, args ...s
 // write runs cmd, a write of token's key, and returns once this
 // instance's cache has dropped what it held of the key. Redis sends the
 // invalidation on the connection that cached the key, which for Open's
-// client (one connection per node) is the one cmd runs on: the PTTL
-// that follows in the same pipeline is answered after it, so the next
-// Find of this instance reads the new value.
+// client (one connection per node) is the one cmd runs on. In the
+// default tracking mode it comes before the answer to the PTTL that
+// follows in the same pipeline; in broadcasting mode (Open's) Redis
+// sends it once it has served the pipeline, so a second PTTL, sent after
+// the first one's answer, is answered after it. Either way the next Find
+// of this instance reads the new value.
 func (s *Store) write(ctx context.Context, token string, cmd rueidis.Completed) error {
-	r := s.client.DoMulti(ctx, cmd, s.client.B().Pttl().Key(s.key(token)).Build())
+	pttl := s.client.B().Pttl().Key(s.key(token)).Build()
+	r := s.client.DoMulti(ctx, cmd, pttl)
 	if err := r[0].Error(); err != nil && !rueidis.IsRedisNil(err) {
 		return err
 	}
-	return r[1].Error()
+	if err := r[1].Error(); err != nil {
+		return err
+	}
+	return s.client.Do(ctx, s.client.B().Pttl().Key(s.key(token)).Build()).Error()
 }
 
 // DeleteCtx deletes the session of token: its value becomes a tombstone
