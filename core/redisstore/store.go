@@ -7,6 +7,8 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"log/slog"
+	"net"
 	"strconv"
 	"strings"
 	"sync"
@@ -69,8 +71,8 @@ type Options struct {
 	// MaxStale bounds how old the cache's view may be when something
 	// keeps invalidations from arriving (a frozen Redis, a network that
 	// drops packets without closing the connection). The store PINGs
-	// every node every MaxStale/4 on the connection that carries the
-	// invalidations, which Redis answers after any invalidation it sent
+	// every node that carries the cache (not a Cluster's replicas) every
+	// MaxStale/4 on the connection that carries the invalidations, which Redis answers after any invalidation it sent
 	// before; the cache answers only while the last PING answered was
 	// sent less than MaxStale ago, and Find reads Redis otherwise (and
 	// fails within Timeout when it does not answer). So a session deleted
@@ -78,6 +80,10 @@ type Options struct {
 	// MaxStale after the change, whatever the network does. Default
 	// DefaultMaxStale.
 	MaxStale time.Duration
+	// Logger receives a warning when the cache turns off (a node did
+	// not answer the heartbeat), every minute while it stays off, and a
+	// line when it is back. Default slog.Default().
+	Logger *slog.Logger
 }
 
 func (o *Options) defaults() {
@@ -98,6 +104,9 @@ func (o *Options) defaults() {
 	}
 	if o.MaxStale <= 0 {
 		o.MaxStale = DefaultMaxStale
+	}
+	if o.Logger == nil {
+		o.Logger = slog.Default()
 	}
 }
 
@@ -148,11 +157,17 @@ type Store struct {
 	opts    Options
 	closeIt bool
 
-	epoch    time.Time    // the origin of fresh, on the monotonic clock
-	fresh    atomic.Int64 // when the last answered heartbeat was sent, in ns since epoch
-	stop     chan struct{}
-	stopOnce sync.Once
-	stopped  chan struct{}
+	epoch time.Time    // the origin of fresh, on the monotonic clock
+	fresh atomic.Int64 // when the last answered heartbeat was sent, in ns since epoch
+	// offSince and loggedOff: since when the cache is off and when that
+	// was last logged, in ns since epoch (0: on).
+	offSince, loggedOff atomic.Int64
+	primariesMu         sync.Mutex
+	primaries           map[string]bool // a Cluster's primaries, by address
+	primariesAt         time.Time
+	stop                chan struct{}
+	stopOnce            sync.Once
+	stopped             chan struct{}
 }
 
 var (
@@ -202,18 +217,105 @@ func (s *Store) heartbeat() {
 	}
 }
 
-// beat PINGs every node and, when all answer, records when it started.
-func (s *Store) beat() {
+// beat PINGs every node that carries the cache (a Cluster's primaries,
+// not its replicas, which Find never reads) and, when all answer,
+// records when it started. It logs when the cache turns off (a node did
+// not answer), every minute while it stays off, and when it is back.
+func (s *Store) beat() bool {
 	sent := time.Since(s.epoch)
-	for _, node := range s.client.Nodes() {
+	for addr, node := range s.cacheNodes() {
 		ctx, cancel := context.WithTimeout(context.Background(), s.opts.Timeout)
 		err := node.Do(ctx, node.B().Ping().Build()).Error()
 		cancel()
 		if err != nil {
-			return
+			s.cacheOff(addr, err)
+			return false
 		}
 	}
 	s.fresh.Store(int64(sent))
+	if s.offSince.Swap(0) != 0 {
+		s.opts.Logger.Info("redisstore: the session cache is on again")
+	}
+	return true
+}
+
+// cacheOff logs that the cache is off because node addr failed.
+func (s *Store) cacheOff(addr string, err error) {
+	now := time.Since(s.epoch)
+	if s.cacheFresh() {
+		return // not off yet: MaxStale has not passed since the last answer
+	}
+	since := s.offSince.Load()
+	if since == 0 {
+		s.offSince.Store(int64(now))
+		s.loggedOff.Store(int64(now))
+	} else if now-time.Duration(s.loggedOff.Load()) < time.Minute {
+		return
+	} else {
+		s.loggedOff.Store(int64(now))
+	}
+	s.opts.Logger.Warn("redisstore: the session cache is off: a Redis node did not answer the heartbeat; every Find reads Redis",
+		"node", addr, "error", err.Error())
+}
+
+// cacheNodes returns the nodes whose connections carry the cache: every
+// node, except in a Cluster, whose replicas it leaves out (rueidis reads
+// cached keys from the primaries). The Cluster's primaries are asked for
+// at most every few seconds.
+func (s *Store) cacheNodes() map[string]rueidis.Client {
+	nodes := s.client.Nodes()
+	if len(nodes) <= 1 || s.client.Mode() != rueidis.ClientModeCluster {
+		return nodes
+	}
+	s.primariesMu.Lock()
+	defer s.primariesMu.Unlock()
+	if time.Since(s.primariesAt) > 5*time.Second || s.primaries == nil {
+		if p := clusterPrimaries(nodes, s.opts.Timeout); len(p) > 0 {
+			s.primaries, s.primariesAt = p, time.Now()
+		}
+	}
+	out := make(map[string]rueidis.Client, len(s.primaries))
+	for addr, node := range nodes {
+		if s.primaries == nil || s.primaries[addr] {
+			out[addr] = node
+		}
+	}
+	if len(out) == 0 {
+		return nodes
+	}
+	return out
+}
+
+// clusterPrimaries asks the nodes, one after the other until one
+// answers, for the Cluster's primaries (CLUSTER SLOTS).
+func clusterPrimaries(nodes map[string]rueidis.Client, timeout time.Duration) map[string]bool {
+	for addr, node := range nodes {
+		ctx, cancel := context.WithTimeout(context.Background(), timeout)
+		slots, err := node.Do(ctx, node.B().ClusterSlots().Build()).ToArray()
+		cancel()
+		if err != nil {
+			continue
+		}
+		primaries := map[string]bool{}
+		for _, sl := range slots {
+			v, err := sl.ToArray()
+			if err != nil || len(v) < 3 {
+				continue
+			}
+			m, err := v[2].ToArray()
+			if err != nil || len(m) < 2 {
+				continue
+			}
+			host, _ := m[0].ToString()
+			port, _ := m[1].AsInt64()
+			if host == "" || host == "?" {
+				host, _, _ = net.SplitHostPort(addr)
+			}
+			primaries[net.JoinHostPort(host, strconv.FormatInt(port, 10))] = true
+		}
+		return primaries
+	}
+	return nil
 }
 
 // cacheFresh reports whether Redis answered a heartbeat sent less than
