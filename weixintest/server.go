@@ -64,6 +64,7 @@ type Server struct {
 	log       []Call
 	scans     map[string]*scan // QR codes of the embedded page, by uuid
 	scanOrder []string
+	scanSweep time.Time // when newScan next forgets expired codes
 	longPoll  time.Duration
 	closing   chan struct{} // closed by Close: long polls end
 }
