@@ -4,9 +4,12 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
+	"fmt"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"strings"
 	"sync"
 	"time"
 
@@ -82,6 +85,23 @@ type grant struct {
 // whose avatars are AvatarURL's.
 // Close it when done.
 func NewServer() *Server {
+	s, err := newServer("", "")
+	if err != nil {
+		panic(err) // httptest.NewServer panics likewise when it cannot listen
+	}
+	return s
+}
+
+// NewServerAt is NewServer listening on addr (host:port; "" for a free
+// loopback port), known to browsers and apps as publicURL ("" for
+// http://addr): for dev mode on a devbox, in a container, or for a phone
+// on the LAN, whose browser must reach the fake's pages at an address
+// that is not its own 127.0.0.1.
+func NewServerAt(addr, publicURL string) (*Server, error) {
+	return newServer(addr, publicURL)
+}
+
+func newServer(addr, publicURL string) (*Server, error) {
 	s := &Server{
 		apps:      map[string]App{},
 		codes:     map[string]*grant{},
@@ -94,8 +114,27 @@ func NewServer() *Server {
 		longPoll:  LongPollTimeout,
 		closing:   make(chan struct{}),
 	}
-	s.ts = httptest.NewServer(s.routes())
+	if addr == "" {
+		s.ts = httptest.NewServer(s.routes())
+	} else {
+		ln, err := net.Listen("tcp", addr)
+		if err != nil {
+			return nil, fmt.Errorf("weixintest: listening on %s: %w", addr, err)
+		}
+		s.ts = httptest.NewUnstartedServer(s.routes())
+		s.ts.Listener.Close()
+		s.ts.Listener = ln
+		s.ts.Start()
+	}
 	s.URL = s.ts.URL
+	if publicURL != "" {
+		u, err := url.Parse(publicURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || (u.Path != "" && u.Path != "/") {
+			s.ts.Close()
+			return nil, fmt.Errorf("weixintest: public URL %q: want http(s)://host[:port]", publicURL)
+		}
+		s.URL = strings.TrimRight(publicURL, "/")
+	}
 	s.AddApp(App{AppID: DefaultAppID, Secret: DefaultAppSecret, Kind: Website})
 	s.AddApp(App{AppID: DefaultMPAppID, Secret: DefaultMPAppSecret, Kind: OfficialAccount})
 	for _, u := range []User{
@@ -106,7 +145,7 @@ func NewServer() *Server {
 		u.HeadImgURL = AvatarURL(u.ID)
 		s.AddUser(u)
 	}
-	return s
+	return s, nil
 }
 
 // Close shuts the server down, ending the long polls first.
