@@ -249,16 +249,24 @@ func randomToken(n int) string {
 	return base64.RawURLEncoding.EncodeToString(b)[:n]
 }
 
-// appendQuery returns raw with params added to its query.
+// appendQuery returns raw with params appended to its query, as WeChat
+// does: the app's own query stays as it is, in its order, and code (when
+// given) then state follow it.
 func appendQuery(raw string, params url.Values) (*url.URL, error) {
 	u, err := url.Parse(raw)
 	if err != nil {
 		return nil, err
 	}
-	q := u.Query()
-	for k, vs := range params {
-		q[k] = vs
+	var b strings.Builder
+	b.WriteString(u.RawQuery)
+	for _, k := range []string{"code", "state"} {
+		if vs, ok := params[k]; ok {
+			if b.Len() > 0 {
+				b.WriteByte('&')
+			}
+			b.WriteString(k + "=" + url.QueryEscape(vs[0]))
+		}
 	}
-	u.RawQuery = q.Encode()
+	u.RawQuery = b.String()
 	return u, nil
 }
