@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -200,7 +201,7 @@ func (a *Auth) renew(ctx context.Context, id *identity, p pendingLogin, state, c
 	a.sessions.Remove(ctx, keyBrief) // the renewed session has the full lifetime
 	a.sessions.Put(ctx, keyUser, &u)
 	a.sessions.Put(ctx, keyToken, &tok)
-	done := append(a.done(ctx), doneLogin{State: state, ReturnTo: p.ReturnTo})
+	done := append(slices.Clone(a.done(ctx)), doneLogin{State: state, ReturnTo: p.ReturnTo})
 	if len(done) > maxDone {
 		done = done[len(done)-maxDone:]
 	}

@@ -76,9 +76,9 @@ type LoginResult struct {
 	User *User
 	// ReturnTo is the safe path to send the browser to.
 	ReturnTo string
-	// Repeated reports a callback of a login this browser had already
-	// completed (a reload, or WeChat redirecting twice): nothing was
-	// exchanged again.
+	// Repeated reports a callback of a login already completed (a
+	// reload, or WeChat redirecting twice): no new login was made, and
+	// the browser continues on the login's session.
 	Repeated bool
 }
 
@@ -138,10 +138,16 @@ func (a *Auth) BeginLogin(ctx context.Context, req LoginRequest) (*LoginStart, e
 // the user and token in the session.
 //
 // A callback of a login this session already completed returns the same
-// result with Repeated set, without exchanging anything. Two callbacks
-// of one login arriving at once (WeChat redirecting twice) share one code
-// exchange. Errors wrap the sentinels above or the API's; HTTPStatus maps
-// them to a status code.
+// result with Repeated set, without exchanging anything. When WeChat
+// redirects twice (same state, two codes), whichever callback comes
+// second — overlapping the first, or after it with the pre-login cookie
+// because the browser dropped the first answer — ends on the first one's
+// session with Repeated set, once its own code proves the same user: one
+// login, one session (see forward.go; this needs the adapters' Sessions
+// middleware, or LoadSession and SaveSession). Errors wrap the sentinels
+// above or the API's; HTTPStatus maps them to a status code. Each
+// failure is logged as one line with its reason class, each login and
+// logout as one line; none holds a secret.
 func (a *Auth) CompleteLogin(ctx context.Context, q url.Values) (*LoginResult, error) {
 	res, err := a.completeLogin(ctx, q)
 	switch {
