@@ -92,8 +92,9 @@ func metricsLogins(t *testing.T, base string) int {
 func TestBrowserDoubleRedirect(t *testing.T) {
 	skipIfShort(t, "the browser test")
 	exe := chromium(t)
-	const trials = 12
+	const trials = 6 // per example and store; the gaps and latencies spread over their ranges
 	for _, name := range examples {
+		ctx := newBrowserCtxFor(t, exe, 5*time.Minute) // one browser per example, for both stores
 		for _, store := range []string{"memory", "redis"} {
 			t.Run(name+"/"+store, func(t *testing.T) {
 				wx := weixintest.NewServer()
@@ -124,18 +125,17 @@ func TestBrowserDoubleRedirect(t *testing.T) {
 				if live == nil {
 					live = func() int { return metricsLogins(t, p.base) }
 				}
-				doubleRedirectTrials(t, exe, wx, p, trials, live)
+				doubleRedirectTrials(t, ctx, wx, p, trials, live)
 			})
 		}
 	}
 }
 
-func doubleRedirectTrials(t *testing.T, exe string, wx *weixintest.Server, p *process, trials int, live func() int) {
-	ctx := newBrowserCtx(t, exe)
+func doubleRedirectTrials(t *testing.T, ctx context.Context, wx *weixintest.Server, p *process, trials int, live func() int) {
 	base := live()
 	for trial := range trials {
-		gap := (trial * 41) % 151                  // ms between the two navigations
-		latency := 1 + (trial*67+13)%200           // ms of each code exchange
+		gap := trial * 150 / (trials - 1)          // ms between the two navigations: 0 to 150
+		latency := 1 + (trial*67+13)%200           // ms of each code exchange: 1 to 200
 		next := "/me?trial=" + strconv.Itoa(trial) // where the login ends
 		wx.InjectFault(weixintest.PathAccessToken, weixintest.Fault{Delay: time.Duration(latency) * time.Millisecond, Times: 2})
 
