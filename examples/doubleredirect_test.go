@@ -56,7 +56,12 @@ func settled(cond string) chromedp.Action {
 		deadline := time.Now().Add(30 * time.Second)
 		for {
 			var ok bool
-			if err := chromedp.Evaluate(cond, &ok).Do(ctx); err == nil && ok {
+			// Each try bounded: an evaluation a navigation cuts short may
+			// never answer.
+			tctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+			err := chromedp.Evaluate(cond, &ok).Do(tctx)
+			cancel()
+			if err == nil && ok {
 				return nil
 			}
 			if time.Now().After(deadline) {
@@ -163,22 +168,33 @@ func doubleRedirectTrials(t *testing.T, ctx context.Context, wx *weixintest.Serv
 			return cb.String()
 		}
 		first, second := callback(), callback()
-		script := fmt.Sprintf(`location.href = %q; setTimeout(function () { location.href = %q; }, %d); true`, first, second, gap)
+		// Both navigations start after the evaluation has answered: an
+		// evaluation cut short by its own navigation may never answer.
+		script := fmt.Sprintf(`setTimeout(function () { location.href = %q; setTimeout(function () { location.href = %q; }, %d); }, 0); true`,
+			first, second, gap)
 		var ok bool
 		var location, nickname, me string
 		err = chromedp.Run(ctx,
-			chromedp.Evaluate(script, &ok),
+			chromedp.ActionFunc(func(ctx context.Context) error {
+				tctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+				defer cancel()
+				return chromedp.Evaluate(script, &ok).Do(tctx)
+			}),
 			// Until the browser shows /me or the callback's error page.
 			settled(`(location.pathname === "/me" && !!document.querySelector("#nickname")) ||
 				(location.pathname === "/auth/weixin/callback" && document.readyState === "complete")`),
 			chromedp.Location(&location),
-			chromedp.Text("#nickname", &nickname, chromedp.ByQuery),
+			// Not chromedp.Text, which would wait for #nickname forever
+			// on an error page.
+			chromedp.Evaluate(`(document.querySelector("#nickname") || {}).textContent || ""`, &nickname),
 			chromedp.Evaluate(`fetch("/api/me").then(r => r.status + " " + r.statusText)`, &me,
 				func(p *runtime.EvaluateParams) *runtime.EvaluateParams { return p.WithAwaitPromise(true) }),
 		)
 		if err != nil {
 			var page string
-			chromedp.Run(ctx, chromedp.Location(&location), chromedp.Text("body", &page, chromedp.ByQuery))
+			tctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+			chromedp.Run(tctx, chromedp.Location(&location), chromedp.Evaluate(`document.body ? document.body.innerText : ""`, &page))
+			cancel()
 			t.Fatalf("trial %d (gap %d ms, exchange %d ms): ended at %s: %v\n%s\n%s", trial, gap, latency, location, err, page, p.log)
 		}
 		if location != p.base+next || nickname != "张三" || !strings.HasPrefix(me, "200") {
