@@ -147,8 +147,9 @@ type Options struct {
 	// Messages extends or replaces the built-in words of the pages (see
 	// DefaultMessages), to add a language or change a word.
 	Messages Messages
-	// Logger receives a line per failed login or refresh, never a
-	// secret. Default slog.Default().
+	// Logger receives a line per login (Info), logout (Info), failed
+	// login (Warn, with its reason class as in Event.Reason) and failed
+	// refresh, never a secret. Default slog.Default().
 	Logger *slog.Logger
 	// Now is the clock that decides on time: state expiry, token refresh,
 	// LoggedInAt. Give a test clock once, on either side: when Now is nil
@@ -195,6 +196,9 @@ type Auth struct {
 	pruneAt int               // size of recent that triggers forgetting expired tokens
 
 	appTokens map[string]*AppTokenSource // per appid; read-only after New
+	// futileUntil: access tokens WeChat rejected although just
+	// refreshed, until when (Auth.Client).
+	futileUntil map[string]time.Time
 }
 
 // New returns an Auth for opts.
@@ -215,6 +219,18 @@ func New(opts Options) (*Auth, error) {
 		}
 		if u, err := url.Parse(c.RedirectURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 			return nil, fmt.Errorf("wxlogin: Options.%s.RedirectURL %q is not an absolute http(s) URL", name, c.RedirectURL)
+		}
+		for field, base := range map[string]string{"OpenBaseURL": c.Endpoint.OpenBaseURL, "APIBaseURL": c.Endpoint.APIBaseURL} {
+			if base == "" {
+				continue // WeChat's
+			}
+			if u, err := url.Parse(base); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" ||
+				u.RawQuery != "" || u.Fragment != "" || u.User != nil {
+				if strings.Contains(base, "@") {
+					base = "(withheld: it holds a user)"
+				}
+				return nil, fmt.Errorf("wxlogin: Options.%s.Endpoint.%s %q is not an absolute http(s) base URL", name, field, base)
+			}
 		}
 		if (name == "Website") != c.IsWebsite() {
 			return nil, fmt.Errorf("wxlogin: Options.%s has scope %q", name, c.Scope())
@@ -357,6 +373,7 @@ func (a *Auth) Logout(ctx context.Context) error {
 		return a.storeFailed(ctx, err)
 	}
 	if appID != "" {
+		a.opts.Logger.LogAttrs(ctx, slog.LevelInfo, "wxlogin: logout", slog.String("appid", appID))
 		a.emit(ctx, Event{Kind: EventLogout, AppID: appID})
 	}
 	return nil

@@ -6,7 +6,10 @@ import (
 )
 
 // AuthCodeOption adds an optional parameter to the authorize URL.
-type AuthCodeOption struct{ key, value string }
+type AuthCodeOption struct {
+	key, value string
+	omit       bool // remove the parameter AuthCodeURL adds by default
+}
 
 // SetAuthURLParam adds key=value after WeChat's required parameters.
 func SetAuthURLParam(key, value string) AuthCodeOption {
@@ -18,8 +21,12 @@ var (
 	// dialog even when the user has consented before.
 	ForcePopup = SetAuthURLParam("forcePopup", "true")
 	// ConnectRedirect adds connect_redirect=1, the known remedy for
-	// WeChat redirecting to the callback twice.
+	// WeChat redirecting to the callback twice. The official account's
+	// authorize URL has it by default; NoConnectRedirect removes it.
 	ConnectRedirect = SetAuthURLParam("connect_redirect", "1")
+	// NoConnectRedirect removes the connect_redirect=1 that AuthCodeURL
+	// adds to the official account's authorize URL by default.
+	NoConnectRedirect = AuthCodeOption{key: "connect_redirect", omit: true}
 )
 
 // LangParam sets the QR page's language: "cn" or "en".
@@ -49,7 +56,10 @@ func (c *Config) IsWebsite() bool {
 // /connect/qrconnect for scope snsapi_login, else the official-account
 // page /connect/oauth2/authorize. The parameters come in the order WeChat
 // checks (appid, redirect_uri, response_type, scope, state), then opts,
-// and the URL ends with #wechat_redirect.
+// and the URL ends with #wechat_redirect. The official account's URL gets
+// connect_redirect=1 (the known remedy for WeChat redirecting to the
+// callback twice) unless opts hold NoConnectRedirect or a
+// connect_redirect of their own.
 //
 // state must be only [A-Za-z0-9], at most 128 bytes; use the login flow
 // (Auth.BeginLogin) rather than calling this directly, so that state is
@@ -70,7 +80,19 @@ func (c *Config) AuthCodeURL(state string, opts ...AuthCodeOption) string {
 	b.WriteString(url.QueryEscape(c.Scope()))
 	b.WriteString("&state=")
 	b.WriteString(url.QueryEscape(state))
+	connect := !c.IsWebsite()
 	for _, o := range opts {
+		if o.key == "connect_redirect" {
+			connect = false
+		}
+	}
+	if connect {
+		opts = append([]AuthCodeOption{ConnectRedirect}, opts...)
+	}
+	for _, o := range opts {
+		if o.omit {
+			continue
+		}
 		b.WriteString("&")
 		b.WriteString(url.QueryEscape(o.key))
 		b.WriteString("=")

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"strings"
 	"time"
 
 	"github.com/alexedwards/scs/v2"
@@ -77,9 +78,16 @@ func (SessionCodec) Encode(deadline time.Time, values map[string]any) ([]byte, e
 // Decode implements scs.Codec.
 func (SessionCodec) Decode(b []byte) (time.Time, map[string]any, error) {
 	if !bytes.HasPrefix(b, []byte(codecMagic)) {
+		if bytes.HasPrefix(b, []byte(codecMagic[:3])) {
+			// A later version of SessionCodec's format.
+			return time.Time{}, nil, fmt.Errorf("%w: format version %d", ErrSessionUnreadable, b[3])
+		}
 		deadline, values, err := scs.GobCodec{}.Decode(b)
 		if err != nil {
-			return time.Time{}, nil, fmt.Errorf("%w: gob: %w", ErrSessionUnreadable, err)
+			if unknownGobType(err) {
+				return time.Time{}, nil, fmt.Errorf("%w: gob: %w", ErrSessionUnreadable, err)
+			}
+			return time.Time{}, nil, fmt.Errorf("%w: gob: %w", errCorruptSession, err)
 		}
 		return deadline, values, nil
 	}
@@ -110,15 +118,28 @@ func (SessionCodec) Decode(b []byte) (time.Time, map[string]any, error) {
 }
 
 // ErrSessionUnreadable is returned by SessionCodec.Decode for session
-// data it cannot decode: cut short, corrupted, or holding a gob type
-// this program does not know (written by an older or newer version of
-// the app during a rolling deploy). The adapters' Sessions middleware
-// treats such a session as no session: the visitor starts afresh and
-// can log in again, instead of every request failing until the stored
-// session expires.
+// data it cannot decode: corrupt (ErrSessionCorrupt), or holding what
+// this program does not know — a gob type, or a later version of the
+// format — written by another version of the app during a rolling
+// deploy. The adapters' Sessions middleware treats such a session as no
+// session for the request at hand (see Auth.LoadSession), instead of
+// every request failing until the stored session expires.
 var ErrSessionUnreadable = errors.New("wxlogin: session data cannot be decoded")
 
-var errCorruptSession = fmt.Errorf("%w: corrupt", ErrSessionUnreadable)
+// ErrSessionCorrupt is wrapped by ErrSessionUnreadable errors of session
+// data that no version of the app can read: cut short, or garbage.
+var ErrSessionCorrupt = errors.New("corrupt")
+
+var errCorruptSession = fmt.Errorf("%w: %w", ErrSessionUnreadable, ErrSessionCorrupt)
+
+// unknownGobType reports whether err, of encoding/gob, is about a type
+// this program does not know (another version of the app wrote it),
+// rather than about a broken stream.
+func unknownGobType(err error) bool {
+	msg := err.Error()
+	return strings.Contains(msg, "not registered") || strings.Contains(msg, "type mismatch") ||
+		strings.Contains(msg, "no fields") || strings.Contains(msg, "unexported")
+}
 
 type writer struct{ b []byte }
 

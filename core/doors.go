@@ -172,11 +172,17 @@ func (a *Auth) bearerLogin(ctx context.Context, cfg *Config, code string, run fu
 		// Timeout.
 		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.timeout())
 		defer cancel()
-		return a.shareIdentity(rctx, cfg, key, run)
+		return a.shareBearerLogin(rctx, cfg, key, func(ctx context.Context) (*BearerLogin, error) {
+			id, err := run(ctx)
+			if err != nil {
+				return nil, err
+			}
+			return a.startBearerSession(ctx, id)
+		})
 	})
 	var res *BearerLogin
 	if err == nil {
-		res, err = a.startBearerSession(ctx, v.(*identity))
+		res = v.(*BearerLogin)
 	}
 	if err != nil {
 		err = bearerLoginError(err)
@@ -199,6 +205,56 @@ func bearerLoginError(err error) error {
 		return fmt.Errorf("%w: %w", ErrRateLimited, err)
 	}
 	return err
+}
+
+// sharedBearer is a bearer login as published for the other instances
+// (Options.Exchanges): the session's id and deadline, nothing of WeChat's
+// (the session holds the user, the tokens and the session key, in the
+// store every instance shares).
+type sharedBearer struct {
+	Token  string
+	Expiry time.Time
+}
+
+// shareBearerLogin runs login, shared through Options.Exchanges under key
+// when set: the same code arriving at several instances at once is
+// exchanged once, and every request gets the one session it started.
+func (a *Auth) shareBearerLogin(ctx context.Context, cfg *Config, key string, login func(context.Context) (*BearerLogin, error)) (*BearerLogin, error) {
+	if a.opts.Exchanges == nil {
+		return login(ctx)
+	}
+	var loginErr error
+	var ran *BearerLogin
+	b, err := a.opts.Exchanges.Share(ctx, key, func(ctx context.Context) ([]byte, error) {
+		l, err := login(ctx)
+		if err != nil {
+			loginErr = err
+			return nil, err
+		}
+		ran = l
+		return json.Marshal(sharedBearer{Token: l.Token, Expiry: l.Expiry})
+	})
+	switch {
+	case ran != nil: // this instance logged in: its result, even if publishing failed
+		return ran, nil
+	case loginErr != nil:
+		return nil, loginErr
+	case err != nil:
+		return nil, fmt.Errorf("%w: sharing the code exchange: %w", ErrSessionStore, err)
+	}
+	var s sharedBearer
+	if json.Unmarshal(b, &s) != nil || s.Token == "" {
+		return nil, ErrSharedExchange
+	}
+	sctx, err := a.sessions.Load(noValues{ctx}, s.Token)
+	if err != nil {
+		return nil, a.storeFailed(ctx, err)
+	}
+	u := a.sessionUser(sctx)
+	if u == nil || u.AppID != cfg.AppID {
+		return nil, ErrSharedExchange
+	}
+	return &BearerLogin{Token: s.Token, Expiry: s.Expiry, User: u}, nil
 }
 
 // startBearerSession stores id in a new session, apart from the request's

@@ -2,6 +2,8 @@ package core_test
 
 import (
 	"context"
+	"net/url"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -102,4 +104,41 @@ func equal(a, b []string) bool {
 		}
 	}
 	return true
+}
+
+// One log line per login, failed login (with its reason class) and
+// logout, and none holds the state or the code.
+func TestLoginLogLines(t *testing.T) {
+	e := newEnv(t)
+	b := e.browser()
+	start := b.begin(core.LoginRequest{})
+	q := e.approve(start, "u1")
+	forged := url.Values{"state": {start.State + "X"}, "code": q["code"]}
+	if _, err := b.callback(forged); err == nil {
+		t.Fatal("forged state accepted")
+	}
+	declined := b.begin(core.LoginRequest{})
+	if _, err := b.callback(url.Values{"state": {declined.State}}); err == nil {
+		t.Fatal("declined login accepted")
+	}
+	if _, err := b.callback(q); err != nil {
+		t.Fatal(err)
+	}
+	b.do(func(ctx context.Context) { e.auth.Logout(ctx) })
+	logs := e.logs.String()
+	for _, want := range []string{
+		`msg="wxlogin: login failed" reason=state_invalid`,
+		`msg="wxlogin: login failed" reason=declined`,
+		`msg="wxlogin: login" appid=` + weixintest.DefaultAppID,
+		`msg="wxlogin: logout" appid=` + weixintest.DefaultAppID,
+	} {
+		if n := strings.Count(logs, want); n != 1 {
+			t.Errorf("%d lines %s, want 1:\n%s", n, want, logs)
+		}
+	}
+	for _, secret := range []string{start.State, declined.State, q.Get("code")} {
+		if strings.Contains(logs, secret) {
+			t.Errorf("the logs hold a state or code:\n%s", logs)
+		}
+	}
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"log/slog"
+	"net/http"
 	"net/url"
 	"sync"
 	"testing"
@@ -90,10 +91,11 @@ type browser struct {
 
 func (e *env) browser() *browser { return &browser{e: e} }
 
-// load is the start of a request: the session as LoadAndSave loads it.
+// load is the start of a request: the session as the adapters' Sessions
+// middleware loads it.
 func (b *browser) load() context.Context {
 	b.e.t.Helper()
-	load := b.e.sm.Load
+	load := b.e.auth.LoadSession
 	if b.bearer {
 		load = b.e.auth.LoadBearerSession
 	}
@@ -105,18 +107,17 @@ func (b *browser) load() context.Context {
 }
 
 // save is the end of a request: the session committed and the cookie
-// updated, as LoadAndSave does.
+// updated, as the adapters' Sessions middleware does.
 func (b *browser) save(ctx context.Context) {
 	b.e.t.Helper()
-	switch b.e.sm.Status(ctx) {
-	case scs.Modified:
-		token, _, err := b.e.sm.Commit(ctx)
-		if err != nil {
-			b.e.t.Fatal(err)
+	h, err := b.e.auth.SaveSession(ctx)
+	if err != nil {
+		b.e.t.Fatal(err)
+	}
+	for _, c := range (&http.Response{Header: h}).Cookies() {
+		if c.Name == b.e.sm.Cookie.Name {
+			b.token = c.Value
 		}
-		b.token = token
-	case scs.Destroyed:
-		b.token = ""
 	}
 }
 

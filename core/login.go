@@ -77,9 +77,9 @@ type LoginResult struct {
 	User *User
 	// ReturnTo is the safe path to send the browser to.
 	ReturnTo string
-	// Repeated reports a callback of a login this browser had already
-	// completed (a reload, or WeChat redirecting twice): nothing was
-	// exchanged again.
+	// Repeated reports a callback of a login already completed (a
+	// reload, or WeChat redirecting twice): no new login was made, and
+	// the browser continues on the login's session.
 	Repeated bool
 }
 
@@ -139,16 +139,27 @@ func (a *Auth) BeginLogin(ctx context.Context, req LoginRequest) (*LoginStart, e
 // the user and token in the session.
 //
 // A callback of a login this session already completed returns the same
-// result with Repeated set, without exchanging anything. Two callbacks
-// of one login arriving at once (WeChat redirecting twice) share one code
-// exchange. Errors wrap the sentinels above or the API's; HTTPStatus maps
-// them to a status code.
+// result with Repeated set, without exchanging anything. When WeChat
+// redirects twice (same state, two codes), whichever callback comes
+// second — overlapping the first, or after it with the pre-login cookie
+// because the browser dropped the first answer — ends on the first one's
+// session with Repeated set, once its own code proves the same user: one
+// login, one session (see forward.go; this needs the adapters' Sessions
+// middleware, or LoadSession and SaveSession). Errors wrap the sentinels
+// above or the API's; HTTPStatus maps them to a status code. Each
+// failure is logged as one line with its reason class, each login and
+// logout as one line; none holds a secret.
 func (a *Auth) CompleteLogin(ctx context.Context, q url.Values) (*LoginResult, error) {
 	res, err := a.completeLogin(ctx, q)
 	switch {
 	case err != nil:
+		// One line per failed login: its reason class and the error,
+		// which never holds the code, the state or a token.
+		a.opts.Logger.LogAttrs(ctx, slog.LevelWarn, "wxlogin: login failed",
+			slog.String("reason", reason(err)), slog.String("error", err.Error()))
 		a.emit(ctx, Event{Kind: EventLoginFailed, Reason: reason(err)})
 	case !res.Repeated:
+		a.opts.Logger.LogAttrs(ctx, slog.LevelInfo, "wxlogin: login", slog.String("appid", res.User.AppID))
 		a.emit(ctx, Event{Kind: EventLogin, AppID: res.User.AppID})
 	}
 	return res, err
@@ -165,10 +176,23 @@ func (a *Auth) completeLogin(ctx context.Context, q url.Values) (*LoginResult, e
 	pending := a.pending(ctx)
 	i := findState(len(pending), func(i int) string { return pending[i].State }, state)
 	if i < 0 {
+		if c, ok := a.forward(ctx, state); ok {
+			// Another callback of this login completed it (WeChat
+			// redirecting twice): see the design in forward.go.
+			if c.Token != "" {
+				return a.join(ctx, c, q.Get("code"))
+			}
+			return a.completeWith(ctx, q, pendingLogin{State: state, AppID: c.AppID, ReturnTo: c.ReturnTo, Expires: a.opts.Now().Add(forwardLifetime)})
+		}
 		return a.repeatedCallback(ctx, state)
 	}
 	p := pending[i]
 	a.putPending(ctx, slices.Delete(slices.Clone(pending), i, i+1)) // single use, whatever follows
+	return a.completeWith(ctx, q, p)
+}
+
+// completeWith completes the callback q of the pending login p.
+func (a *Auth) completeWith(ctx context.Context, q url.Values, p pendingLogin) (*LoginResult, error) {
 	if !a.opts.Now().Before(p.Expires) {
 		return nil, ErrStateExpired
 	}
@@ -180,32 +204,15 @@ func (a *Auth) completeLogin(ctx context.Context, q url.Values) (*LoginResult, e
 	if cfg == nil {
 		return nil, ErrNotConfigured
 	}
-
-	v, err, _ := a.callbacks.Do(p.AppID+"\x00"+state, func() (any, error) {
-		// Detached from this request: a second callback of the same
-		// login may be waiting for the result.
-		return a.identifyShared(context.WithoutCancel(ctx), cfg, state, code)
-	})
+	c, id, err := a.settle(ctx, cfg, p, p.State, code)
 	if err != nil {
-		a.opts.Logger.LogAttrs(ctx, slog.LevelWarn, "wxlogin: login failed",
-			slog.String("appid", p.AppID), slog.String("error", err.Error()))
 		return nil, err
 	}
-	id := v.(*identity)
-	if err := a.sessions.RenewToken(ctx); err != nil {
-		return nil, fmt.Errorf("wxlogin: renewing the session id: %w", err)
+	if id == nil {
+		// Another callback of this login exchanged its code first.
+		return a.join(ctx, c, code)
 	}
-	a.sessions.Remove(ctx, keyBrief) // the renewed session has the full lifetime
-	u := *id.user
-	tok := *id.token
-	a.sessions.Put(ctx, keyUser, &u)
-	a.sessions.Put(ctx, keyToken, &tok)
-	done := append(slices.Clone(a.done(ctx)), doneLogin{State: state, ReturnTo: p.ReturnTo})
-	if len(done) > maxDone {
-		done = done[len(done)-maxDone:]
-	}
-	a.sessions.Put(ctx, keyDone, done)
-	return &LoginResult{User: &u, ReturnTo: p.ReturnTo}, nil
+	return &LoginResult{User: id.user, ReturnTo: p.ReturnTo}, nil
 }
 
 // identity is what a code exchange yields.

@@ -8,7 +8,6 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -231,39 +230,6 @@ func TestRepeatedCallback(t *testing.T) {
 	}
 }
 
-// WeChat sometimes redirects twice, at once, with the same state and two
-// codes: one exchange serves both, and both end logged in.
-func TestDoubleRedirectSharesOneExchange(t *testing.T) {
-	e := newEnv(t)
-	b := e.browser()
-	start := b.begin(core.LoginRequest{ReturnTo: "/x"})
-	e.srv.InjectFault(weixintest.PathAccessToken, weixintest.Fault{Delay: 200 * time.Millisecond, Times: 1})
-	ctx1, ctx2 := b.load(), b.load()
-	codes := []string{
-		e.srv.NewCode(weixintest.DefaultAppID, "u1", core.ScopeLogin),
-		e.srv.NewCode(weixintest.DefaultAppID, "u1", core.ScopeLogin),
-	}
-	var wg sync.WaitGroup
-	results := make([]*core.LoginResult, 2)
-	errs := make([]error, 2)
-	for i, ctx := range []context.Context{ctx1, ctx2} {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			results[i], errs[i] = e.auth.CompleteLogin(ctx, url.Values{"state": {start.State}, "code": {codes[i]}})
-		}()
-	}
-	wg.Wait()
-	for i := range 2 {
-		if errs[i] != nil || results[i].ReturnTo != "/x" {
-			t.Fatalf("callback %d: %+v, %v", i, results[i], errs[i])
-		}
-	}
-	if n := e.srv.Calls(weixintest.PathAccessToken); n != 1 {
-		t.Errorf("%d code exchanges, want 1", n)
-	}
-}
-
 func TestReturnTo(t *testing.T) {
 	e := newEnv(t)
 	for _, tt := range []struct{ next, want string }{
@@ -290,7 +256,7 @@ func TestInWeChatUsesOfficialAccount(t *testing.T) {
 	b := e.browser()
 	start := b.begin(core.LoginRequest{InWeChat: true})
 	want := e.srv.URL + "/connect/oauth2/authorize?appid=" + weixintest.DefaultMPAppID + "&redirect_uri=" +
-		url.QueryEscape(callbackURL) + "&response_type=code&scope=snsapi_userinfo&state=" + start.State + "#wechat_redirect"
+		url.QueryEscape(callbackURL) + "&response_type=code&scope=snsapi_userinfo&state=" + start.State + "&connect_redirect=1#wechat_redirect"
 	if start.AuthURL != want {
 		t.Fatalf("AuthURL =\n%s\nwant\n%s", start.AuthURL, want)
 	}
@@ -399,5 +365,30 @@ func TestCallbackUpstreamErrors(t *testing.T) {
 				t.Errorf("the code exchange was tried %d times, want once", n)
 			}
 		})
+	}
+}
+
+// The official account's authorize URL carries connect_redirect=1 by
+// default (the known remedy for WeChat's double redirect), once, and
+// NoConnectRedirect removes it; the website's QR page has none.
+func TestConnectRedirect(t *testing.T) {
+	e := newEnv(t)
+	b := e.browser()
+	count := func(s string) int { return strings.Count(s, "connect_redirect=") }
+	if u := b.begin(core.LoginRequest{InWeChat: true}).AuthURL; count(u) != 1 || !strings.Contains(u, "&connect_redirect=1#") {
+		t.Errorf("official account: %s", u)
+	}
+	if u := b.begin(core.LoginRequest{InWeChat: true, Options: []core.AuthCodeOption{core.ConnectRedirect, core.ForcePopup}}).AuthURL; count(u) != 1 {
+		t.Errorf("with ConnectRedirect given: %s", u)
+	}
+	start := b.begin(core.LoginRequest{InWeChat: true, Options: []core.AuthCodeOption{core.NoConnectRedirect}})
+	if count(start.AuthURL) != 0 {
+		t.Errorf("NoConnectRedirect: %s", start.AuthURL)
+	}
+	if _, err := b.callback(e.approve(start, "u1")); err != nil {
+		t.Errorf("login without connect_redirect: %v", err)
+	}
+	if u := b.begin(core.LoginRequest{}).AuthURL; count(u) != 0 {
+		t.Errorf("website: %s", u)
 	}
 }

@@ -27,7 +27,8 @@ type FinalDeleteStore interface {
 // MemoryStore is an in-memory scs store, like scs' memstore, whose
 // deletes are final (see FinalDeleteStore): Delete leaves a tombstone in
 // the session's place until the session would have expired, and Commit
-// does not overwrite a tombstone. Expired sessions and tombstones are
+// does not overwrite a tombstone, which lasts at least
+// MinTombstoneLifetime. It is a ForwardingStore. Expired sessions and tombstones are
 // removed at most a minute after they expire, while the store is in use;
 // no goroutine runs in the background.
 //
@@ -41,12 +42,43 @@ type MemoryStore struct {
 type memItem struct {
 	b      []byte // nil for a tombstone
 	expiry time.Time
+	// note is what Find answers for a tombstone until noteExpiry (see
+	// ForwardingStore).
+	note       []byte
+	noteExpiry time.Time
 }
 
 // memSweepInterval is how often a MemoryStore forgets what has expired.
 const memSweepInterval = time.Minute
 
+// MinTombstoneLifetime is the shortest time a FinalDeleteStore of
+// wxlogin keeps a tombstone: at least the deleted session's remaining
+// lifetime, and never less than this. A request that loaded the session
+// before the delete commits it before its response's headers go out;
+// under an IdleTimeout the session's remaining lifetime can be seconds,
+// shorter than such a request may take, while no request takes an hour
+// to send its headers.
+const MinTombstoneLifetime = time.Hour
+
+// ForwardingStore is a FinalDeleteStore that can leave a note in a
+// deleted session's place for a short while. A login uses it when WeChat
+// redirects to the callback twice (see Auth.CompleteLogin): the
+// pre-login session is deleted as any renewed session id is, and its
+// note tells the second callback, which still carries the pre-login
+// cookie, where the login went. The note grants nothing by itself: it
+// holds no user, and the second callback must show a code of the same
+// user to follow it. MemoryStore and redisstore's store are
+// ForwardingStores.
+type ForwardingStore interface {
+	FinalDeleteStore
+	// DeleteWithNote deletes token as Delete does (no Commit writes it
+	// again) and, until noteExpiry, Find of token answers note as the
+	// session's data.
+	DeleteWithNote(ctx context.Context, token string, note []byte, noteExpiry time.Time) error
+}
+
 var (
+	_ ForwardingStore  = (*MemoryStore)(nil)
 	_ FinalDeleteStore = (*MemoryStore)(nil)
 	_ scs.CtxStore     = (*MemoryStore)(nil)
 )
@@ -67,7 +99,13 @@ func (m *MemoryStore) Find(token string) ([]byte, bool, error) {
 	defer m.mu.Unlock()
 	m.sweep(now)
 	it, ok := m.items[token]
-	if !ok || it.b == nil || !now.Before(it.expiry) {
+	if !ok || !now.Before(it.expiry) {
+		return nil, false, nil
+	}
+	if it.b == nil {
+		if it.note != nil && now.Before(it.noteExpiry) {
+			return it.note, true, nil
+		}
 		return nil, false, nil
 	}
 	return it.b, true, nil
@@ -91,16 +129,36 @@ func (m *MemoryStore) Commit(token string, b []byte, expiry time.Time) error {
 }
 
 // Delete ends the session token for good: a tombstone replaces it until
-// it would have expired.
+// it would have expired, and at least MinTombstoneLifetime.
 func (m *MemoryStore) Delete(token string) error {
 	now := time.Now()
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.sweep(now)
-	if it, ok := m.items[token]; ok && now.Before(it.expiry) {
-		m.items[token] = memItem{expiry: it.expiry}
+	if it, ok := m.items[token]; ok && it.b != nil && now.Before(it.expiry) {
+		m.items[token] = memItem{expiry: tombstoneExpiry(now, it.expiry)}
 	}
 	return nil
+}
+
+// DeleteWithNote implements ForwardingStore.
+func (m *MemoryStore) DeleteWithNote(_ context.Context, token string, note []byte, noteExpiry time.Time) error {
+	now := time.Now()
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.sweep(now)
+	it := m.items[token]
+	m.items[token] = memItem{expiry: tombstoneExpiry(now, it.expiry), note: append([]byte(nil), note...), noteExpiry: noteExpiry}
+	return nil
+}
+
+// tombstoneExpiry is when a tombstone put at now in place of a session
+// expiring at expiry may go: see MinTombstoneLifetime.
+func tombstoneExpiry(now, expiry time.Time) time.Time {
+	if min := now.Add(MinTombstoneLifetime); expiry.Before(min) {
+		return min
+	}
+	return expiry
 }
 
 // All returns every live session, for scs' Iterate.

@@ -21,6 +21,11 @@ const (
 	keyPending = "wxlogin.pending"
 	keyDone    = "wxlogin.done"
 	keyBrief   = "wxlogin.brief"
+	// keyForward is the note a pre-login session leaves (forward.go).
+	keyForward = "wxlogin.forward"
+	// keyHandover marks a request whose browser takes over another
+	// session (forward.go); SaveSession reads it.
+	keyHandover = "wxlogin.handover"
 )
 
 // maxPending is how many logins may be in flight in one browser (tabs);
@@ -130,10 +135,14 @@ var ErrSessionStore = errors.New("wxlogin: session store unavailable")
 // LoadSession loads the session whose cookie value is token into ctx, as
 // scs' LoadAndSave does, for the adapters' Sessions middleware. Session
 // data the codec cannot decode (ErrSessionUnreadable) counts as no
-// session: it is deleted from the store, logged once as a warning
-// without its contents, and a fresh session is loaded, so that the
-// browser can log in again. Other errors are the store's and wrap
-// ErrSessionStore.
+// session for this request: a fresh session is loaded, and a warning is
+// logged without the data. The data is left alone when another version
+// of the app may read it (a gob type or a format this program does not
+// know, during a rolling deploy: the instances that know it keep the
+// user logged in); it is deleted only when it is corrupt for everyone
+// (ErrSessionCorrupt: cut short, garbage), so that the browser is not
+// served an unreadable session until it expires. Other errors are the
+// store's and wrap ErrSessionStore.
 func (a *Auth) LoadSession(ctx context.Context, token string) (context.Context, error) {
 	sctx, err := a.sessions.Load(ctx, token)
 	if err == nil {
@@ -142,10 +151,15 @@ func (a *Auth) LoadSession(ctx context.Context, token string) (context.Context, 
 	if !errors.Is(err, ErrSessionUnreadable) {
 		return nil, a.storeFailed(ctx, err)
 	}
-	a.opts.Logger.LogAttrs(ctx, slog.LevelWarn, "wxlogin: unreadable session data dropped; the visitor starts a new session",
-		slog.String("error", err.Error()))
-	if err := a.deleteSession(ctx, token); err != nil {
-		return nil, a.storeFailed(ctx, err)
+	if errors.Is(err, ErrSessionCorrupt) {
+		a.opts.Logger.LogAttrs(ctx, slog.LevelWarn, "wxlogin: corrupt session data deleted; the visitor starts a new session",
+			slog.String("error", err.Error()))
+		if err := a.deleteSession(ctx, token); err != nil {
+			return nil, a.storeFailed(ctx, err)
+		}
+	} else {
+		a.opts.Logger.LogAttrs(ctx, slog.LevelWarn, "wxlogin: unreadable session data (another version of the app?) left alone; this request has no session",
+			slog.String("error", err.Error()))
 	}
 	sctx, err = a.sessions.Load(ctx, "")
 	if err != nil {
@@ -174,6 +188,13 @@ func (a *Auth) SaveSession(ctx context.Context) (http.Header, error) {
 	case scs.Modified:
 		if IsBearer(ctx) && a.sessions.Token(ctx) == "" {
 			return nil, nil // no session answered the bearer token: nobody could address a new one
+		}
+		if to, exp, ok := a.handover(ctx); ok {
+			// A second callback of a login: the browser takes over the
+			// login's session, and the pre-login one stays deleted.
+			h := headerWriter{}
+			a.sessions.WriteSessionCookie(ctx, h, to, exp)
+			return http.Header(h), nil
 		}
 		a.keepAppData(ctx)
 		var err error

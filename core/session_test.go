@@ -113,40 +113,59 @@ func damage(t *testing.T, e *env, token string, f func([]byte) []byte) {
 	}
 }
 
-// Session data that cannot be decoded counts as no session: the browser
-// can log in again, the bad data is deleted, one warning is logged.
+// Session data that cannot be decoded counts as no session for the
+// request: the browser can log in again, and one warning is logged per
+// request. Data another version of the app may read (an unknown gob
+// type, a later format) is left alone, so that one request to an old
+// instance during a rolling deploy logs nobody out; data corrupt for
+// everyone is deleted.
 func TestUnreadableSessionIsNoSession(t *testing.T) {
-	for name, f := range map[string]func([]byte) []byte{
-		"cut short":        func(b []byte) []byte { return b[:len(b)-1] },
-		"unknown gob type": func([]byte) []byte { return gobWithUnknownType(t) },
-		"garbage":          func([]byte) []byte { return []byte("\x00\x01not a session") },
-		"header only":      func(b []byte) []byte { return b[:4] },
+	for name, c := range map[string]struct {
+		f       func([]byte) []byte
+		deleted bool
+	}{
+		"cut short":                {func(b []byte) []byte { return b[:len(b)-1] }, true},
+		"garbage":                  {func([]byte) []byte { return []byte("\x00\x01not a session") }, true},
+		"header only":              {func(b []byte) []byte { return b[:4] }, true},
+		"unknown gob type":         {func([]byte) []byte { return gobWithUnknownType(t) }, false},
+		"unknown type in a value":  {func([]byte) []byte { return codecWithUnknownType(t) }, false},
+		"a later format's version": {func(b []byte) []byte { return append([]byte("wxs\x02"), b[4:]...) }, false},
 	} {
 		t.Run(name, func(t *testing.T) {
 			e := newEnv(t)
 			b := e.browser()
 			b.login("u1")
 			token := b.token
-			damage(t, e, token, f)
+			damage(t, e, token, c.f)
+			stored, _, _ := e.sm.Store.Find(token)
+			stored = append([]byte(nil), stored...)
 			ctx, err := e.auth.LoadSession(context.Background(), token)
 			if err != nil {
 				t.Fatalf("LoadSession: %v (want a fresh session)", err)
 			}
 			if _, ok := e.auth.CurrentUser(ctx); ok {
-				t.Fatal("a damaged session is still logged in")
+				t.Fatal("an unreadable session is logged in")
 			}
-			if n := strings.Count(e.logs.String(), "unreadable session"); n != 1 {
+			if n := strings.Count(e.logs.String(), "level=WARN"); n != 1 {
 				t.Errorf("%d warnings, want 1:\n%s", n, e.logs)
 			}
-			if _, found, _ := e.sm.Store.Find(token); found {
-				t.Error("the unreadable data is still stored")
+			after, found, _ := e.sm.Store.Find(token)
+			switch {
+			case c.deleted && found:
+				t.Error("the corrupt data is still stored")
+			case !c.deleted && !bytes.Equal(after, stored):
+				t.Errorf("data another version can read was not left alone: found %v", found)
 			}
-			// The next request with the same cookie is simply anonymous.
+			// The next request with the same cookie is anonymous too.
 			if _, err := e.auth.LoadSession(context.Background(), token); err != nil {
 				t.Fatal(err)
 			}
-			if n := strings.Count(e.logs.String(), "unreadable session"); n != 1 {
-				t.Errorf("%d warnings after a second request, want 1", n)
+			want := 1
+			if !c.deleted {
+				want = 2
+			}
+			if n := strings.Count(e.logs.String(), "level=WARN"); n != want {
+				t.Errorf("%d warnings after a second request, want %d", n, want)
 			}
 			b.token = ""
 			b.login("u2")
@@ -155,6 +174,21 @@ func TestUnreadableSessionIsNoSession(t *testing.T) {
 			}
 		})
 	}
+}
+
+// codecWithUnknownType returns a SessionCodec session holding a value of
+// a gob type this program does not know.
+func codecWithUnknownType(t *testing.T) []byte {
+	t.Helper()
+	b, err := core.SessionCodec{}.Encode(time.Now().Add(time.Hour), map[string]any{"cart": cartV1{Items: 2}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	renamed := bytes.Replace(b, []byte("wxlogin.test.CartV1"), []byte("wxlogin.test.CartV2"), 1)
+	if bytes.Equal(renamed, b) {
+		t.Fatal("type name not found in the session")
+	}
+	return renamed
 }
 
 // gobWithUnknownType returns a gob session holding a type this program

@@ -10,6 +10,8 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
+	"strings"
+	"time"
 )
 
 // TokenSource supplies a valid access token, like golang.org/x/oauth2's
@@ -49,7 +51,11 @@ var ErrForeignHost = errors.New("wxlogin: Client calls only WeChat's API host")
 // When WeChat answers errcode 42001 (expired), 40001 or 40014 (invalid)
 // although the token looked valid (clock skew, a token revoked early),
 // the token is refreshed once and the request sent again; a request with
-// a body is repeated only when its GetBody is set. Requests go only to
+// a body is repeated only when its GetBody is set. When WeChat rejects
+// the refreshed token too, that is remembered for a minute: calls with
+// it get WeChat's answer without another refresh. No response, error or
+// redirect the client returns holds the token: resp.Request is the
+// request as given, and a redirect's Location loses access_token. Requests go only to
 // the API host of the user's application (Config.Endpoint): any other
 // host fails with ErrForeignHost, so the token never leaves for another
 // site. Transport errors are *UpstreamError values that hold no URL, and
@@ -151,6 +157,12 @@ func (t *tokenTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if req.Body != nil && req.GetBody == nil {
 		return resp, nil // cannot send the body again
 	}
+	// A refresh of the user's token that did not help a moment ago is not
+	// tried again (the app token's source has its own re-read-once rule).
+	_, userToken := t.cred.(sessionCredential)
+	if userToken && t.a.futile(auth.token) {
+		return resp, nil
+	}
 	fresh, err := t.cred.query(req.Context(), auth.token)
 	if err != nil {
 		return resp, nil // WeChat's answer stands
@@ -162,11 +174,17 @@ func (t *tokenTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		}
 	}
 	resp.Body.Close()
-	return t.send(req, fresh, body)
+	resp, err = t.send(req, fresh, body)
+	if err == nil && userToken && tokenRejected(resp) {
+		t.a.markFutile(fresh.token)
+	}
+	return resp, err
 }
 
 // send sends a copy of req authorised by auth. The response's Request is
-// req, which holds no token.
+// req, which holds no token, and the token is taken out of a redirect's
+// Location: http.Client prints that URL in the error of a redirect it
+// refuses.
 func (t *tokenTransport) send(req *http.Request, auth authorization, body io.ReadCloser) (*http.Response, error) {
 	r := req.Clone(req.Context())
 	r.Body = body
@@ -181,8 +199,65 @@ func (t *tokenTransport) send(req *http.Request, auth authorization, body io.Rea
 			return nil, (&Config{}).upstreamErr(req.Context(), opAPI, 0, err)
 		}
 		resp.Request = req
+		if loc := resp.Header.Get("Location"); loc != "" {
+			resp.Header.Set("Location", withoutToken(loc, auth.token))
+		}
 		return resp, nil
 	})
+}
+
+// withoutToken returns the URL loc without access_token parameters, and
+// without the token anywhere else.
+func withoutToken(loc, token string) string {
+	u, err := url.Parse(loc)
+	if err != nil {
+		return "" // unusable: http.Client reports a redirect without Location
+	}
+	q := u.Query()
+	if q.Has("access_token") {
+		q.Del("access_token")
+		u.RawQuery = q.Encode()
+	}
+	s := u.String()
+	if token != "" && strings.Contains(s, token) {
+		return ""
+	}
+	return s
+}
+
+// futileFor is how long Auth.Client remembers that refreshing did not
+// cure WeChat's rejection of a token (a persistent 40001, say): calls
+// with that token then get WeChat's answer without a refresh each.
+const futileFor = time.Minute
+
+// futile reports whether refreshing token was found not to help less
+// than futileFor ago.
+func (a *Auth) futile(token string) bool {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	until, ok := a.futileUntil[token]
+	return ok && a.opts.Now().Before(until)
+}
+
+// markFutile remembers that a refresh did not cure the rejection of
+// token, the refreshed one.
+func (a *Auth) markFutile(token string) {
+	now := a.opts.Now()
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.futileUntil == nil {
+		a.futileUntil = make(map[string]time.Time)
+	}
+	if len(a.futileUntil) >= 1024 {
+		for k, until := range a.futileUntil {
+			if !now.Before(until) {
+				delete(a.futileUntil, k)
+			}
+		}
+	}
+	if len(a.futileUntil) < 4096 {
+		a.futileUntil[token] = now.Add(futileFor)
+	}
 }
 
 // tokenRejected reports whether resp is WeChat's JSON answer that the

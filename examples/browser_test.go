@@ -32,8 +32,15 @@ func chromium(t *testing.T) string {
 	return ""
 }
 
-// newBrowserCtx starts a headless chromium with a fresh profile.
+// newBrowserCtx starts a headless chromium with a fresh profile, for at
+// most a minute.
 func newBrowserCtx(t *testing.T, exe string) context.Context {
+	return newBrowserCtxFor(t, exe, 60*time.Second)
+}
+
+// newBrowserCtxFor is newBrowserCtx for at most d: a bound against
+// hanging, not a measure of speed.
+func newBrowserCtxFor(t *testing.T, exe string, d time.Duration) context.Context {
 	// Not t.TempDir: chromium may still be writing its profile when the
 	// test ends, and a failed removal would fail the test.
 	profile, err := os.MkdirTemp("", "wxlogin-chromium-")
@@ -66,7 +73,7 @@ func newBrowserCtx(t *testing.T, exe string) context.Context {
 	t.Cleanup(cancel)
 	ctx, cancel2 := chromedp.NewContext(actx)
 	t.Cleanup(cancel2)
-	ctx, cancel3 := context.WithTimeout(ctx, 60*time.Second)
+	ctx, cancel3 := context.WithTimeout(ctx, d)
 	t.Cleanup(cancel3)
 	return ctx
 }

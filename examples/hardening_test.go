@@ -4,6 +4,7 @@ import (
 	"errors"
 	"io"
 	"net"
+	"net/url"
 	"os"
 	"os/exec"
 	"strings"
@@ -94,9 +95,80 @@ func TestDevModeNeverByAccident(t *testing.T) {
 		if err == nil || !strings.Contains(string(out), "DEV_MODE=true") || strings.Contains(string(out), "FAKE WeChat") {
 			t.Fatalf("exit %v, output:\n%s", err, out)
 		}
-		p := start(t, name, "PUBLIC_URL=https://www.example.com", "DEV_MODE=true")
+		wxAddr := freeAddr(t)
+		p := start(t, name, "PUBLIC_URL=https://www.example.com", "DEV_MODE=true",
+			"DEV_WEIXIN_ADDR="+wxAddr, "DEV_WEIXIN_PUBLIC_URL=http://"+wxAddr)
 		if !strings.Contains(p.log.String(), "FAKE WeChat") {
 			t.Errorf("DEV_MODE=true: no dev-mode warning in\n%s", p.log)
+		}
+	})
+}
+
+// lanIP returns a non-loopback IPv4 address of this machine, or skips.
+func lanIP(t *testing.T) string {
+	addrs, _ := net.InterfaceAddrs()
+	for _, a := range addrs {
+		if n, ok := a.(*net.IPNet); ok && n.IP.To4() != nil && !n.IP.IsLoopback() {
+			return n.IP.String()
+		}
+	}
+	t.Skip("no non-loopback IPv4 address on this machine")
+	return ""
+}
+
+// Dev mode on a LAN address (a devbox, a container, a phone): with
+// DEV_WEIXIN_ADDR and DEV_WEIXIN_PUBLIC_URL the fake WeChat listens there
+// and the browser is sent to it, not to its own 127.0.0.1, and a login
+// completes; without them the example refuses to start and says what to
+// set.
+func TestDevModeOnTheLAN(t *testing.T) {
+	ip := lanIP(t)
+	free := func() string {
+		ln, err := net.Listen("tcp", ip+":0")
+		if err != nil {
+			t.Skipf("cannot listen on %s: %v", ip, err)
+		}
+		defer ln.Close()
+		return ln.Addr().String()
+	}
+	each(t, func(t *testing.T, name string) {
+		addr := free()
+		cmd := exec.Command(binary(t, name))
+		cmd.Env = append(os.Environ(), "ADDR="+addr, "PUBLIC_URL=http://"+addr, "DEV_MODE=true",
+			"WEIXIN_APPID=", "WEIXIN_SECRET=", "SESSION_REDIS_URL=", "DEV_WEIXIN_ADDR=", "DEV_WEIXIN_PUBLIC_URL=")
+		out, err := cmd.CombinedOutput()
+		if err == nil || !strings.Contains(string(out), "DEV_WEIXIN_PUBLIC_URL") {
+			t.Fatalf("dev mode on %s without the fake's address: exit %v\n%s", addr, err, out)
+		}
+
+		wxAddr := free()
+		p := startAt(t, name, addr, "PUBLIC_URL=http://"+addr, "DEV_MODE=true",
+			"DEV_WEIXIN_ADDR="+wxAddr, "DEV_WEIXIN_PUBLIC_URL=http://"+wxAddr)
+		b := browsertest.New(t, p.base)
+		loc := b.Get("/auth/weixin/login").Header.Get("Location")
+		if !strings.HasPrefix(loc, "http://"+wxAddr+"/connect/") {
+			t.Fatalf("sent to %q, want the fake at http://%s", loc, wxAddr)
+		}
+		page := b.Get(strings.TrimSuffix(loc, "#wechat_redirect"))
+		if page.StatusCode != 200 || !strings.Contains(page.Body, `id="user-u1"`) {
+			t.Fatalf("the fake's page at %s: %d\n%s", loc, page.StatusCode, page.Body)
+		}
+		u, _ := url.Parse(loc)
+		form := url.Values{"user": {"u1"}, "path": {u.Path}}
+		for _, k := range []string{"appid", "redirect_uri", "response_type", "scope", "state"} {
+			form.Set(k, u.Query().Get(k))
+		}
+		resp, err := b.Client.PostForm("http://"+wxAddr+weixintest.PathConfirm, form)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		cb := resp.Header.Get("Location")
+		if r := b.Get(cb); r.StatusCode != 302 || r.Header.Get("Location") != "/me" {
+			t.Fatalf("callback %s: %d %s", cb, r.StatusCode, r.Body)
+		}
+		if r := b.API("/api/me"); r.StatusCode != 200 || !strings.Contains(r.Body, "张三") {
+			t.Errorf("/api/me after the login: %d %s", r.StatusCode, r.Body)
 		}
 	})
 }

@@ -108,7 +108,8 @@ func startAt(t testing.TB, name, addr string, env ...string) *process {
 	cmd.Env = append(os.Environ(), "ADDR="+addr)
 	for _, kv := range []string{"WEIXIN_APPID", "WEIXIN_SECRET", "WEIXIN_MP_APPID", "WEIXIN_MP_SECRET", "PUBLIC_URL",
 		"WEIXIN_OPEN_BASE_URL", "WEIXIN_API_BASE_URL", "SESSION_REDIS_URL", "COOKIE_SECURE", "DEV_MODE", "DEFAULT_LANGUAGE", "DATABASE_URL",
-		"WEIXIN_MINIPROGRAM_APPID", "WEIXIN_MINIPROGRAM_SECRET", "WEIXIN_APP_APPID", "WEIXIN_APP_SECRET"} {
+		"WEIXIN_MINIPROGRAM_APPID", "WEIXIN_MINIPROGRAM_SECRET", "WEIXIN_APP_APPID", "WEIXIN_APP_SECRET",
+		"DEV_WEIXIN_ADDR", "DEV_WEIXIN_PUBLIC_URL"} {
 		cmd.Env = append(cmd.Env, kv+"=") // nothing from the test's own environment
 	}
 	cmd.Env = append(cmd.Env, env...)

@@ -197,9 +197,9 @@ func waitUntil(t *testing.T, what string, f func() bool) {
 }
 
 // WeChat redirecting twice (same state, another code) and a load
-// balancer sending the two callbacks to two instances at once: one code
-// exchange, and both answer the 302 to next with a session that is
-// logged in.
+// balancer sending the two callbacks to two instances at once: each code
+// exchanged once (the second only to prove the same user), and both
+// answer the 302 to next with the cookie of one logged-in session.
 func TestContractRedisDoubleCallback(t *testing.T) {
 	each(t, func(t *testing.T, name string) {
 		redisURL := redisURL(t)
@@ -234,8 +234,11 @@ func TestContractRedisDoubleCallback(t *testing.T) {
 				}()
 			}
 			wg.Wait()
-			if n := wx.Calls(weixintest.PathAccessToken) - before; n != 1 {
-				t.Errorf("trial %d: %d code exchanges, want 1", trial, n)
+			if n := wx.Calls(weixintest.PathAccessToken) - before; n != 2 {
+				t.Errorf("trial %d: %d code exchanges, want 2 (one per code)", trial, n)
+			}
+			if c0, c1 := answers[0].Header.Get("Set-Cookie"), answers[1].Header.Get("Set-Cookie"); c0 != c1 {
+				t.Errorf("trial %d: two sessions:\n%s\n%s", trial, c0, c1)
 			}
 			for i, r := range answers {
 				if r.StatusCode != 302 || r.Header.Get("Location") != "/done" {

@@ -127,6 +127,15 @@ func (w *sessionWriter) WriteString(s string) (int, error) {
 	return w.ResponseWriter.WriteString(s)
 }
 
+// Flush sends what was written so far, after saving the session: a
+// handler that flushes first (streaming, server-sent events) keeps the
+// session's cookie.
+func (w *sessionWriter) Flush() {
+	if w.save() {
+		w.ResponseWriter.Flush()
+	}
+}
+
 // Login redirects to WeChat's authorize page (the official account's for
 // visitors inside WeChat, when configured). The query parameter next is
 // where the login ends, when it is a same-site path.

@@ -196,10 +196,13 @@ func (s *Server) handleUserInfo(q url.Values, now time.Time) (obj, int) {
 	if !strings.Contains(at.scope, "snsapi_userinfo") && !strings.Contains(at.scope, "snsapi_login") {
 		return nil, 48001
 	}
-	switch q.Get("lang") {
-	case "", "zh_CN", "zh_TW", "en":
+	// WeChat localises the region in lang, and answers an unknown lang
+	// as it answers no lang (40005 is not /sns/userinfo's).
+	lang := q.Get("lang")
+	switch lang {
+	case "zh_CN", "zh_TW", "en":
 	default:
-		return nil, 40005
+		lang = ""
 	}
 	u := s.userLocked(at.userID)
 	if u == nil {
@@ -209,18 +212,18 @@ func (s *Server) handleUserInfo(q url.Values, now time.Time) (obj, int) {
 	if privilege == nil {
 		privilege = []string{}
 	}
-	lang := u.Language
-	if lang == "" {
-		lang = "zh_CN"
+	language := u.Language
+	if language == "" {
+		language = "zh_CN"
 	}
 	reply := obj{
 		{"openid", s.OpenID(at.appID, at.userID)},
 		{"nickname", u.Nickname},
 		{"sex", u.Sex},
-		{"language", lang},
-		{"city", u.City},
-		{"province", u.Province},
-		{"country", u.Country},
+		{"language", language},
+		{"city", localise(u.City, lang)},
+		{"province", localise(u.Province, lang)},
+		{"country", localise(u.Country, lang)},
 		{"headimgurl", u.HeadImgURL},
 		{"privilege", privilege},
 	}

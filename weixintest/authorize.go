@@ -86,14 +86,17 @@ func checkState(path, state string) error {
 	return nil
 }
 
-// validateURL checks a whole authorize URL as the official-account page
-// does: parameters in WeChat's order and #wechat_redirect at the end.
+// validateURL checks a whole authorize URL as the authorize pages do:
+// parameters in WeChat's order, and #wechat_redirect at the end of the
+// official account's (the QR page's URL works without it: browsers do
+// not send fragments, and WeChat documents it for the official
+// account's page only).
 func (s *Server) validateURL(authURL string) (*authRequest, error) {
 	u, err := url.Parse(authURL)
 	if err != nil {
 		return nil, fmt.Errorf("weixintest: authorize URL: %w", err)
 	}
-	if u.Fragment != "wechat_redirect" {
+	if u.Fragment != "wechat_redirect" && !(u.Path == PathQRConnect && u.Fragment == "") {
 		return nil, errors.New("weixintest: the authorize URL must end with #wechat_redirect")
 	}
 	var keys []string
@@ -118,8 +121,8 @@ func (s *Server) validateURL(authURL string) (*authRequest, error) {
 }
 
 // Authorize acts as user userID confirming the login on the page at
-// authURL, which it checks strictly (parameter order, #wechat_redirect,
-// scope, redirect_uri, state). It returns the callback URL WeChat would
+// authURL, which it checks strictly (parameter order, #wechat_redirect on
+// the official account's page, scope, redirect_uri, state). It returns the callback URL WeChat would
 // redirect to, redirect_uri?code=CODE&state=STATE; it does not fetch it.
 func (s *Server) Authorize(authURL, userID string) (*url.URL, error) {
 	req, err := s.validateURL(authURL)

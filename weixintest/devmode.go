@@ -34,6 +34,14 @@ import (
 // logins go to a fake WeChat: anyone can log in as any fake user, so it
 // must never run in production.
 func DevMode(opts *core.Options) (*Server, error) {
+	return DevModeAt(opts, "", "")
+}
+
+// DevModeAt is DevMode with the fake listening on addr and known as
+// publicURL (see NewServerAt): the browsers of a devbox, a container or
+// a phone on the LAN are sent to the fake's pages at publicURL, which the
+// app calls too. "" keeps DevMode's loopback address.
+func DevModeAt(opts *core.Options, addr, publicURL string) (*Server, error) {
 	if opts == nil {
 		return nil, errors.New("weixintest: DevMode needs the core.Options to point at the fake")
 	}
@@ -56,7 +64,10 @@ func DevMode(opts *core.Options) (*Server, error) {
 			return nil, fmt.Errorf("weixintest: DevMode: Options.%s has an AppID and no AppSecret: set both, or neither for the fake's default application", name)
 		}
 	}
-	s := NewServer()
+	s, err := NewServerAt(addr, publicURL)
+	if err != nil {
+		return nil, err
+	}
 	point := func(c *core.Config, id, secret string, kind AppKind) {
 		if c == nil {
 			return

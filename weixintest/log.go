@@ -34,7 +34,12 @@ func (s *Server) Calls(path string) int {
 	return s.calls[path]
 }
 
-// Log returns every request served, in order.
+// MaxLog is how many calls Log keeps: the newest. Calls counts them all.
+// It bounds the memory of a long dev-mode run (a QR page long-polls).
+const MaxLog = 10000
+
+// Log returns the requests served, in order: every one, or the newest
+// MaxLog when more were served.
 func (s *Server) Log() []Call {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -53,5 +58,11 @@ func (s *Server) record(method, path string, q url.Values, errcode, status int) 
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.calls[path]++
+	if len(s.log) >= MaxLog {
+		// Drop the oldest quarter at once: appending stays amortised O(1).
+		n := copy(s.log, s.log[len(s.log)-MaxLog*3/4:])
+		clear(s.log[n:])
+		s.log = s.log[:n]
+	}
 	s.log = append(s.log, Call{Time: s.now(), Method: method, Path: path, Query: maps.Clone(q), Errcode: errcode, Status: status})
 }

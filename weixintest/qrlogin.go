@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"html/template"
 	"net/http"
+	"slices"
 	"strconv"
 	"time"
 
@@ -29,6 +30,11 @@ const (
 // QRLifetime is how long a login QR code can be scanned, on the fake's
 // clock.
 const QRLifetime = 5 * time.Minute
+
+// MaxScans is how many QR codes the fake remembers; past it the oldest
+// is forgotten (its page says it expired). It bounds the memory of a
+// long dev-mode run.
+const MaxScans = 10000
 
 // LongPollTimeout is how long the long poll waits for a change before
 // answering ScanWaiting again, as WeChat's does.
@@ -80,10 +86,22 @@ func (s *Server) newScan(req *authRequest) *scan {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	now := s.now()
-	for id, sc := range s.scans {
-		if !now.Before(sc.expires.Add(QRLifetime)) {
-			delete(s.scans, id)
+	if !now.Before(s.scanSweep) { // at most once a minute: a sweep reads every code
+		s.scanSweep = now.Add(time.Minute)
+		for id, sc := range s.scans {
+			if !now.Before(sc.expires.Add(QRLifetime)) {
+				delete(s.scans, id)
+			}
 		}
+	}
+	// The oldest QR codes go first past MaxScans; scanOrder forgets the
+	// codes that are gone.
+	for len(s.scans) >= MaxScans && len(s.scanOrder) > 0 {
+		delete(s.scans, s.scanOrder[0])
+		s.scanOrder = s.scanOrder[1:]
+	}
+	if len(s.scanOrder) > 2*len(s.scans)+16 {
+		s.scanOrder = slices.DeleteFunc(slices.Clone(s.scanOrder), func(id string) bool { return s.scans[id] == nil })
 	}
 	sc := &scan{uuid: randomToken(16), req: req, status: ScanWaiting, expires: now.Add(QRLifetime), changed: make(chan struct{})}
 	s.scans[sc.uuid] = sc

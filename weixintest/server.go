@@ -4,9 +4,12 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
+	"fmt"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"strings"
 	"sync"
 	"time"
 
@@ -64,6 +67,7 @@ type Server struct {
 	log       []Call
 	scans     map[string]*scan // QR codes of the embedded page, by uuid
 	scanOrder []string
+	scanSweep time.Time // when newScan next forgets expired codes
 	longPoll  time.Duration
 	closing   chan struct{} // closed by Close: long polls end
 	appTokens *appTokens    // app access tokens and phone codes (apptoken.go)
@@ -83,6 +87,23 @@ type grant struct {
 // whose avatars are AvatarURL's.
 // Close it when done.
 func NewServer() *Server {
+	s, err := newServer("", "")
+	if err != nil {
+		panic(err) // httptest.NewServer panics likewise when it cannot listen
+	}
+	return s
+}
+
+// NewServerAt is NewServer listening on addr (host:port; "" for a free
+// loopback port), known to browsers and apps as publicURL ("" for
+// http://addr): for dev mode on a devbox, in a container, or for a phone
+// on the LAN, whose browser must reach the fake's pages at an address
+// that is not its own 127.0.0.1.
+func NewServerAt(addr, publicURL string) (*Server, error) {
+	return newServer(addr, publicURL)
+}
+
+func newServer(addr, publicURL string) (*Server, error) {
 	s := &Server{
 		apps:      map[string]App{},
 		codes:     map[string]*grant{},
@@ -95,8 +116,27 @@ func NewServer() *Server {
 		longPoll:  LongPollTimeout,
 		closing:   make(chan struct{}),
 	}
-	s.ts = httptest.NewServer(s.routes())
+	if addr == "" {
+		s.ts = httptest.NewServer(s.routes())
+	} else {
+		ln, err := net.Listen("tcp", addr)
+		if err != nil {
+			return nil, fmt.Errorf("weixintest: listening on %s: %w", addr, err)
+		}
+		s.ts = httptest.NewUnstartedServer(s.routes())
+		s.ts.Listener.Close()
+		s.ts.Listener = ln
+		s.ts.Start()
+	}
 	s.URL = s.ts.URL
+	if publicURL != "" {
+		u, err := url.Parse(publicURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || (u.Path != "" && u.Path != "/") {
+			s.ts.Close()
+			return nil, fmt.Errorf("weixintest: public URL %q: want http(s)://host[:port]", publicURL)
+		}
+		s.URL = strings.TrimRight(publicURL, "/")
+	}
 	s.AddApp(App{AppID: DefaultAppID, Secret: DefaultAppSecret, Kind: Website})
 	s.AddApp(App{AppID: DefaultMPAppID, Secret: DefaultMPAppSecret, Kind: OfficialAccount})
 	s.AddApp(App{AppID: DefaultMiniProgramAppID, Secret: DefaultMiniProgramSecret, Kind: MiniProgram})
@@ -109,7 +149,7 @@ func NewServer() *Server {
 		u.HeadImgURL = AvatarURL(u.ID)
 		s.AddUser(u)
 	}
-	return s
+	return s, nil
 }
 
 // Close shuts the server down, ending the long polls first.
@@ -223,16 +263,24 @@ func randomToken(n int) string {
 	return base64.RawURLEncoding.EncodeToString(b)[:n]
 }
 
-// appendQuery returns raw with params added to its query.
+// appendQuery returns raw with params appended to its query, as WeChat
+// does: the app's own query stays as it is, in its order, and code (when
+// given) then state follow it.
 func appendQuery(raw string, params url.Values) (*url.URL, error) {
 	u, err := url.Parse(raw)
 	if err != nil {
 		return nil, err
 	}
-	q := u.Query()
-	for k, vs := range params {
-		q[k] = vs
+	var b strings.Builder
+	b.WriteString(u.RawQuery)
+	for _, k := range []string{"code", "state"} {
+		if vs, ok := params[k]; ok {
+			if b.Len() > 0 {
+				b.WriteByte('&')
+			}
+			b.WriteString(k + "=" + url.QueryEscape(vs[0]))
+		}
 	}
-	u.RawQuery = q.Encode()
+	u.RawQuery = b.String()
 	return u, nil
 }

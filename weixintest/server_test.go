@@ -215,10 +215,19 @@ func TestUserInfo(t *testing.T) {
 	}{
 		{"nope", openid, "", 40014},
 		{at, "o-other", "", 40003},
-		{at, openid, "fr", 40005},
+		{at, openid, "fr", 0}, // WeChat answers an unknown lang in its default
 	} {
 		if got := userinfo(tt.at, tt.openid, tt.lang); errcode(got) != tt.want {
 			t.Errorf("%v: %v, want %d", tt, got, tt.want)
+		}
+	}
+	// The region in lang, as WeChat localises it; without lang (or with
+	// one WeChat does not know), English names and the ISO country code.
+	for lang, want := range map[string][2]string{
+		"zh_CN": {"上海", "中国"}, "zh_TW": {"上海", "中國"}, "en": {"Shanghai", "China"}, "": {"Shanghai", "CN"}, "fr": {"Shanghai", "CN"},
+	} {
+		if got := userinfo(at, openid, lang); got["province"] != want[0] || got["country"] != want[1] {
+			t.Errorf("lang %q: province %v, country %v; want %v", lang, got["province"], got["country"], want)
 		}
 	}
 	base := exchange(t, srv, weixintest.DefaultMPAppID, weixintest.DefaultMPAppSecret, srv.NewCode(weixintest.DefaultMPAppID, "u1", "snsapi_base"))
@@ -366,12 +375,23 @@ func TestAuthorizeStrictness(t *testing.T) {
 	if u.Host != "app.example" || u.Query().Get("x") != "1" || u.Query().Get("state") != "abc123" || u.Query().Get("code") == "" {
 		t.Errorf("callback = %s", u)
 	}
+	// WeChat appends code and state after the app's own query, which
+	// stays as it was, in its order.
+	zcb := url.QueryEscape("https://app.example/cb?z=2&a=1")
+	if u, err := srv.Authorize(strings.Replace(good, cb, zcb, 1), "u1"); err != nil ||
+		!strings.HasPrefix(u.RawQuery, "z=2&a=1&code=") || !strings.HasSuffix(u.RawQuery, "&state=abc123") {
+		t.Errorf("callback query %v, %v: want z=2&a=1&code=…&state=abc123", u, err)
+	}
+	// The QR page's URL works without #wechat_redirect (no browser sends
+	// fragments); the official account's needs it.
+	if _, err := srv.Authorize(strings.TrimSuffix(good, "#wechat_redirect"), "u1"); err != nil {
+		t.Errorf("qrconnect without #wechat_redirect: %v", err)
+	}
 	d, err := srv.Decline(good)
 	if err != nil || d.Query().Get("code") != "" || d.Query().Get("state") != "abc123" {
 		t.Errorf("decline = %v, %v", d, err)
 	}
 	for name, bad := range map[string]string{
-		"no fragment":      strings.TrimSuffix(good, "#wechat_redirect"),
 		"order":            srv.URL + "/connect/qrconnect?redirect_uri=" + cb + "&appid=" + weixintest.DefaultAppID + "&response_type=code&scope=snsapi_login&state=abc#wechat_redirect",
 		"missing state":    srv.URL + "/connect/qrconnect?appid=" + weixintest.DefaultAppID + "&redirect_uri=" + cb + "&response_type=code&scope=snsapi_login#wechat_redirect",
 		"state control":    strings.Replace(good, "state=abc123", "state=abc%0A123", 1),
@@ -399,6 +419,9 @@ func TestAuthorizeStrictness(t *testing.T) {
 		"&response_type=code&scope=snsapi_base&state=s&forcePopup=true&connect_redirect=1#wechat_redirect"
 	if _, err := srv.Authorize(mp, "u1"); err != nil {
 		t.Errorf("official account: %v", err)
+	}
+	if _, err := srv.Authorize(strings.TrimSuffix(mp, "#wechat_redirect"), "u1"); err == nil {
+		t.Error("official account without #wechat_redirect accepted")
 	}
 	if _, err := srv.Authorize(strings.Replace(mp, "state=s", "state="+uuidState, 1), "u1"); err == nil {
 		t.Error("official account accepted a state with '-'")

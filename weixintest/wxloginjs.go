@@ -12,9 +12,11 @@ import (
 // BASE/connect/qrconnect?appid=…&scope=…&redirect_uri=…&state=…&login_type=jssdk&self_redirect=…
 // with every value pasted in as given, without encoding (so the page
 // must pass redirect_uri URL-encoded), no response_type, self_redirect
-// "true" for true, "false" for false and "default" otherwise, then
-// &style= and &href= only when set, &stylelite=1 only for the number 1,
-// &fast_login=0 only for the number 0 and &lang=en only for "en".
+// "true" for true, "false" for false and "default" otherwise — as every
+// copy of Tencent's script does — then, in an order of the stand-in's
+// own (Tencent's copies differ in this tail), &style= and &href= only
+// when set, &stylelite=1 only for the number 1, &fast_login=0 only for
+// the number 0 and &lang=en only for "en".
 // BASE is WeChat's https://open.weixin.qq.com for the real script; here
 // it is the origin the script was loaded from, the fake.
 const wxLoginJS = `(function () {

@@ -64,11 +64,14 @@ func jsString(s string) string {
 	return string(b)
 }
 
-// The stand-in builds the URL Tencent's script builds (as the project's
-// reference describes it): values pasted in without encoding, no
-// response_type, login_type=jssdk, self_redirect true/false/default,
-// the optional tail only when set, in a 300×400 iframe.
-func TestWxLoginJSBuildsTencentsURL(t *testing.T) {
+// The stand-in builds the URL Tencent's script builds, as far as every
+// copy of it agrees (the project's reference): values pasted in without
+// encoding, no response_type, login_type=jssdk, self_redirect
+// true/false/default, in a 300×400 iframe. The optional tail (style,
+// href, stylelite, fast_login, lang) is the stand-in's choice, each
+// parameter only when set: Tencent's copies differ in its parameters and
+// their order (the newest puts others first), so no order is Tencent's.
+func TestWxLoginJSBuildsTheQRConnectURL(t *testing.T) {
 	srv := weixintest.NewServer()
 	defer srv.Close()
 	const base = "https://open.weixin.qq.com"

@@ -21,7 +21,9 @@ const (
 	// keep the login waiting long.
 	DefaultClaimTTL = 15 * time.Second
 	// DefaultResultTTL is how long a result stays for late callbacks.
-	// It holds the user's tokens (sealed with the code): keep it short.
+	// It is plain JSON, not sealed: it holds no token, code or openid,
+	// but the login's new session id, as secret as the sessions stored
+	// next to it. Keep it short.
 	DefaultResultTTL = 30 * time.Second
 	// DefaultPoll is the interval at which a waiting callback looks for
 	// the result.

@@ -2,7 +2,10 @@ package redisstore
 
 import (
 	"context"
+	"github.com/redis/rueidis"
+	"net/http"
 	"net/url"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -46,23 +49,25 @@ func newInstance(t *testing.T, redisURL string, wx *weixintest.Server) *instance
 // token the response's cookie holds.
 func (in *instance) request(t *testing.T, token string, f func(ctx context.Context)) string {
 	t.Helper()
-	ctx, err := in.sm.Load(context.Background(), token)
+	ctx, err := in.auth.LoadSession(context.Background(), token)
 	if err != nil {
 		t.Fatal(err)
 	}
 	f(ctx)
-	if in.sm.Status(ctx) == scs.Modified {
-		if token, _, err = in.sm.Commit(ctx); err != nil {
-			t.Fatal(err)
-		}
+	h, err := in.auth.SaveSession(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range (&http.Response{Header: h}).Cookies() {
+		token = c.Value
 	}
 	return token
 }
 
 // Two callbacks of one login (same state, different codes, as WeChat
-// sends when it redirects twice) reaching two instances at once: one code
-// exchange, and both complete the login in the browser's session with
-// the same result.
+// sends when it redirects twice) reaching two instances at once: each
+// code is exchanged once (the second only to prove the same user), and
+// both answers set the cookie of one and the same logged-in session.
 func TestDoubleCallbackAcrossInstances(t *testing.T) {
 	redisURL := redistest.Start(t).URL()
 	wx := weixintest.NewServer()
@@ -93,8 +98,11 @@ func TestDoubleCallbackAcrossInstances(t *testing.T) {
 			}()
 		}
 		wg.Wait()
-		if n := wx.Calls(weixintest.PathAccessToken) - before; n != 1 {
-			t.Fatalf("trial %d: %d code exchanges, want 1", trial, n)
+		if n := wx.Calls(weixintest.PathAccessToken) - before; n != 2 {
+			t.Fatalf("trial %d: %d code exchanges, want 2 (one per code)", trial, n)
+		}
+		if tokens[0] != tokens[1] {
+			t.Errorf("trial %d: two sessions: the browser would leave a logged-in orphan", trial)
 		}
 		for i := range 2 {
 			if errs[i] != nil || results[i].ReturnTo != "/next" || results[i].User.OpenID != wx.OpenID(weixintest.DefaultAppID, "u1") {
@@ -115,6 +123,54 @@ func TestDoubleCallbackAcrossInstances(t *testing.T) {
 		}
 		if !results[0].User.LoggedInAt.Equal(results[1].User.LoggedInAt) {
 			t.Errorf("trial %d: two logins, not one shared: %v %v", trial, results[0].User.LoggedInAt, results[1].User.LoggedInAt)
+		}
+	}
+}
+
+// The result an instance shares with the others (Exchanges) holds no
+// token: only the new session's id, hashes and the return path.
+func TestSharedResultHoldsNoToken(t *testing.T) {
+	r := redistest.Start(t)
+	wx := weixintest.NewServer()
+	defer wx.Close()
+	a := newInstance(t, r.URL(), wx)
+	var start *core.LoginStart
+	token := a.request(t, "", func(ctx context.Context) {
+		var err error
+		if start, err = a.auth.BeginLogin(ctx, core.LoginRequest{}); err != nil {
+			t.Fatal(err)
+		}
+	})
+	code := wx.NewCode(weixintest.DefaultAppID, "u1", core.ScopeLogin)
+	var tok *core.Token
+	token = a.request(t, token, func(ctx context.Context) {
+		if _, err := a.auth.CompleteLogin(ctx, url.Values{"state": {start.State}, "code": {code}}); err != nil {
+			t.Fatal(err)
+		}
+	})
+	a.request(t, token, func(ctx context.Context) {
+		var err error
+		if tok, err = a.auth.Token(ctx); err != nil {
+			t.Fatal(err)
+		}
+	})
+	client, err := rueidis.NewClient(rueidis.ClientOption{InitAddress: []string{r.Addr()}, DisableCache: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer client.Close()
+	ctx := context.Background()
+	keys, err := client.Do(ctx, client.B().Keys().Pattern(DefaultExchangePrefix+"*").Build()).AsStrSlice()
+	if err != nil || len(keys) != 1 {
+		t.Fatalf("exchange keys %q, %v", keys, err)
+	}
+	v, err := client.Do(ctx, client.B().Get().Key(keys[0]).Build()).ToString()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, secret := range map[string]string{"access token": tok.AccessToken, "refresh token": tok.RefreshToken, "code": code, "openid": tok.OpenID} {
+		if strings.Contains(v, secret) {
+			t.Errorf("the shared result holds the %s: %s", name, v)
 		}
 	}
 }

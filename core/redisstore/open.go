@@ -24,6 +24,11 @@ var ErrURL = errors.New("redisstore: invalid Redis URL")
 //	redis://host1:7000?addr=host2:7001&addr=host3:7002   a Cluster: any of its nodes
 //	redis://sentinel1:26379?addr=sentinel2:26379&master_set=NAME   Sentinel
 //
+// The cache uses Redis' broadcasting tracking mode over the session
+// prefix: Redis keeps no per-key table (so that misses, random session
+// cookies included, cost it nothing) and tells each instance of every
+// session write.
+//
 // with the query options db, dial_timeout and write_timeout (Go
 // durations; they override Options.Timeout), client_cache=0 (no cache:
 // every Find reads Redis), protocol=2 (RESP2, which has no cache either),
@@ -51,6 +56,14 @@ func Open(rawURL string, opts Options) (*Store, error) {
 	co.PipelineMultiplex = -1 // one connection per node: see Store.write
 	if co.AlwaysRESP2 {
 		co.DisableCache = true
+	}
+	if !co.DisableCache {
+		// Broadcasting mode: Redis keeps no table of the keys each client
+		// read, so that the misses of random session cookies do not fill
+		// it (up to tracking-table-max-keys, whose eviction then drops
+		// real sessions from every instance's cache); it tells every
+		// client of each write under the prefix instead.
+		co.ClientTrackingOptions = []string{"PREFIX", opts.Prefix, "BCAST"}
 	}
 	client, err := rueidis.NewClient(co)
 	if err != nil {

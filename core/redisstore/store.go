@@ -1,11 +1,14 @@
 package redisstore
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha1"
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"log/slog"
+	"net"
 	"strconv"
 	"strings"
 	"sync"
@@ -68,8 +71,8 @@ type Options struct {
 	// MaxStale bounds how old the cache's view may be when something
 	// keeps invalidations from arriving (a frozen Redis, a network that
 	// drops packets without closing the connection). The store PINGs
-	// every node every MaxStale/4 on the connection that carries the
-	// invalidations, which Redis answers after any invalidation it sent
+	// every node that carries the cache (not a Cluster's replicas) every
+	// MaxStale/4 on the connection that carries the invalidations, which Redis answers after any invalidation it sent
 	// before; the cache answers only while the last PING answered was
 	// sent less than MaxStale ago, and Find reads Redis otherwise (and
 	// fails within Timeout when it does not answer). So a session deleted
@@ -77,6 +80,10 @@ type Options struct {
 	// MaxStale after the change, whatever the network does. Default
 	// DefaultMaxStale.
 	MaxStale time.Duration
+	// Logger receives a warning when the cache turns off (a node did
+	// not answer the heartbeat), every minute while it stays off, and a
+	// line when it is back. Default slog.Default().
+	Logger *slog.Logger
 }
 
 func (o *Options) defaults() {
@@ -98,11 +105,16 @@ func (o *Options) defaults() {
 	if o.MaxStale <= 0 {
 		o.MaxStale = DefaultMaxStale
 	}
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
 }
 
 // Tombstone is the value a deleted session's key holds until the session
-// would have expired. No scs codec produces it (gob's and wxlogin's
-// encodings never start with a NUL byte).
+// would have expired, and at least core.MinTombstoneLifetime. No scs codec
+// produces it (gob's and wxlogin's encodings never start with a NUL
+// byte). A tombstone that carries a note (DeleteWithNote) is Tombstone,
+// a NUL, the note's expiry in Unix milliseconds, a NUL and the note.
 const Tombstone = "\x00scs:deleted"
 
 // ErrTombstone is returned by Commit when asked to store Tombstone itself.
@@ -112,11 +124,31 @@ var ErrTombstone = errors.New("redisstore: a session cannot be the tombstone val
 // KEYS[1] the key; ARGV[1] the session, ARGV[2] its lifetime in ms,
 // ARGV[3] the tombstone.
 const commitScript = `
-if redis.call('GET', KEYS[1]) == ARGV[3] then return 0 end
+local v = redis.call('GET', KEYS[1])
+if v and string.sub(v, 1, #ARGV[3]) == ARGV[3] then return 0 end
 redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
 return 1`
 
-var commitSHA = func() string { h := sha1.Sum([]byte(commitScript)); return hex.EncodeToString(h[:]) }()
+// deleteScript puts a tombstone in place of a session, for the
+// session's remaining lifetime and at least ARGV[2] ms; an existing
+// tombstone (with its note) stays. With ARGV[3] set, it puts that value
+// (a tombstone with a note) whether or not the key exists. KEYS[1] the
+// key; ARGV[1] the tombstone.
+const deleteScript = `
+local v = redis.call('GET', KEYS[1])
+local keep = v and string.sub(v, 1, #ARGV[1]) == ARGV[1]
+if ARGV[3] == '' and (not v or keep) then return 0 end
+local ttl = redis.call('PTTL', KEYS[1])
+if ttl < tonumber(ARGV[2]) then ttl = tonumber(ARGV[2]) end
+local value = ARGV[1]
+if ARGV[3] ~= '' then value = ARGV[3] end
+redis.call('SET', KEYS[1], value, 'PX', ttl)
+return 1`
+
+var (
+	commitSHA = func() string { h := sha1.Sum([]byte(commitScript)); return hex.EncodeToString(h[:]) }()
+	deleteSHA = func() string { h := sha1.Sum([]byte(deleteScript)); return hex.EncodeToString(h[:]) }()
+)
 
 // Store is an scs.Store and scs.CtxStore over Redis with client-side
 // caching. It is safe for concurrent use.
@@ -125,17 +157,24 @@ type Store struct {
 	opts    Options
 	closeIt bool
 
-	epoch    time.Time    // the origin of fresh, on the monotonic clock
-	fresh    atomic.Int64 // when the last answered heartbeat was sent, in ns since epoch
-	stop     chan struct{}
-	stopOnce sync.Once
-	stopped  chan struct{}
+	epoch time.Time    // the origin of fresh, on the monotonic clock
+	fresh atomic.Int64 // when the last answered heartbeat was sent, in ns since epoch
+	// offSince and loggedOff: since when the cache is off and when that
+	// was last logged, in ns since epoch (0: on).
+	offSince, loggedOff atomic.Int64
+	primariesMu         sync.Mutex
+	primaries           map[string]bool // a Cluster's primaries, by address
+	primariesAt         time.Time
+	stop                chan struct{}
+	stopOnce            sync.Once
+	stopped             chan struct{}
 }
 
 var (
 	_ scs.Store             = (*Store)(nil)
 	_ scs.CtxStore          = (*Store)(nil)
 	_ core.FinalDeleteStore = (*Store)(nil)
+	_ core.ForwardingStore  = (*Store)(nil)
 )
 
 // FinalDeletes marks the Store as a core.FinalDeleteStore: a deleted
@@ -145,6 +184,10 @@ func (s *Store) FinalDeletes() {}
 
 // New returns a Store over client, which must speak RESP3 for the cache
 // (Redis 6 or later; with rueidis' DisableCache, every Find reads Redis).
+// Give client the tracking options Open uses, ClientTrackingOptions
+// []string{"PREFIX", prefix, "BCAST"}: in rueidis' default mode Redis
+// tracks every key read, misses included, so random session cookies
+// fill its tracking table.
 // The caller closes client; Options.CacheSize and KeepAlive are client
 // settings and do not apply. Give client one connection per node
 // (rueidis.ClientOption.PipelineMultiplex -1), as Open does: an instance
@@ -174,18 +217,105 @@ func (s *Store) heartbeat() {
 	}
 }
 
-// beat PINGs every node and, when all answer, records when it started.
-func (s *Store) beat() {
+// beat PINGs every node that carries the cache (a Cluster's primaries,
+// not its replicas, which Find never reads) and, when all answer,
+// records when it started. It logs when the cache turns off (a node did
+// not answer), every minute while it stays off, and when it is back.
+func (s *Store) beat() bool {
 	sent := time.Since(s.epoch)
-	for _, node := range s.client.Nodes() {
+	for addr, node := range s.cacheNodes() {
 		ctx, cancel := context.WithTimeout(context.Background(), s.opts.Timeout)
 		err := node.Do(ctx, node.B().Ping().Build()).Error()
 		cancel()
 		if err != nil {
-			return
+			s.cacheOff(addr, err)
+			return false
 		}
 	}
 	s.fresh.Store(int64(sent))
+	if s.offSince.Swap(0) != 0 {
+		s.opts.Logger.Info("redisstore: the session cache is on again")
+	}
+	return true
+}
+
+// cacheOff logs that the cache is off because node addr failed.
+func (s *Store) cacheOff(addr string, err error) {
+	now := time.Since(s.epoch)
+	if s.cacheFresh() {
+		return // not off yet: MaxStale has not passed since the last answer
+	}
+	since := s.offSince.Load()
+	if since == 0 {
+		s.offSince.Store(int64(now))
+		s.loggedOff.Store(int64(now))
+	} else if now-time.Duration(s.loggedOff.Load()) < time.Minute {
+		return
+	} else {
+		s.loggedOff.Store(int64(now))
+	}
+	s.opts.Logger.Warn("redisstore: the session cache is off: a Redis node did not answer the heartbeat; every Find reads Redis",
+		"node", addr, "error", err.Error())
+}
+
+// cacheNodes returns the nodes whose connections carry the cache: every
+// node, except in a Cluster, whose replicas it leaves out (rueidis reads
+// cached keys from the primaries). The Cluster's primaries are asked for
+// at most every few seconds.
+func (s *Store) cacheNodes() map[string]rueidis.Client {
+	nodes := s.client.Nodes()
+	if len(nodes) <= 1 || s.client.Mode() != rueidis.ClientModeCluster {
+		return nodes
+	}
+	s.primariesMu.Lock()
+	defer s.primariesMu.Unlock()
+	if time.Since(s.primariesAt) > 5*time.Second || s.primaries == nil {
+		if p := clusterPrimaries(nodes, s.opts.Timeout); len(p) > 0 {
+			s.primaries, s.primariesAt = p, time.Now()
+		}
+	}
+	out := make(map[string]rueidis.Client, len(s.primaries))
+	for addr, node := range nodes {
+		if s.primaries == nil || s.primaries[addr] {
+			out[addr] = node
+		}
+	}
+	if len(out) == 0 {
+		return nodes
+	}
+	return out
+}
+
+// clusterPrimaries asks the nodes, one after the other until one
+// answers, for the Cluster's primaries (CLUSTER SLOTS).
+func clusterPrimaries(nodes map[string]rueidis.Client, timeout time.Duration) map[string]bool {
+	for addr, node := range nodes {
+		ctx, cancel := context.WithTimeout(context.Background(), timeout)
+		slots, err := node.Do(ctx, node.B().ClusterSlots().Build()).ToArray()
+		cancel()
+		if err != nil {
+			continue
+		}
+		primaries := map[string]bool{}
+		for _, sl := range slots {
+			v, err := sl.ToArray()
+			if err != nil || len(v) < 3 {
+				continue
+			}
+			m, err := v[2].ToArray()
+			if err != nil || len(m) < 2 {
+				continue
+			}
+			host, _ := m[0].ToString()
+			port, _ := m[1].AsInt64()
+			if host == "" || host == "?" {
+				host, _, _ = net.SplitHostPort(addr)
+			}
+			primaries[net.JoinHostPort(host, strconv.FormatInt(port, 10))] = true
+		}
+		return primaries
+	}
+	return nil
 }
 
 // cacheFresh reports whether Redis answered a heartbeat sent less than
@@ -231,57 +361,97 @@ func (s *Store) FindCtx(ctx context.Context, token string) ([]byte, bool, error)
 		return nil, false, nil
 	case err != nil:
 		return nil, false, fmt.Errorf("redisstore: find: %w", err)
-	case string(b) == Tombstone:
-		return nil, false, nil
+	case bytes.HasPrefix(b, []byte(Tombstone)):
+		return noteOf(b)
 	}
 	return b, true, nil
+}
+
+// noteOf returns the note a tombstone carries while it is current.
+func noteOf(b []byte) ([]byte, bool, error) {
+	rest, ok := bytes.CutPrefix(b, []byte(Tombstone+"\x00"))
+	if !ok {
+		return nil, false, nil
+	}
+	ms, note, ok := bytes.Cut(rest, []byte{0})
+	n, err := strconv.ParseInt(string(ms), 10, 64)
+	if !ok || err != nil || time.Now().UnixMilli() >= n {
+		return nil, false, nil
+	}
+	return note, true, nil
 }
 
 // CommitCtx stores the session b of token until expiry, unless token was
 // deleted: then it does nothing and returns nil (the session is over;
 // the browser's next request finds none).
 func (s *Store) CommitCtx(ctx context.Context, token string, b []byte, expiry time.Time) error {
-	if string(b) == Tombstone {
+	if bytes.HasPrefix(b, []byte(Tombstone)) {
 		return ErrTombstone
 	}
 	ctx, cancel := s.bound(ctx)
 	defer cancel()
-	k, ms := s.key(token), strconv.FormatInt(max(time.Until(expiry).Milliseconds(), 1), 10)
-	c := s.client.B()
-	err := s.write(ctx, token, c.Evalsha().Sha1(commitSHA).Numkeys(1).Key(k).Arg(string(b), ms, Tombstone).Build())
-	if err != nil && strings.HasPrefix(err.Error(), "NOSCRIPT") {
-		err = s.write(ctx, token, c.Eval().Script(commitScript).Numkeys(1).Key(k).Arg(string(b), ms, Tombstone).Build())
-	}
-	if err != nil {
+	ms := strconv.FormatInt(max(time.Until(expiry).Milliseconds(), 1), 10)
+	if err := s.script(ctx, token, commitSHA, commitScript, string(b), ms, Tombstone); err != nil {
 		return fmt.Errorf("redisstore: commit: %w", err)
 	}
 	return nil
 }
 
+// script runs a script of this file on token's key, as a write.
+func (s *Store) script(ctx context.Context, token, sha, script string, args ...string) error {
+	k, c := s.key(token), s.client.B()
+	err := s.write(ctx, token, c.Evalsha().Sha1(sha).Numkeys(1).Key(k).Arg(args...).Build())
+	if err != nil && strings.HasPrefix(err.Error(), "NOSCRIPT") {
+		err = s.write(ctx, token, c.Eval().Script(script).Numkeys(1).Key(k).Arg(args...).Build())
+	}
+	return err
+}
+
 // write runs cmd, a write of token's key, and returns once this
 // instance's cache has dropped what it held of the key. Redis sends the
 // invalidation on the connection that cached the key, which for Open's
-// client (one connection per node) is the one cmd runs on: the PTTL
-// that follows in the same pipeline is answered after it, so the next
-// Find of this instance reads the new value.
+// client (one connection per node) is the one cmd runs on. In the
+// default tracking mode it comes before the answer to the PTTL that
+// follows in the same pipeline; in broadcasting mode (Open's) Redis
+// sends it once it has served the pipeline, so a second PTTL, sent after
+// the first one's answer, is answered after it. Either way the next Find
+// of this instance reads the new value.
 func (s *Store) write(ctx context.Context, token string, cmd rueidis.Completed) error {
-	r := s.client.DoMulti(ctx, cmd, s.client.B().Pttl().Key(s.key(token)).Build())
+	pttl := s.client.B().Pttl().Key(s.key(token)).Build()
+	r := s.client.DoMulti(ctx, cmd, pttl)
 	if err := r[0].Error(); err != nil && !rueidis.IsRedisNil(err) {
 		return err
 	}
-	return r[1].Error()
+	if err := r[1].Error(); err != nil {
+		return err
+	}
+	return s.client.Do(ctx, s.client.B().Pttl().Key(s.key(token)).Build()).Error()
 }
 
 // DeleteCtx deletes the session of token: its value becomes a tombstone
-// that keeps the session's remaining lifetime, so that no later Commit
-// of token writes it again. A token that does not exist is left alone.
+// that lasts the session's remaining lifetime, and at least
+// core.MinTombstoneLifetime, so that no later Commit of token writes it
+// again, even one of a request that loaded the session before and
+// commits after the session's idle time ran out. A token that does not
+// exist is left alone.
 func (s *Store) DeleteCtx(ctx context.Context, token string) error {
 	ctx, cancel := s.bound(ctx)
 	defer cancel()
-	// One command, so atomic: SET XX KEEPTTL replaces an existing value
-	// only, and keeps its expiry.
-	err := s.write(ctx, token, s.client.B().Set().Key(s.key(token)).Value(Tombstone).Xx().Keepttl().Build())
-	if err != nil {
+	if err := s.script(ctx, token, deleteSHA, deleteScript, Tombstone, minTombstoneMS, ""); err != nil {
+		return fmt.Errorf("redisstore: delete: %w", err)
+	}
+	return nil
+}
+
+var minTombstoneMS = strconv.FormatInt(core.MinTombstoneLifetime.Milliseconds(), 10)
+
+// DeleteWithNote implements core.ForwardingStore: it deletes token as
+// DeleteCtx does, and until noteExpiry FindCtx answers note.
+func (s *Store) DeleteWithNote(ctx context.Context, token string, note []byte, noteExpiry time.Time) error {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
+	v := Tombstone + "\x00" + strconv.FormatInt(noteExpiry.UnixMilli(), 10) + "\x00" + string(note)
+	if err := s.script(ctx, token, deleteSHA, deleteScript, Tombstone, minTombstoneMS, v); err != nil {
 		return fmt.Errorf("redisstore: delete: %w", err)
 	}
 	return nil

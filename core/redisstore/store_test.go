@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/wxlogin/wxlogin/core"
 	"strings"
 	"sync"
 	"testing"
@@ -108,8 +109,8 @@ func TestFindCommitDelete(t *testing.T) {
 	if got := get(t, s, "t1"); got != Tombstone {
 		t.Errorf("deleted key holds %q, want the tombstone", got)
 	}
-	if after := pttl(t, s, "t1"); after <= 0 || after > ttl {
-		t.Errorf("tombstone TTL %v, want the session's remaining %v or less", after, ttl)
+	if after := pttl(t, s, "t1"); after < max(ttl, core.MinTombstoneLifetime)-time.Minute {
+		t.Errorf("tombstone TTL %v, want the session's remaining %v and at least %v", after, ttl, core.MinTombstoneLifetime)
 	}
 	if err := s.Commit("t1", []byte("v3"), exp); err != nil {
 		t.Errorf("Commit of a deleted session: %v, want nil", err)
@@ -400,4 +401,44 @@ func BenchmarkFind(b *testing.B) {
 func TestKeepsDeletesFinal(t *testing.T) {
 	r := redistest.Start(t)
 	storetest.FinalDeletes(t, open(t, r.URL()))
+}
+
+// Random session cookies (misses) leave nothing in Redis' tracking
+// table, and the cache still works: a hit, then an invalidation.
+func TestMissesAreNotTracked(t *testing.T) {
+	r := redistest.Start(t)
+	s := open(t, r.URL())
+	eventually(t, "the cache is on", s.cacheFresh)
+	for i := range 300 {
+		if _, found, err := s.Find(fmt.Sprint("random-cookie-", i)); err != nil || found {
+			t.Fatalf("find: %v %v", found, err)
+		}
+	}
+	info, err := s.client.Do(context.Background(), s.client.B().Info().Section("stats").Build()).ToString()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(info, "tracking_total_keys:0\r\n") {
+		t.Errorf("Redis tracks keys for the misses:\n%s", firstLineWith(info, "tracking_total_keys"))
+	}
+	other := open(t, r.URL())
+	exp := time.Now().Add(time.Hour)
+	if err := s.Commit("real", []byte("v1"), exp); err != nil {
+		t.Fatal(err)
+	}
+	mustFind(t, s, "real")
+	eventually(t, "cached", func() bool { return cached(s, "real") })
+	if err := other.Commit("real", []byte("v2"), exp); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "another instance's write reaches this cache", func() bool { v, _ := mustFind(t, s, "real"); return v == "v2" })
+}
+
+func firstLineWith(s, sub string) string {
+	for _, l := range strings.Split(s, "\n") {
+		if strings.Contains(l, sub) {
+			return l
+		}
+	}
+	return ""
 }

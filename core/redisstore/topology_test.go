@@ -3,6 +3,7 @@ package redisstore
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -139,4 +140,108 @@ func TestSentinel(t *testing.T) {
 	if v, _ := mustFind(t, open(t, url), "via-master"); v != "m" {
 		t.Errorf("through the sentinel: %q", v)
 	}
+}
+
+// A Cluster with replicas: a hung replica, which the cache never reads,
+// leaves the cache on; a hung primary turns it off, which is logged, and
+// its return turns it on again.
+func TestHeartbeatSkipsReplicas(t *testing.T) {
+	cli, err := exec.LookPath("redis-cli")
+	if err != nil {
+		t.Skip("no redis-cli to create the cluster")
+	}
+	byAddr := map[string]*redistest.Server{}
+	args := []string{"--cluster", "create"}
+	for range 6 {
+		n := redistest.Start(t, "--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf")
+		byAddr[n.Addr()] = n
+		args = append(args, n.Addr())
+	}
+	args = append(args, "--cluster-replicas", "1", "--cluster-yes")
+	if out, err := exec.Command(cli, args...).CombinedOutput(); err != nil {
+		t.Fatalf("redis-cli --cluster create: %v\n%s", err, out)
+	}
+	for addr := range byAddr {
+		host, port, _ := strings.Cut(addr, ":")
+		for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+			out, _ := exec.Command(cli, "-h", host, "-p", port, "cluster", "info").Output()
+			if strings.Contains(string(out), "cluster_state:ok") {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("the cluster did not come up on %s:\n%s", addr, out)
+			}
+		}
+	}
+	// Every replica known to the Cluster and in sync, so that the
+	// topology the client reads at start lists it.
+	for addr := range byAddr {
+		host, port, _ := strings.Cut(addr, ":")
+		for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+			out, _ := exec.Command(cli, "-h", host, "-p", port, "cluster", "slots").Output()
+			if strings.Count(string(out), "\n"+host+"\n") == 6 {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%s does not list the replicas:\n%s", addr, out)
+			}
+		}
+	}
+	for addr := range byAddr {
+		host, port, _ := strings.Cut(addr, ":")
+		for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+			out, _ := exec.Command(cli, "-h", host, "-p", port, "role").Output()
+			if strings.HasPrefix(string(out), "master") || strings.Contains(string(out), "\nconnected\n") {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("replica %s not in sync:\n%s", addr, out)
+			}
+		}
+	}
+	var url string
+	for addr := range byAddr {
+		if url == "" {
+			url = "redis://" + addr + "?"
+		} else {
+			url += "&addr=" + addr
+		}
+	}
+	logs := &syncBuffer{}
+	s, err := Open(url, Options{Timeout: 300 * time.Millisecond, MaxStale: 400 * time.Millisecond,
+		Logger: slog.New(slog.NewTextHandler(logs, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(s.Close)
+	if n := len(s.Client().Nodes()); n != 6 {
+		t.Fatalf("the client knows %d nodes, want 6", n)
+	}
+	eventually(t, "the cache is on", s.beat)
+	primaries := s.cacheNodes()
+	if len(primaries) != 3 {
+		t.Fatalf("%d nodes carry the cache, want the 3 primaries", len(primaries))
+	}
+	var replica, primary *redistest.Server
+	for addr, n := range byAddr {
+		if _, ok := primaries[addr]; ok {
+			primary = n
+		} else {
+			replica = n
+		}
+	}
+	replica.Pause()
+	if !s.beat() {
+		t.Error("a hung replica turned the cache off")
+	}
+	replica.Resume()
+	primary.Pause()
+	eventually(t, "the cache is off, and logged", func() bool {
+		s.beat()
+		return !s.cacheFresh() && strings.Contains(logs.String(), "the session cache is off")
+	})
+	primary.Resume()
+	eventually(t, "the cache is on again, and logged", func() bool {
+		return s.beat() && strings.Contains(logs.String(), "the session cache is on again")
+	})
 }

@@ -15,8 +15,9 @@
 //     another instance's store reads the new session, p50/p99 over
 //     -trials trials, and whether B ever acted on the old session after;
 //   - the cross-instance double callback: -double trials of one login's
-//     callback sent to A and B at the same moment, counting the code
-//     exchanges WeChat saw and the answers that were not the 302 to next.
+//     callback sent to A and B at the same moment, counting the trials
+//     where each code was exchanged once, where both answers carried one
+//     session, and the answers that were not the 302 to next.
 //
 // It builds the example, starts a fake WeChat in-process, starts the
 // example as processes on loopback ports, logs in, and sends requests
@@ -155,9 +156,9 @@ func main() {
 		r := doubleCallbackTrials(wx, a, b, *double, *latency)
 		fmt.Printf("\ncross-instance double callback, %d trials: one login's callback sent to A and B at the same moment;\n"+
 			"the fake WeChat answers the code exchange in %s\n\n", *double, *latency)
-		fmt.Println("| trials | exactly one code exchange | both answered 302 to next, each logged in | error answers |")
-		fmt.Println("| ---: | ---: | ---: | ---: |")
-		fmt.Printf("| %d | %d | %d | %d |\n", *double, r.oneExchange, r.bothLoggedIn, r.errors)
+		fmt.Println("| trials | each code exchanged once | one session (same cookie in both answers) | both answered 302 to next, each logged in | error answers |")
+		fmt.Println("| ---: | ---: | ---: | ---: | ---: |")
+		fmt.Printf("| %d | %d | %d | %d | %d |\n", *double, r.oneExchange, r.oneSession, r.bothLoggedIn, r.errors)
 	}
 }
 

@@ -168,7 +168,8 @@ func refreshTrials(wx *weixintest.Server, a, redisURL string, n int) delays {
 
 // doubleResult counts the outcomes of double-callback trials.
 type doubleResult struct {
-	oneExchange  int // trials where WeChat saw exactly one code exchange
+	oneExchange  int // trials where WeChat saw each code exchanged once (two codes: two exchanges)
+	oneSession   int // trials where both answers set the cookie of one and the same session
 	bothLoggedIn int // trials where both answers were the 302 to next, each with a working login
 	errors       int // answers other than that 302
 }
@@ -235,8 +236,11 @@ func doubleCallbackTrials(wx *weixintest.Server, a, b string, n int, latency tim
 		}
 		close(start)
 		wg.Wait()
-		if wx.Calls(weixintest.PathAccessToken)-before == 1 {
+		if wx.Calls(weixintest.PathAccessToken)-before == 2 {
 			r.oneExchange++
+		}
+		if answers[0].session != nil && answers[1].session != nil && answers[0].session.Value == answers[1].session.Value {
+			r.oneSession++
 		}
 		both := true
 		for _, an := range answers {

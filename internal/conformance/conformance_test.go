@@ -32,20 +32,44 @@ type env struct {
 
 func newEnv(t *testing.T, a adapter) *env {
 	t.Helper()
+	return newEnvTimeout(t, a, apiTimeout)
+}
+
+// apiTimeout bounds each call to the fake WeChat: far above what a call
+// takes on a loaded machine, so that no test depends on its speed.
+// shortTimeout is for the tests of a WeChat that does not answer: their
+// fault delays the answer for a minute, the client gives up after
+// shortTimeout.
+const (
+	apiTimeout   = 10 * time.Second
+	shortTimeout = time.Second
+)
+
+// newEnvTimeout is newEnv with each call to WeChat bounded by timeout.
+func newEnvTimeout(t *testing.T, a adapter, timeout time.Duration) *env {
+	t.Helper()
 	wx := weixintest.NewServer()
 	t.Cleanup(wx.Close)
-	return newEnvWith(t, a, wx, memstore.NewWithCleanupInterval(0))
+	return newEnvWithTimeout(t, a, wx, memstore.NewWithCleanupInterval(0), timeout)
 }
 
 // newEnvWith is newEnv on the fake wx and the session store store: two
 // envs on one fake and one shared store are two instances of one app.
 func newEnvWith(t *testing.T, a adapter, wx *weixintest.Server, store scs.Store) *env {
 	t.Helper()
-	return newEnvTweaked(t, a, wx, store, nil)
+	return newEnvTweaked(t, a, wx, store, apiTimeout, nil)
 }
 
-// newEnvTweaked is newEnvWith with the options adjusted by tweak, if set.
-func newEnvTweaked(t *testing.T, a adapter, wx *weixintest.Server, store scs.Store, tweak func(*core.Options)) *env {
+// newEnvWithTimeout is newEnvWith with each call to WeChat bounded by
+// timeout.
+func newEnvWithTimeout(t *testing.T, a adapter, wx *weixintest.Server, store scs.Store, timeout time.Duration) *env {
+	t.Helper()
+	return newEnvTweaked(t, a, wx, store, timeout, nil)
+}
+
+// newEnvTweaked is newEnvWithTimeout with the options adjusted by tweak,
+// if set.
+func newEnvTweaked(t *testing.T, a adapter, wx *weixintest.Server, store scs.Store, timeout time.Duration, tweak func(*core.Options)) *env {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -58,10 +82,7 @@ func newEnvTweaked(t *testing.T, a adapter, wx *weixintest.Server, store scs.Sto
 	mini := wx.Config(weixintest.DefaultMiniProgramAppID, "", "")
 	app := wx.Config(weixintest.DefaultMobileAppID, "", "")
 	for _, c := range []*core.Config{&web, &mp, &mini, &app} {
-		// Well under the 2 s delays that play a slow WeChat, and long
-		// enough for 50 concurrent requests on a busy 2-core machine
-		// under -race (300 ms was not: TestConcurrentRefresh saw 504s).
-		c.Timeout = time.Second
+		c.Timeout = timeout
 		c.RetryBackoff = time.Millisecond
 		c.Logger = logger
 	}
@@ -123,9 +144,14 @@ func (b *browser) me() (userJSON, int) {
 
 // forEach runs scenario against every adapter.
 func forEach(t *testing.T, scenario func(t *testing.T, e *env)) {
+	forEachTimeout(t, apiTimeout, scenario)
+}
+
+// forEachTimeout is forEach with each call to WeChat bounded by timeout.
+func forEachTimeout(t *testing.T, timeout time.Duration, scenario func(t *testing.T, e *env)) {
 	for _, a := range adapters {
 		t.Run(a.name, func(t *testing.T) {
-			scenario(t, newEnv(t, a))
+			scenario(t, newEnvTimeout(t, a, timeout))
 		})
 	}
 }
@@ -332,7 +358,7 @@ func TestStateAttacks(t *testing.T) {
 }
 
 func TestWeChatErrors(t *testing.T) {
-	forEach(t, func(t *testing.T, e *env) {
+	forEachTimeout(t, shortTimeout, func(t *testing.T, e *env) {
 		for _, tt := range []struct {
 			fault  weixintest.Fault
 			status int
@@ -344,7 +370,7 @@ func TestWeChatErrors(t *testing.T) {
 			{weixintest.Fault{Errcode: -1, Times: 1}, 502},
 			{weixintest.Fault{Status: 500, Times: 1}, 502},
 			{weixintest.Fault{Malformed: true, Times: 1}, 502},
-			{weixintest.Fault{Delay: 2 * time.Second, Times: 1}, 504},
+			{weixintest.Fault{Delay: time.Minute, Times: 1}, 504},
 		} {
 			b := e.browser()
 			cb, _ := e.wx.Authorize(b.startLogin(""), "u1")
@@ -392,7 +418,7 @@ func TestConcurrentRefresh(t *testing.T) {
 }
 
 func TestUserInfoFailures(t *testing.T) {
-	forEach(t, func(t *testing.T, e *env) {
+	forEachTimeout(t, shortTimeout, func(t *testing.T, e *env) {
 		b := e.browser()
 		b.login("u1", "")
 		e.wx.Advance(3 * time.Hour)
@@ -401,7 +427,7 @@ func TestUserInfoFailures(t *testing.T) {
 			t.Errorf("WeChat down: %d %s", r.StatusCode, r.Body)
 		}
 		e.wx.ClearFaults()
-		e.wx.InjectFault(weixintest.PathRefreshToken, weixintest.Fault{Delay: 2 * time.Second, Times: 1})
+		e.wx.InjectFault(weixintest.PathRefreshToken, weixintest.Fault{Delay: time.Minute, Times: 1})
 		if r := b.Do(http.MethodGet, "/api/userinfo", "application/json"); r.StatusCode != 504 {
 			t.Errorf("WeChat slow: %d %s", r.StatusCode, r.Body)
 		}

@@ -171,7 +171,7 @@ func TestDoorsAndBearer(t *testing.T) {
 // error, the issue's status, no cookie, WeChat not called for a
 // malformed request and called once otherwise.
 func TestDoorErrors(t *testing.T) {
-	forEach(t, func(t *testing.T, e *env) {
+	forEachTimeout(t, shortTimeout, func(t *testing.T, e *env) {
 		for _, door := range []struct{ name, path string }{
 			{"miniprogram", weixintest.PathJSCode2Session}, {"app", weixintest.PathAccessToken},
 		} {
@@ -191,7 +191,7 @@ func TestDoorErrors(t *testing.T) {
 				{"used code", "application/json", `{"code":"c"}`, &weixintest.Fault{Errcode: 40163}, 401, 1},
 				{"quota", "application/json", `{"code":"c"}`, &weixintest.Fault{Errcode: 45011}, 429, 1},
 				{"busy", "application/json", `{"code":"c"}`, &weixintest.Fault{Errcode: -1}, 502, 1},
-				{"timeout", "application/json", `{"code":"c"}`, &weixintest.Fault{Delay: 2 * time.Second}, 504, 1},
+				{"timeout", "application/json", `{"code":"c"}`, &weixintest.Fault{Delay: time.Minute}, 504, 1},
 			} {
 				e.wx.ClearFaults()
 				e.wx.ResetLog()
@@ -239,7 +239,7 @@ func TestBearerOnRedis(t *testing.T) {
 			share := func(s *redisstore.Store) func(*core.Options) {
 				return func(o *core.Options) { o.Exchanges = redisstore.NewExchanges(s.Client(), redisstore.ExchangeOptions{}) }
 			}
-			e1, e2 := newEnvTweaked(t, a, wx, s1, share(s1)), newEnvTweaked(t, a, wx, s2, share(s2))
+			e1, e2 := newEnvTweaked(t, a, wx, s1, apiTimeout, share(s1)), newEnvTweaked(t, a, wx, s2, apiTimeout, share(s2))
 
 			// One code arriving at both instances at once is exchanged
 			// once, and logs both requests in.

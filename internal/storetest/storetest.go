@@ -5,6 +5,7 @@ package storetest
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"sync"
 	"testing"
@@ -66,6 +67,45 @@ func FinalDeletes(t *testing.T, store scs.Store) {
 		time.Sleep(400 * time.Millisecond)
 		wantGone(t, store, tok)
 	})
+
+	t.Run("a tombstone outlives the session's idle time", func(t *testing.T) {
+		// Under an IdleTimeout a session's remaining lifetime can be
+		// short; a request that loaded it before the delete may commit
+		// after that time.
+		tok := prefix + "idle"
+		mustCommit(t, store, tok, []byte("logged in"), time.Now().Add(200*time.Millisecond))
+		if err := store.Delete(tok); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(300 * time.Millisecond)
+		mustCommit(t, store, tok, []byte("written back by a slow request"), time.Now().Add(time.Hour))
+		wantGone(t, store, tok)
+	})
+
+	if fs, ok := store.(core.ForwardingStore); ok {
+		t.Run("a note in place of a deleted session", func(t *testing.T) {
+			ctx := context.Background()
+			tok := prefix + "note"
+			mustCommit(t, store, tok, []byte("pre-login"), later)
+			if err := fs.DeleteWithNote(ctx, tok, []byte("first note"), time.Now().Add(time.Hour)); err != nil {
+				t.Fatal(err)
+			}
+			wantFound(t, store, tok, "first note")
+			if err := fs.DeleteWithNote(ctx, tok, []byte("note"), time.Now().Add(300*time.Millisecond)); err != nil {
+				t.Fatal(err)
+			}
+			wantFound(t, store, tok, "note")
+			if err := store.Delete(tok); err != nil { // renewing the id deletes it again: the note stays
+				t.Fatal(err)
+			}
+			mustCommit(t, store, tok, []byte("written back"), later)
+			wantFound(t, store, tok, "note")
+			time.Sleep(400 * time.Millisecond)
+			wantGone(t, store, tok) // the note is gone, the tombstone stays
+			mustCommit(t, store, tok, []byte("written back"), later)
+			wantGone(t, store, tok)
+		})
+	}
 
 	t.Run("a delete racing commits wins", func(t *testing.T) {
 		const trials, writers = 20, 8

@@ -76,6 +76,18 @@ func FromEnv() (*App, error) {
 		return nil, fmt.Errorf("no WEIXIN_APPID, and PUBLIC_URL %s is not a loopback address: "+
 			"set WEIXIN_APPID and WEIXIN_SECRET, or DEV_MODE=true to run a fake WeChat where anyone logs in as anyone", app.PublicURL)
 	}
+	// Where the dev-mode fake listens, and the URL browsers reach it at.
+	devAddr, devURL := os.Getenv("DEV_WEIXIN_ADDR"), os.Getenv("DEV_WEIXIN_PUBLIC_URL")
+	if devMode && !isLoopback(app.PublicURL) && devURL == "" {
+		// The fake on loopback would send every visitor to their own
+		// 127.0.0.1.
+		return nil, fmt.Errorf("dev mode on PUBLIC_URL %s, which is not a loopback address: set DEV_WEIXIN_ADDR "+
+			"(where the fake WeChat listens, e.g. 0.0.0.0:8081) and DEV_WEIXIN_PUBLIC_URL (where browsers reach it, e.g. http://%s:8081)",
+			app.PublicURL, hostOf(app.PublicURL))
+	}
+	if devURL != "" && devAddr == "" {
+		return nil, errors.New("DEV_WEIXIN_PUBLIC_URL is set but DEV_WEIXIN_ADDR is not: set where the fake WeChat listens")
+	}
 	if !devMode && secret == "" {
 		return nil, errors.New("WEIXIN_APPID is set but WEIXIN_SECRET is not")
 	}
@@ -152,7 +164,7 @@ func FromEnv() (*App, error) {
 		return nil, fmt.Errorf("COOKIE_SECURE %q: want true or false", v)
 	}
 	if devMode {
-		wx, err := weixintest.DevMode(&opts) // points opts at a fake WeChat, and says so in the log
+		wx, err := weixintest.DevModeAt(&opts, devAddr, devURL) // points opts at a fake WeChat, and says so in the log
 		if err != nil {
 			app.Close()
 			return nil, err
@@ -184,6 +196,15 @@ func isLoopback(raw string) bool {
 	}
 	ip := net.ParseIP(host)
 	return ip != nil && ip.IsLoopback()
+}
+
+// hostOf returns the host of the URL raw, without its port.
+func hostOf(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "HOST"
+	}
+	return u.Hostname()
 }
 
 func env(name, def string) string {
