@@ -40,14 +40,7 @@ func TestLogoutIsFinalOnRedis(t *testing.T) {
 		t.Run(a.name, func(t *testing.T) {
 			wx := weixintest.NewServer()
 			t.Cleanup(wx.Close)
-			open := func() scs.Store {
-				s, err := redisstore.Open(rs.URL(), redisstore.Options{})
-				if err != nil {
-					t.Fatal(err)
-				}
-				t.Cleanup(s.Close)
-				return s
-			}
+			open := func() scs.Store { return openRedisStore(t, rs) }
 			a1, b1 := newEnvWith(t, a, wx, open()), newEnvWith(t, a, wx, open())
 			t.Run("one instance", func(t *testing.T) { raceLogout(t, a1, a1, 0, 30) })
 			t.Run("two instances", func(t *testing.T) { raceLogout(t, a1, b1, 50*time.Millisecond, 30) })
@@ -121,4 +114,16 @@ func raceLogout(t *testing.T, e, other *env, grace time.Duration, trials int) {
 	if resurrected > 0 || late > 0 {
 		t.Errorf("logout was undone: %d of %d trials resurrected the session, %d late requests acted as the login", resurrected, trials, late)
 	}
+}
+
+// openRedisStore opens a redisstore.Store on the test's Redis, closed
+// when t ends: one instance's session store.
+func openRedisStore(t *testing.T, rs *redistest.Server) *redisstore.Store {
+	t.Helper()
+	s, err := redisstore.Open(rs.URL(), redisstore.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(s.Close)
+	return s
 }
