@@ -8,6 +8,8 @@ import (
 	"log/slog"
 	"slices"
 	"time"
+
+	"github.com/wxlogin/wxlogin/core/weixin"
 )
 
 // Errors of account linking.
@@ -114,7 +116,7 @@ const maxLinkRounds = 64
 // visitor's is refused with ErrSnapshotUser. For an app of TestAppIDs it
 // returns "" and links nothing. Errors wrap ErrIdentityConflict,
 // ErrLinkStore, or NewAccount's and OnMerge's.
-func (a *Accounts) Resolve(ctx context.Context, u *User, tok *Token) (string, error) {
+func (a *Accounts) Resolve(ctx context.Context, u *User, tok *weixin.Token) (string, error) {
 	now, logger := a.Now, a.Logger
 	if now == nil {
 		now = time.Now
@@ -125,9 +127,9 @@ func (a *Accounts) Resolve(ctx context.Context, u *User, tok *Token) (string, er
 	return a.resolve(ctx, u, tok, now, logger)
 }
 
-func (a *Accounts) resolve(ctx context.Context, u *User, tok *Token, now func() time.Time, logger *slog.Logger) (string, error) {
+func (a *Accounts) resolve(ctx context.Context, u *User, tok *weixin.Token, now func() time.Time, logger *slog.Logger) (string, error) {
 	if tok != nil && tok.IsSnapshotUser {
-		return "", ErrSnapshotUser
+		return "", weixin.ErrSnapshotUser
 	}
 	if u.AppID == "" || u.OpenID == "" {
 		return "", errors.New("wxlogin: account linking needs the user's AppID and OpenID")

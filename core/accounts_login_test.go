@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/wxlogin/wxlogin/core"
+	"github.com/wxlogin/wxlogin/core/weixin"
 	"github.com/wxlogin/wxlogin/weixintest"
 )
 
@@ -36,7 +37,7 @@ func accountsEnv(t *testing.T) (*env, *core.MemoryLinkStore, *[]string) {
 				return nil
 			},
 		}
-		o.OnLogin = func(ctx context.Context, u *core.User, tok *core.Token) error {
+		o.OnLogin = func(ctx context.Context, u *core.User, tok *weixin.Token) error {
 			if u.AccountID == "" {
 				return errors.New("OnLogin ran before the account was linked")
 			}
@@ -73,7 +74,7 @@ func TestAccountsConflictingUnionIDIs409(t *testing.T) {
 	e.srv.AddUser(u)
 	b := e.browser()
 	_, err := b.callback(e.approve(b.begin(core.LoginRequest{}), "u1"))
-	if !errors.Is(err, core.ErrIdentityConflict) || core.HTTPStatus(err) != http.StatusConflict || core.Classify(err).Code != "identity_conflict" {
+	if !errors.Is(err, core.ErrIdentityConflict) || core.Classify(err).Status != http.StatusConflict || core.Classify(err).Code != "identity_conflict" {
 		t.Fatalf("conflict: %v", err)
 	}
 	if _, ok := b.user(); ok {
@@ -91,7 +92,7 @@ func TestAccountsConflictingUnionIDIs409(t *testing.T) {
 func TestAccountsSnapshotVisitorGetsNoLink(t *testing.T) {
 	e, st, created := accountsEnv(t)
 	snap := e.srv.AddUser(weixintest.User{Nickname: "快照", Snapshot: true})
-	base := e.srv.Config(weixintest.DefaultMPAppID, callbackURL, core.ScopeBase)
+	base := e.srv.Config(weixintest.DefaultMPAppID, callbackURL, weixin.ScopeBase)
 	base.Logger = slog.New(slog.DiscardHandler)
 	auth, err := core.New(core.Options{OfficialAccount: &base, Sessions: e.sm, Now: e.srv.Now, Logger: base.Logger,
 		Accounts: &core.Accounts{Store: st, NewAccount: func(context.Context, *core.User) (string, error) { return "x", nil }}})
@@ -100,7 +101,7 @@ func TestAccountsSnapshotVisitorGetsNoLink(t *testing.T) {
 	}
 	e.auth = auth
 	b := e.browser()
-	if _, err = b.callback(e.approve(b.begin(core.LoginRequest{InWeChat: true}), snap.ID)); !errors.Is(err, core.ErrSnapshotUser) {
+	if _, err = b.callback(e.approve(b.begin(core.LoginRequest{InWeChat: true}), snap.ID)); !errors.Is(err, weixin.ErrSnapshotUser) {
 		t.Fatalf("snapshot visitor: %v", err)
 	}
 	if st.Len() != 0 || len(*created) != 0 {
@@ -110,7 +111,7 @@ func TestAccountsSnapshotVisitorGetsNoLink(t *testing.T) {
 
 func TestAccountsNeedStoreAndNewAccount(t *testing.T) {
 	e := newEnv(t)
-	web := e.srv.Config(weixintest.DefaultAppID, callbackURL, core.ScopeLogin)
+	web := e.srv.Config(weixintest.DefaultAppID, callbackURL, weixin.ScopeLogin)
 	_, err := core.New(core.Options{Website: &web, Sessions: e.sm, Accounts: &core.Accounts{Store: core.NewMemoryLinkStore()}})
 	if err == nil || !strings.Contains(err.Error(), "NewAccount") {
 		t.Errorf("New: %v", err)

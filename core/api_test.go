@@ -15,22 +15,23 @@ import (
 	"time"
 
 	"github.com/wxlogin/wxlogin/core"
+	"github.com/wxlogin/wxlogin/core/weixin"
 	"github.com/wxlogin/wxlogin/weixintest"
 )
 
 // api returns a fake WeChat and a Config of its website application.
-func api(t *testing.T) (*weixintest.Server, *core.Config) {
+func api(t *testing.T) (*weixintest.Server, *weixin.Config) {
 	t.Helper()
 	srv := weixintest.NewServer()
 	t.Cleanup(srv.Close)
-	cfg := srv.Config(weixintest.DefaultAppID, callbackURL, core.ScopeLogin)
+	cfg := srv.Config(weixintest.DefaultAppID, callbackURL, weixin.ScopeLogin)
 	cfg.Timeout = 500 * time.Millisecond
 	cfg.RetryBackoff = time.Millisecond
 	cfg.Logger = slog.New(slog.DiscardHandler)
 	return srv, &cfg
 }
 
-func exchange(t *testing.T, srv *weixintest.Server, cfg *core.Config, userID string) *core.Token {
+func exchange(t *testing.T, srv *weixintest.Server, cfg *weixin.Config, userID string) *weixin.Token {
 	t.Helper()
 	tok, err := cfg.Exchange(context.Background(), srv.NewCode(cfg.AppID, userID, cfg.Scope()))
 	if err != nil {
@@ -50,12 +51,12 @@ func TestAuthCodeURL(t *testing.T) {
 	if _, err := srv.Authorize(got, "u1"); err != nil {
 		t.Errorf("the fake refuses it: %v", err)
 	}
-	withLang := cfg.AuthCodeURL("s1", core.LangParam("en"))
+	withLang := cfg.AuthCodeURL("s1", weixin.LangParam("en"))
 	if !strings.HasSuffix(withLang, "&state=s1&lang=en#wechat_redirect") {
 		t.Errorf("with lang: %s", withLang)
 	}
-	mp := srv.Config(weixintest.DefaultMPAppID, callbackURL, core.ScopeBase)
-	got = mp.AuthCodeURL("s2", core.ForcePopup, core.ConnectRedirect)
+	mp := srv.Config(weixintest.DefaultMPAppID, callbackURL, weixin.ScopeBase)
+	got = mp.AuthCodeURL("s2", weixin.ForcePopup, weixin.ConnectRedirect)
 	if !strings.HasPrefix(got, srv.URL+"/connect/oauth2/authorize?appid="+weixintest.DefaultMPAppID+"&redirect_uri=") ||
 		!strings.HasSuffix(got, "&response_type=code&scope=snsapi_base&state=s2&forcePopup=true&connect_redirect=1#wechat_redirect") {
 		t.Errorf("official account URL: %s", got)
@@ -63,7 +64,7 @@ func TestAuthCodeURL(t *testing.T) {
 	if _, err := srv.Authorize(got, "u1"); err != nil {
 		t.Errorf("the fake refuses it: %v", err)
 	}
-	if (&core.Config{}).AuthCodeURL("s") != "https://open.weixin.qq.com/connect/qrconnect?appid=&redirect_uri=&response_type=code&scope=snsapi_login&state=s#wechat_redirect" {
+	if (&weixin.Config{}).AuthCodeURL("s") != "https://open.weixin.qq.com/connect/qrconnect?appid=&redirect_uri=&response_type=code&scope=snsapi_login&state=s#wechat_redirect" {
 		t.Error("zero Config does not default to WeChat's host and snsapi_login")
 	}
 }
@@ -75,7 +76,7 @@ func TestExchangeAndUserInfo(t *testing.T) {
 	tok := exchange(t, srv, cfg, emoji.ID)
 	now := srv.Now()
 	if tok.AccessToken == "" || tok.RefreshToken == "" || tok.OpenID != srv.OpenID(cfg.AppID, emoji.ID) ||
-		tok.UnionID != emoji.UnionID || !tok.HasScope(core.ScopeLogin) || tok.AppID != cfg.AppID || tok.IsSnapshotUser {
+		tok.UnionID != emoji.UnionID || !tok.HasScope(weixin.ScopeLogin) || tok.AppID != cfg.AppID || tok.IsSnapshotUser {
 		t.Errorf("token = %+v", tok)
 	}
 	if d := tok.Expiry.Sub(now); d < 2*time.Hour-time.Minute || d > 2*time.Hour {
@@ -87,7 +88,7 @@ func TestExchangeAndUserInfo(t *testing.T) {
 	if err := cfg.CheckToken(context.Background(), tok); err != nil {
 		t.Errorf("CheckToken: %v", err)
 	}
-	u, err := cfg.UserInfo(context.Background(), tok, core.LangZhCN)
+	u, err := cfg.UserInfo(context.Background(), tok, weixin.LangZhCN)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -116,7 +117,7 @@ func TestSecureAvatarURL(t *testing.T) {
 		"http://notqlogo.cn/x":                "http://notqlogo.cn/x",
 		"":                                    "",
 	} {
-		if got := core.SecureAvatarURL(in); got != want {
+		if got := weixin.SecureAvatarURL(in); got != want {
 			t.Errorf("SecureAvatarURL(%q) = %q, want %q", in, got, want)
 		}
 	}
@@ -132,22 +133,22 @@ func TestAPIErrcodes(t *testing.T) {
 		mustLogIn bool
 		temporary bool
 	}{
-		{-1, weixintest.PathUserInfo, core.ErrSystemBusy, false, true},
-		{40001, weixintest.PathAccessToken, core.ErrInvalidCredential, false, false},
-		{40001, weixintest.PathUserInfo, core.ErrAccessTokenInvalid, false, false},
-		{40003, weixintest.PathUserInfo, core.ErrInvalidOpenID, false, false},
-		{40013, weixintest.PathAccessToken, core.ErrInvalidCredential, false, false},
-		{40014, weixintest.PathAuth, core.ErrAccessTokenInvalid, false, false},
-		{40029, weixintest.PathAccessToken, core.ErrCodeInvalid, true, false},
-		{40030, weixintest.PathRefreshToken, core.ErrRefreshTokenInvalid, true, false},
-		{40125, weixintest.PathAccessToken, core.ErrInvalidCredential, false, false},
-		{40163, weixintest.PathAccessToken, core.ErrCodeUsed, true, false},
-		{41008, weixintest.PathAccessToken, core.ErrCodeInvalid, true, false},
-		{42001, weixintest.PathUserInfo, core.ErrAccessTokenExpired, false, false},
-		{42002, weixintest.PathRefreshToken, core.ErrRefreshTokenExpired, true, false},
-		{42003, weixintest.PathAccessToken, core.ErrCodeExpired, true, false},
-		{45011, weixintest.PathUserInfo, core.ErrQuota, false, true},
-		{48001, weixintest.PathUserInfo, core.ErrScopeNotAuthorized, false, false},
+		{-1, weixintest.PathUserInfo, weixin.ErrSystemBusy, false, true},
+		{40001, weixintest.PathAccessToken, weixin.ErrInvalidCredential, false, false},
+		{40001, weixintest.PathUserInfo, weixin.ErrAccessTokenInvalid, false, false},
+		{40003, weixintest.PathUserInfo, weixin.ErrInvalidOpenID, false, false},
+		{40013, weixintest.PathAccessToken, weixin.ErrInvalidCredential, false, false},
+		{40014, weixintest.PathAuth, weixin.ErrAccessTokenInvalid, false, false},
+		{40029, weixintest.PathAccessToken, weixin.ErrCodeInvalid, true, false},
+		{40030, weixintest.PathRefreshToken, weixin.ErrRefreshTokenInvalid, true, false},
+		{40125, weixintest.PathAccessToken, weixin.ErrInvalidCredential, false, false},
+		{40163, weixintest.PathAccessToken, weixin.ErrCodeUsed, true, false},
+		{41008, weixintest.PathAccessToken, weixin.ErrCodeInvalid, true, false},
+		{42001, weixintest.PathUserInfo, weixin.ErrAccessTokenExpired, false, false},
+		{42002, weixintest.PathRefreshToken, weixin.ErrRefreshTokenExpired, true, false},
+		{42003, weixintest.PathAccessToken, weixin.ErrCodeExpired, true, false},
+		{45011, weixintest.PathUserInfo, weixin.ErrQuota, false, true},
+		{48001, weixintest.PathUserInfo, weixin.ErrScopeNotAuthorized, false, false},
 		{99999, weixintest.PathAuth, nil, false, false},
 	}
 	for _, tt := range tests {
@@ -156,17 +157,17 @@ func TestAPIErrcodes(t *testing.T) {
 			tok := exchange(t, srv, cfg, "u1")
 			srv.InjectFault(tt.path, weixintest.Fault{Errcode: tt.code})
 			err := call(cfg, srv, tt.path, tok)
-			var ae *core.APIError
+			var ae *weixin.APIError
 			if !errors.As(err, &ae) || ae.Code != tt.code || ae.Message == "" {
 				t.Fatalf("err = %#v, want an APIError with errcode %d", err, tt.code)
 			}
 			if tt.target != nil && !errors.Is(err, tt.target) {
 				t.Errorf("errors.Is(%v, %v) = false", err, tt.target)
 			}
-			if core.MustLogIn(err) != tt.mustLogIn || core.Temporary(err) != tt.temporary {
-				t.Errorf("MustLogIn = %v, Temporary = %v", core.MustLogIn(err), core.Temporary(err))
+			if mustLogIn(err) != tt.mustLogIn || core.Classify(err).Temporary != tt.temporary {
+				t.Errorf("MustLogIn = %v, Temporary = %v", mustLogIn(err), core.Classify(err).Temporary)
 			}
-			if core.HTTPStatus(err) == http.StatusInternalServerError {
+			if core.Classify(err).Status == http.StatusInternalServerError {
 				t.Error("HTTPStatus = 500 for an answer of WeChat's")
 			}
 		})
@@ -174,7 +175,7 @@ func TestAPIErrcodes(t *testing.T) {
 }
 
 // call makes the API call of path.
-func call(cfg *core.Config, srv *weixintest.Server, path string, tok *core.Token) error {
+func call(cfg *weixin.Config, srv *weixintest.Server, path string, tok *weixin.Token) error {
 	ctx := context.Background()
 	var err error
 	switch path {
@@ -195,48 +196,48 @@ func call(cfg *core.Config, srv *weixintest.Server, path string, tok *core.Token
 func TestAPIErrorsFromTheFake(t *testing.T) {
 	ctx := context.Background()
 	srv, cfg := api(t)
-	code := srv.NewCode(cfg.AppID, "u1", core.ScopeLogin)
+	code := srv.NewCode(cfg.AppID, "u1", weixin.ScopeLogin)
 	tok, err := cfg.Exchange(ctx, code)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := cfg.Exchange(ctx, code); !errors.Is(err, core.ErrCodeUsed) {
+	if _, err := cfg.Exchange(ctx, code); !errors.Is(err, weixin.ErrCodeUsed) {
 		t.Errorf("code reused: %v", err)
 	}
-	if _, err := cfg.Exchange(ctx, "bogus"); !errors.Is(err, core.ErrCodeInvalid) {
+	if _, err := cfg.Exchange(ctx, "bogus"); !errors.Is(err, weixin.ErrCodeInvalid) {
 		t.Errorf("unknown code: %v", err)
 	}
-	if _, err := cfg.Exchange(ctx, ""); !errors.Is(err, core.ErrCodeInvalid) {
+	if _, err := cfg.Exchange(ctx, ""); !errors.Is(err, weixin.ErrCodeInvalid) {
 		t.Errorf("empty code: %v", err)
 	}
-	stale := srv.NewCode(cfg.AppID, "u1", core.ScopeLogin)
+	stale := srv.NewCode(cfg.AppID, "u1", weixin.ScopeLogin)
 	srv.Advance(11 * time.Minute)
-	if _, err := cfg.Exchange(ctx, stale); !errors.Is(err, core.ErrCodeExpired) {
+	if _, err := cfg.Exchange(ctx, stale); !errors.Is(err, weixin.ErrCodeExpired) {
 		t.Errorf("code expired: %v", err)
 	}
 	bad := *cfg
 	bad.AppSecret = "wrong"
-	if _, err := bad.Exchange(ctx, srv.NewCode(cfg.AppID, "u1", core.ScopeLogin)); !errors.Is(err, core.ErrInvalidCredential) {
+	if _, err := bad.Exchange(ctx, srv.NewCode(cfg.AppID, "u1", weixin.ScopeLogin)); !errors.Is(err, weixin.ErrInvalidCredential) {
 		t.Errorf("wrong secret: %v", err)
 	}
 	bad = *cfg
 	bad.AppID = "wx0000000000000000"
-	if _, err := bad.Exchange(ctx, "x"); !errors.Is(err, core.ErrInvalidCredential) {
+	if _, err := bad.Exchange(ctx, "x"); !errors.Is(err, weixin.ErrInvalidCredential) {
 		t.Errorf("unknown appid: %v", err)
 	}
 	// The access token expired 9 minutes ago (2 h minus 11 min ago + ...).
 	srv.Advance(2 * time.Hour)
-	if _, err := cfg.UserInfo(ctx, tok, ""); !errors.Is(err, core.ErrAccessTokenExpired) {
+	if _, err := cfg.UserInfo(ctx, tok, ""); !errors.Is(err, weixin.ErrAccessTokenExpired) {
 		t.Errorf("expired token: %v", err)
 	}
-	if err := cfg.CheckToken(ctx, tok); !errors.Is(err, core.ErrAccessTokenExpired) {
+	if err := cfg.CheckToken(ctx, tok); !errors.Is(err, weixin.ErrAccessTokenExpired) {
 		t.Errorf("CheckToken of an expired token: %v", err)
 	}
 	fresh, err := cfg.Refresh(ctx, tok)
 	if err != nil || fresh.AccessToken == tok.AccessToken || fresh.RefreshToken != tok.RefreshToken {
 		t.Fatalf("refresh: %v, %v", fresh, err)
 	}
-	if err := cfg.CheckToken(ctx, &core.Token{AccessToken: "nope", OpenID: tok.OpenID}); !errors.Is(err, core.ErrAccessTokenInvalid) {
+	if err := cfg.CheckToken(ctx, &weixin.Token{AccessToken: "nope", OpenID: tok.OpenID}); !errors.Is(err, weixin.ErrAccessTokenInvalid) {
 		t.Errorf("unknown token: %v", err)
 	}
 	// Refreshing a valid token extends it and keeps it.
@@ -244,7 +245,7 @@ func TestAPIErrorsFromTheFake(t *testing.T) {
 	if err != nil || again.AccessToken != fresh.AccessToken {
 		t.Errorf("refresh of a valid token: %v, %v", again, err)
 	}
-	if _, err := cfg.Refresh(ctx, &core.Token{RefreshToken: "nope"}); !errors.Is(err, core.ErrRefreshTokenInvalid) {
+	if _, err := cfg.Refresh(ctx, &weixin.Token{RefreshToken: "nope"}); !errors.Is(err, weixin.ErrRefreshTokenInvalid) {
 		t.Errorf("unknown refresh token: %v", err)
 	}
 	// 30 days after login the refresh token is dead, even with the
@@ -252,21 +253,21 @@ func TestAPIErrorsFromTheFake(t *testing.T) {
 	srv.Advance(30 * 24 * time.Hour)
 	old := *fresh
 	old.RefreshExpiry = time.Time{}
-	if _, err := cfg.Refresh(ctx, &old); !errors.Is(err, core.ErrRefreshTokenExpired) {
+	if _, err := cfg.Refresh(ctx, &old); !errors.Is(err, weixin.ErrRefreshTokenExpired) {
 		t.Errorf("refresh after 30 days: %v", err)
 	}
-	if _, err := cfg.Refresh(ctx, fresh); !errors.Is(err, core.ErrRefreshTokenExpired) {
+	if _, err := cfg.Refresh(ctx, fresh); !errors.Is(err, weixin.ErrRefreshTokenExpired) {
 		t.Errorf("refresh past RefreshExpiry: %v", err)
 	}
-	mp := srv.Config(weixintest.DefaultMPAppID, callbackURL, core.ScopeBase)
-	btok, err := mp.Exchange(ctx, srv.NewCode(mp.AppID, "u1", core.ScopeBase))
+	mp := srv.Config(weixintest.DefaultMPAppID, callbackURL, weixin.ScopeBase)
+	btok, err := mp.Exchange(ctx, srv.NewCode(mp.AppID, "u1", weixin.ScopeBase))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if btok.UnionID != "" {
 		t.Errorf("snsapi_base token has a unionid")
 	}
-	if _, err := mp.UserInfo(ctx, btok, ""); !errors.Is(err, core.ErrScopeNotAuthorized) {
+	if _, err := mp.UserInfo(ctx, btok, ""); !errors.Is(err, weixin.ErrScopeNotAuthorized) {
 		t.Errorf("userinfo under snsapi_base: %v", err)
 	}
 }
@@ -298,8 +299,8 @@ func TestResponseBodyCap(t *testing.T) {
 	runtime.ReadMemStats(&before)
 	_, err := cfg.UserInfo(context.Background(), tok, "")
 	runtime.ReadMemStats(&after)
-	var ue *core.UpstreamError
-	if !errors.As(err, &ue) || !errors.Is(err, core.ErrUpstream) || !strings.Contains(err.Error(), "larger than") {
+	var ue *weixin.UpstreamError
+	if !errors.As(err, &ue) || !errors.Is(err, weixin.ErrUpstream) || !strings.Contains(err.Error(), "larger than") {
 		t.Fatalf("err = %v, want an UpstreamError about the size", err)
 	}
 	if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 2<<20 {
@@ -317,8 +318,8 @@ func TestTimeoutAndCancellation(t *testing.T) {
 	srv.InjectFault(weixintest.PathUserInfo, weixintest.Fault{Delay: 5 * time.Second})
 	start := time.Now()
 	_, err := cfg.UserInfo(context.Background(), tok, "")
-	var ue *core.UpstreamError
-	if !errors.As(err, &ue) || !ue.Timeout || !errors.Is(err, context.DeadlineExceeded) || core.HTTPStatus(err) != http.StatusGatewayTimeout {
+	var ue *weixin.UpstreamError
+	if !errors.As(err, &ue) || !ue.Timeout || !errors.Is(err, context.DeadlineExceeded) || core.Classify(err).Status != http.StatusGatewayTimeout {
 		t.Fatalf("err = %v, want a timeout", err)
 	}
 	if d := time.Since(start); d > 2*time.Second {
@@ -332,7 +333,7 @@ func TestTimeoutAndCancellation(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	time.AfterFunc(50*time.Millisecond, cancel)
 	_, err = cfg.UserInfo(ctx, tok, "")
-	if !errors.Is(err, context.Canceled) || !errors.Is(err, core.ErrUpstream) {
+	if !errors.Is(err, context.Canceled) || !errors.Is(err, weixin.ErrUpstream) {
 		t.Fatalf("err = %v, want context.Canceled", err)
 	}
 }
@@ -383,8 +384,8 @@ func TestUnreachable(t *testing.T) {
 	dead.Close()
 	cfg.Endpoint.APIBaseURL = dead.URL
 	_, err := cfg.Exchange(context.Background(), "thecode")
-	var ue *core.UpstreamError
-	if !errors.As(err, &ue) || ue.StatusCode != 0 || !core.Temporary(err) || core.HTTPStatus(err) != http.StatusBadGateway {
+	var ue *weixin.UpstreamError
+	if !errors.As(err, &ue) || ue.StatusCode != 0 || !core.Classify(err).Temporary || core.Classify(err).Status != http.StatusBadGateway {
 		t.Fatalf("err = %v", err)
 	}
 	for _, secret := range []string{cfg.AppSecret, "thecode", dead.URL} {
@@ -406,12 +407,12 @@ func TestRepliesThatMisbehave(t *testing.T) {
 		io.WriteString(w, body)
 	}))
 	defer ts.Close()
-	cfg := &core.Config{AppID: "wxapp", AppSecret: "s3cret", Endpoint: core.Endpoint{APIBaseURL: ts.URL}}
+	cfg := &weixin.Config{AppID: "wxapp", AppSecret: "s3cret", Endpoint: weixin.Endpoint{APIBaseURL: ts.URL}}
 	ctx := context.Background()
-	tok := &core.Token{AccessToken: "AT", RefreshToken: "RT", OpenID: "o1", UnionID: "un1", Scopes: []string{"snsapi_login"}}
+	tok := &weixin.Token{AccessToken: "AT", RefreshToken: "RT", OpenID: "o1", UnionID: "un1", Scopes: []string{"snsapi_login"}}
 
 	body = `{"openid":"o2","nickname":"x"}`
-	if _, err := cfg.UserInfo(ctx, tok, ""); !errors.Is(err, core.ErrOpenIDMismatch) {
+	if _, err := cfg.UserInfo(ctx, tok, ""); !errors.Is(err, weixin.ErrOpenIDMismatch) {
 		t.Errorf("userinfo of another openid: %v", err)
 	}
 	body = `{"access_token":"AT2","expires_in":7200,"openid":"o1","scope":"snsapi_login"}`
@@ -420,11 +421,11 @@ func TestRepliesThatMisbehave(t *testing.T) {
 		t.Errorf("refresh without refresh_token: %+v, %v", nt, err)
 	}
 	body = `{"access_token":"AT2","expires_in":7200,"openid":"o9"}`
-	if _, err := cfg.Refresh(ctx, tok); !errors.Is(err, core.ErrOpenIDMismatch) {
+	if _, err := cfg.Refresh(ctx, tok); !errors.Is(err, weixin.ErrOpenIDMismatch) {
 		t.Errorf("refresh for another openid: %v", err)
 	}
 	body = `{"access_token":"AT2","expires_in":7200,"openid":""}`
-	if _, err := cfg.Exchange(ctx, "c"); !errors.Is(err, core.ErrUpstream) {
+	if _, err := cfg.Exchange(ctx, "c"); !errors.Is(err, weixin.ErrUpstream) {
 		t.Errorf("exchange without openid: %v", err)
 	}
 	body = `{"errcode":0,"errmsg":"ok"}`
@@ -434,7 +435,7 @@ func TestRepliesThatMisbehave(t *testing.T) {
 }
 
 func TestTokenRedactsSecrets(t *testing.T) {
-	tok := core.Token{AccessToken: "ACCESS-SECRET", RefreshToken: "REFRESH-SECRET", OpenID: "o1"}
+	tok := weixin.Token{AccessToken: "ACCESS-SECRET", RefreshToken: "REFRESH-SECRET", OpenID: "o1"}
 	for _, s := range []string{tok.String(), fmt.Sprint(tok), fmt.Sprintf("%v %+v", &tok, tok), tok.LogValue().String()} {
 		if strings.Contains(s, "SECRET") {
 			t.Errorf("token printed with a secret: %s", s)
@@ -448,15 +449,15 @@ func TestTokenRedactsSecrets(t *testing.T) {
 func TestExchangeSnapshotVisitor(t *testing.T) {
 	srv, _ := api(t)
 	snap := srv.AddUser(weixintest.User{Nickname: "快照", Snapshot: true})
-	mp := srv.Config(weixintest.DefaultMPAppID, callbackURL, core.ScopeUserInfo)
+	mp := srv.Config(weixintest.DefaultMPAppID, callbackURL, weixin.ScopeUserInfo)
 	mp.Logger = slog.New(slog.DiscardHandler)
-	tok, err := mp.Exchange(context.Background(), srv.NewCode(mp.AppID, snap.ID, core.ScopeUserInfo))
-	var ue *core.UpstreamError
-	if tok != nil || !errors.Is(err, core.ErrSnapshotUser) || core.HTTPStatus(err) != http.StatusForbidden || errors.As(err, &ue) {
-		t.Fatalf("snapshot visitor: %v, %v (status %d)", tok, err, core.HTTPStatus(err))
+	tok, err := mp.Exchange(context.Background(), srv.NewCode(mp.AppID, snap.ID, weixin.ScopeUserInfo))
+	var ue *weixin.UpstreamError
+	if tok != nil || !errors.Is(err, weixin.ErrSnapshotUser) || core.Classify(err).Status != http.StatusForbidden || errors.As(err, &ue) {
+		t.Fatalf("snapshot visitor: %v, %v (status %d)", tok, err, core.Classify(err).Status)
 	}
 	// Everyone else logs in; the field is absent from their replies.
-	if tok, err := mp.Exchange(context.Background(), srv.NewCode(mp.AppID, "u1", core.ScopeUserInfo)); err != nil || tok.IsSnapshotUser {
+	if tok, err := mp.Exchange(context.Background(), srv.NewCode(mp.AppID, "u1", weixin.ScopeUserInfo)); err != nil || tok.IsSnapshotUser {
 		t.Fatalf("u1: %v, %v", tok, err)
 	}
 }

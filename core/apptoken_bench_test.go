@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/wxlogin/wxlogin/core"
+	"github.com/wxlogin/wxlogin/core/weixin"
 	"github.com/wxlogin/wxlogin/weixintest"
 )
 
@@ -19,7 +19,7 @@ func BenchmarkAppToken(b *testing.B) {
 	wx := weixintest.NewServer()
 	defer wx.Close()
 	wx.AddApp(weixintest.App{AppID: mpAppID, Secret: mpSecret})
-	src := (&core.Config{AppID: mpAppID, AppSecret: mpSecret, Endpoint: wx.Endpoint()}).AppTokenSource()
+	src := (&weixin.Config{AppID: mpAppID, AppSecret: mpSecret, Endpoint: wx.Endpoint()}).AppTokenSource()
 	ctx := context.Background()
 	if _, err := src.Token(ctx); err != nil {
 		b.Fatal(err)

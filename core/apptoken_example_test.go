@@ -4,7 +4,7 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/wxlogin/wxlogin/core"
+	"github.com/wxlogin/wxlogin/core/weixin"
 	"github.com/wxlogin/wxlogin/weixintest"
 )
 
@@ -15,7 +15,7 @@ func ExampleAppTokenSource_PhoneNumber() {
 	defer wx.Close()
 	wx.AddApp(weixintest.App{AppID: "wx0example0miniprog", Secret: "mini-program-secret"})
 
-	mini := &core.Config{AppID: "wx0example0miniprog", AppSecret: "mini-program-secret", Endpoint: wx.Endpoint()}
+	mini := &weixin.Config{AppID: "wx0example0miniprog", AppSecret: "mini-program-secret", Endpoint: wx.Endpoint()}
 	src := mini.AppTokenSource() // keep one per application (core.Auth keeps one per Config)
 
 	// The code of the mini program's getPhoneNumber button, as the fake mints it.

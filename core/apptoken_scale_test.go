@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/wxlogin/wxlogin/core"
+	"github.com/wxlogin/wxlogin/core/weixin"
 	"github.com/wxlogin/wxlogin/weixintest"
 )
 
@@ -52,7 +52,7 @@ func TestAppTokenAtScale(t *testing.T) {
 					calls.Add(1)
 					if _, err := e.phoneCall(context.Background()); err != nil {
 						failed.Add(1)
-						if errors.Is(err, core.ErrAccessTokenInvalid) || errors.Is(err, core.ErrAccessTokenExpired) {
+						if errors.Is(err, weixin.ErrAccessTokenInvalid) || errors.Is(err, weixin.ErrAccessTokenExpired) {
 							stale.Add(1)
 						}
 						t.Errorf("at %s: %v", elapsed, err)

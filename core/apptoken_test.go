@@ -15,6 +15,7 @@ import (
 	"github.com/alexedwards/scs/v2"
 	"github.com/alexedwards/scs/v2/memstore"
 	"github.com/wxlogin/wxlogin/core"
+	"github.com/wxlogin/wxlogin/core/weixin"
 	"github.com/wxlogin/wxlogin/weixintest"
 )
 
@@ -51,7 +52,7 @@ func (c *countingTransport) count(path string) int {
 // are counted.
 type mpEnv struct {
 	*env
-	mp    *core.Config
+	mp    *weixin.Config
 	calls *countingTransport
 }
 
@@ -67,11 +68,11 @@ func newMPEnv(t testing.TB, srv *weixintest.Server) *mpEnv {
 	logs := &syncBuffer{}
 	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	calls := &countingTransport{}
-	web := srv.Config(weixintest.DefaultAppID, callbackURL, core.ScopeLogin)
-	oa := srv.Config(weixintest.DefaultMPAppID, callbackURL, core.ScopeUserInfo)
-	mp := &core.Config{AppID: mpAppID, AppSecret: mpSecret, Endpoint: srv.Endpoint(),
+	web := srv.Config(weixintest.DefaultAppID, callbackURL, weixin.ScopeLogin)
+	oa := srv.Config(weixintest.DefaultMPAppID, callbackURL, weixin.ScopeUserInfo)
+	mp := &weixin.Config{AppID: mpAppID, AppSecret: mpSecret, Endpoint: srv.Endpoint(),
 		HTTPClient: &http.Client{Transport: calls}, RetryBackoff: time.Millisecond, Logger: logger}
-	for _, c := range []*core.Config{&web, &oa} {
+	for _, c := range []*weixin.Config{&web, &oa} {
 		c.Logger, c.RetryBackoff = logger, time.Millisecond
 	}
 	sm := scs.New()
@@ -97,7 +98,7 @@ func (e *mpEnv) mpLogin(b *browser, userID string) {
 	b.token, b.bearer = l.Token, true
 }
 
-func (e *mpEnv) source() *core.AppTokenSource {
+func (e *mpEnv) source() *weixin.AppTokenSource {
 	s, err := e.auth.AppTokenSource(mpAppID)
 	if err != nil {
 		e.t.Fatal(err)
@@ -106,7 +107,7 @@ func (e *mpEnv) source() *core.AppTokenSource {
 }
 
 // phoneCall exchanges a fresh phone code of u1 through the app client.
-func (e *mpEnv) phoneCall(ctx context.Context) (*core.PhoneNumber, error) {
+func (e *mpEnv) phoneCall(ctx context.Context) (*weixin.PhoneNumber, error) {
 	return e.source().PhoneNumber(ctx, e.srv.PhoneCode(mpAppID, "u1", "13800138000"))
 }
 
@@ -114,7 +115,7 @@ func TestAppTokenStableNormalModeOnceForManyCallers(t *testing.T) {
 	e := newMPEnv(t, nil)
 	ctx := context.Background()
 	var wg sync.WaitGroup
-	toks := make([]*core.AppToken, 100)
+	toks := make([]*weixin.AppToken, 100)
 	for i := range toks {
 		wg.Add(1)
 		go func() {
@@ -189,7 +190,7 @@ func TestAppTokenFailedFetchBacksOff(t *testing.T) {
 	ctx := context.Background()
 	e.srv.InjectFault(weixintest.PathStableToken, weixintest.Fault{Status: http.StatusBadGateway})
 	_, err := e.auth.AppToken(ctx, mpAppID)
-	if !errors.Is(err, core.ErrUpstream) || core.HTTPStatus(err) != http.StatusBadGateway {
+	if !errors.Is(err, weixin.ErrUpstream) || core.Classify(err).Status != http.StatusBadGateway {
 		t.Fatalf("a fetch WeChat fails: %v", err)
 	}
 	tried := e.calls.count(weixintest.PathStableToken) // 3: a read is retried within its call
@@ -218,7 +219,7 @@ func TestAppTokenFailedFetchBacksOff(t *testing.T) {
 		t.Errorf("back-off %v s, want [1 2 4 8]", waits)
 	}
 	e.srv.ClearFaults()
-	e.srv.Advance(core.AppTokenMaxBackoff)
+	e.srv.Advance(weixin.AppTokenMaxBackoff)
 	tok, err := e.auth.AppToken(ctx, mpAppID)
 	if err != nil {
 		t.Fatal(err)
@@ -269,8 +270,8 @@ func TestAppClientRereadsOnceOnRejection(t *testing.T) {
 	e.srv.InjectFault(weixintest.PathPhoneNumber, weixintest.Fault{Errcode: 40001, Times: 2})
 	before, phones := e.calls.count(weixintest.PathStableToken), e.srv.Calls(weixintest.PathPhoneNumber)
 	_, err := e.phoneCall(ctx)
-	if !errors.Is(err, core.ErrAccessTokenInvalid) || core.HTTPStatus(err) != http.StatusBadGateway || core.Classify(err).Code != core.CodeUpstream {
-		t.Fatalf("twice 40001: %v (%d)", err, core.HTTPStatus(err))
+	if !errors.Is(err, weixin.ErrAccessTokenInvalid) || core.Classify(err).Status != http.StatusBadGateway || core.Classify(err).Code != "upstream" {
+		t.Fatalf("twice 40001: %v (%d)", err, core.Classify(err).Status)
 	}
 	if n := e.calls.count(weixintest.PathStableToken) - before; n != 1 {
 		t.Errorf("%d re-reads after a rejection, want 1", n)
@@ -305,18 +306,18 @@ func TestAppTokenForceRefresh(t *testing.T) {
 	}
 	// Within 30 s: refused here, WeChat not called.
 	e.srv.Advance(20 * time.Second)
-	if _, err := src.ForceRefresh(ctx); !errors.Is(err, core.ErrForceRefreshLimit) {
+	if _, err := src.ForceRefresh(ctx); !errors.Is(err, weixin.ErrForceRefreshLimit) {
 		t.Fatalf("a second forced refresh within 30 s: %v", err)
 	}
 	// 20 a day (this one and 19 more), then refused here.
-	for i := range core.ForceRefreshDailyLimit - 1 {
+	for i := range weixin.ForceRefreshDailyLimit - 1 {
 		e.srv.Advance(31 * time.Second)
 		if _, err := src.ForceRefresh(ctx); err != nil {
 			t.Fatalf("forced refresh %d: %v", i+2, err)
 		}
 	}
 	e.srv.Advance(31 * time.Second)
-	if _, err := src.ForceRefresh(ctx); !errors.Is(err, core.ErrForceRefreshLimit) || !strings.Contains(err.Error(), "20 forced refreshes today") {
+	if _, err := src.ForceRefresh(ctx); !errors.Is(err, weixin.ErrForceRefreshLimit) || !strings.Contains(err.Error(), "20 forced refreshes today") {
 		t.Fatalf("the 21st of the day: %v", err)
 	}
 	if st := e.srv.AppTokenStats(mpAppID); st.ForcedRefreshes != 20 {
@@ -326,7 +327,7 @@ func TestAppTokenForceRefresh(t *testing.T) {
 	e.srv.Advance(24 * time.Hour)
 	e.srv.InjectFault(weixintest.PathStableToken, weixintest.Fault{Errcode: 45009, Times: 1})
 	before := e.calls.count(weixintest.PathStableToken)
-	if _, err := src.ForceRefresh(ctx); !errors.Is(err, core.ErrDailyQuota) {
+	if _, err := src.ForceRefresh(ctx); !errors.Is(err, weixin.ErrDailyQuota) {
 		t.Fatalf("45009: %v", err)
 	}
 	if n := e.calls.count(weixintest.PathStableToken) - before; n != 1 {
@@ -352,12 +353,12 @@ func TestAppTokenConfigErrors(t *testing.T) {
 		is      error
 		fix     string
 	}{
-		{"wrong secret", 0, "wrong-secret", core.ErrInvalidCredential, "AppSecret is wrong"},
-		{"invalid appid", 40013, mpSecret, core.ErrInvalidCredential, "AppID is not a valid appid"},
-		{"IP not whitelisted", 40164, mpSecret, core.ErrIPNotWhitelisted, "add the IP address 127.0.0.1 to the application's IP whitelist"},
-		{"IP needs confirmation", 89503, mpSecret, core.ErrIPNotWhitelisted, "must confirm calls from this server's IP address"},
-		{"IP refused twice", 89506, mpSecret, core.ErrIPNotWhitelisted, "refused calls from this server's IP address"},
-		{"IP refused once", 89507, mpSecret, core.ErrIPNotWhitelisted, "refused calls from this server's IP address"},
+		{"wrong secret", 0, "wrong-secret", weixin.ErrInvalidCredential, "AppSecret is wrong"},
+		{"invalid appid", 40013, mpSecret, weixin.ErrInvalidCredential, "AppID is not a valid appid"},
+		{"IP not whitelisted", 40164, mpSecret, weixin.ErrIPNotWhitelisted, "add the IP address 127.0.0.1 to the application's IP whitelist"},
+		{"IP needs confirmation", 89503, mpSecret, weixin.ErrIPNotWhitelisted, "must confirm calls from this server's IP address"},
+		{"IP refused twice", 89506, mpSecret, weixin.ErrIPNotWhitelisted, "refused calls from this server's IP address"},
+		{"IP refused once", 89507, mpSecret, weixin.ErrIPNotWhitelisted, "refused calls from this server's IP address"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			srv := weixintest.NewServer()
@@ -366,17 +367,17 @@ func TestAppTokenConfigErrors(t *testing.T) {
 			if c.errcode != 0 {
 				srv.InjectFault(weixintest.PathStableToken, weixintest.Fault{Errcode: c.errcode})
 			}
-			cfg := &core.Config{AppID: mpAppID, AppSecret: c.secret, Endpoint: srv.Endpoint(), Now: srv.Now,
+			cfg := &weixin.Config{AppID: mpAppID, AppSecret: c.secret, Endpoint: srv.Endpoint(), Now: srv.Now,
 				Logger: slog.New(slog.DiscardHandler)}
 			src := cfg.AppTokenSource()
 			_, err := src.Token(context.Background())
-			var ce *core.ConfigError
+			var ce *weixin.ConfigError
 			if !errors.As(err, &ce) || !errors.Is(err, c.is) || !strings.Contains(ce.Fix, c.fix) || !strings.Contains(err.Error(), c.fix) {
 				t.Fatalf("%v, want a ConfigError matching %v that says %q", err, c.is, c.fix)
 			}
-			var ae *core.APIError
-			if !errors.As(err, &ae) || core.Temporary(err) || core.HTTPStatus(err) != http.StatusBadGateway {
-				t.Errorf("%v: APIError %v, temporary %v, status %d", err, ae, core.Temporary(err), core.HTTPStatus(err))
+			var ae *weixin.APIError
+			if !errors.As(err, &ae) || core.Classify(err).Temporary || core.Classify(err).Status != http.StatusBadGateway {
+				t.Errorf("%v: APIError %v, temporary %v, status %d", err, ae, core.Classify(err).Temporary, core.Classify(err).Status)
 			}
 			if strings.Contains(err.Error(), c.secret) {
 				t.Error("the error holds the secret")
@@ -402,7 +403,7 @@ func TestAppClientHygiene(t *testing.T) {
 	client := e.auth.AppClient(mpAppID)
 	// Another host: refused, the token stays home.
 	_, err = client.Get("https://evil.example/wxa/business/getuserphonenumber")
-	if !errors.Is(err, core.ErrForeignHost) || strings.Contains(err.Error(), tok.AccessToken) {
+	if !errors.Is(err, weixin.ErrForeignHost) || strings.Contains(err.Error(), tok.AccessToken) {
 		t.Fatalf("foreign host: %v", err)
 	}
 	// A call: the response's Request holds no token.
@@ -449,10 +450,10 @@ func TestConfigErrorClass(t *testing.T) {
 	defer srv.Close()
 	srv.AddApp(weixintest.App{AppID: mpAppID, Secret: mpSecret})
 	srv.InjectFault(weixintest.PathStableToken, weixintest.Fault{Errcode: 40164})
-	cfg := &core.Config{AppID: mpAppID, AppSecret: mpSecret, Endpoint: srv.Endpoint(), Logger: slog.New(slog.DiscardHandler)}
+	cfg := &weixin.Config{AppID: mpAppID, AppSecret: mpSecret, Endpoint: srv.Endpoint(), Logger: slog.New(slog.DiscardHandler)}
 	_, err := cfg.AppTokenSource().Token(context.Background())
 	c := core.Classify(err)
-	if c.Status != http.StatusBadGateway || c.Code != core.CodeUpstream || c.OfferLogin || !strings.Contains(c.Message, "configuration") {
+	if c.Status != http.StatusBadGateway || c.Code != "upstream" || c.OfferLogin || !strings.Contains(c.Message, "configuration") {
 		t.Errorf("%v: %+v", err, c)
 	}
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/alexedwards/scs/v2"
 	"github.com/alexedwards/scs/v2/memstore"
+	"github.com/wxlogin/wxlogin/core/weixin"
 	"golang.org/x/sync/singleflight"
 )
 
@@ -73,29 +74,29 @@ type User struct {
 // is read-only.
 // It runs for every door: for a mini program login, which has no user
 // access token, tok holds only AppID, OpenID and UnionID.
-type LoginHook func(ctx context.Context, u *User, tok *Token) error
+type LoginHook func(ctx context.Context, u *User, tok *weixin.Token) error
 
 // Options configures an Auth. Sessions and at least one of Website,
 // OfficialAccount, MiniProgram and MobileApp are required.
 type Options struct {
 	// Website is the website application, for the QR-code login of
 	// visitors outside the WeChat app. Its scope is snsapi_login.
-	Website *Config
+	Website *weixin.Config
 	// OfficialAccount, when set, logs in visitors inside the WeChat app
 	// (snsapi_userinfo or snsapi_base), and everyone when Website is nil.
-	OfficialAccount *Config
+	OfficialAccount *weixin.Config
 	// MiniProgram is the mini program (小程序) whose wx.login codes
 	// MiniProgramLogin exchanges.
 	//
 	// It needs AppID and AppSecret; RedirectURL and Scopes are not used. Its access token
 	// (Auth.AppTokenSource) fetches users' phone numbers (BindPhone).
-	MiniProgram *Config
+	MiniProgram *weixin.Config
 	// MobileApp is the mobile application whose SendAuth codes AppLogin
 	// exchanges.
 	//
 	// It needs AppID and AppSecret (the mobile application's own, on the
 	// open platform); RedirectURL and Scopes are not used.
-	MobileApp *Config
+	MobileApp *weixin.Config
 	// Sessions keeps the login state and the user. Any scs store works;
 	// use a shared one (Redis) when running several instances.
 	//
@@ -192,10 +193,10 @@ type Auth struct {
 	refreshes singleflight.Group // one refresh per (appid, openid)
 
 	mu      sync.Mutex
-	recent  map[string]*Token // newest refreshed token per (appid, openid)
-	pruneAt int               // size of recent that triggers forgetting expired tokens
+	recent  map[string]*weixin.Token // newest refreshed token per (appid, openid)
+	pruneAt int                      // size of recent that triggers forgetting expired tokens
 
-	appTokens map[string]*AppTokenSource // per appid; read-only after New
+	appTokens map[string]*weixin.AppTokenSource // per appid; read-only after New
 	// futileUntil: access tokens WeChat rejected although just
 	// refreshed, until when (Auth.Client).
 	futileUntil map[string]time.Time
@@ -209,7 +210,7 @@ func New(opts Options) (*Auth, error) {
 	if opts.Website == nil && opts.OfficialAccount == nil && opts.MiniProgram == nil && opts.MobileApp == nil {
 		return nil, errors.New("wxlogin: Options.Website, OfficialAccount, MiniProgram or MobileApp is required")
 	}
-	for name, c := range map[string]*Config{"Website": opts.Website, "OfficialAccount": opts.OfficialAccount} {
+	for name, c := range map[string]*weixin.Config{"Website": opts.Website, "OfficialAccount": opts.OfficialAccount} {
 		if c == nil {
 			continue
 		}
@@ -260,7 +261,7 @@ func New(opts Options) (*Auth, error) {
 	if !opts.Sessions.Cookie.HttpOnly {
 		return nil, errors.New("wxlogin: the session cookie must be HttpOnly (scs' default): no script may read the session id")
 	}
-	for _, c := range []*Config{opts.Website, opts.OfficialAccount} {
+	for _, c := range []*weixin.Config{opts.Website, opts.OfficialAccount} {
 		if c != nil && strings.HasPrefix(c.RedirectURL, "https://") && !opts.InsecureCookie {
 			opts.Sessions.Cookie.Secure = true
 		}
@@ -301,7 +302,7 @@ func New(opts Options) (*Auth, error) {
 	}
 	if opts.Now == nil && (opts.Website == nil || opts.Website.Now == nil) && (opts.OfficialAccount == nil || opts.OfficialAccount.Now == nil) {
 		// A deployment of the bearer doors only: their clock.
-		for _, c := range []*Config{opts.MobileApp, opts.MiniProgram} {
+		for _, c := range []*weixin.Config{opts.MobileApp, opts.MiniProgram} {
 			if opts.Now == nil && c != nil && c.Now != nil {
 				opts.Now = c.Now
 			}
@@ -309,7 +310,12 @@ func New(opts Options) (*Auth, error) {
 	}
 	opts.Now, opts.Website, opts.OfficialAccount = oneClock(opts.Now, opts.Website, opts.OfficialAccount)
 	_, opts.MiniProgram, opts.MobileApp = oneClock(opts.Now, opts.MiniProgram, opts.MobileApp)
-	a := &Auth{opts: opts, sessions: opts.Sessions, langs: langs, recent: make(map[string]*Token)}
+	a := &Auth{opts: opts, sessions: opts.Sessions, langs: langs, recent: make(map[string]*weixin.Token)}
+	if opts.OnEvent != nil {
+		for _, c := range []**weixin.Config{&a.opts.Website, &a.opts.OfficialAccount, &a.opts.MiniProgram, &a.opts.MobileApp} {
+			*c = a.reportCalls(*c)
+		}
+	}
 	a.newAppTokenSources(opts.Website, opts.OfficialAccount, opts.MiniProgram, opts.MobileApp)
 	return a, nil
 }
@@ -328,8 +334,8 @@ func (a *Auth) CacheControl() string { return a.opts.CacheControl }
 func (a *Auth) DefaultReturnTo() string { return a.opts.DefaultReturnTo }
 
 // config returns the configuration of appID, or nil.
-func (a *Auth) config(appID string) *Config {
-	for _, c := range []*Config{a.opts.Website, a.opts.OfficialAccount, a.opts.MobileApp, a.opts.MiniProgram} {
+func (a *Auth) config(appID string) *weixin.Config {
+	for _, c := range []*weixin.Config{a.opts.Website, a.opts.OfficialAccount, a.opts.MobileApp, a.opts.MiniProgram} {
 		if c != nil && c.AppID == appID {
 			return c
 		}

@@ -7,10 +7,11 @@ import (
 
 	"github.com/alexedwards/scs/v2"
 	"github.com/wxlogin/wxlogin/core"
+	"github.com/wxlogin/wxlogin/core/weixin"
 )
 
 func TestNewAdjustsSessions(t *testing.T) {
-	web := core.Config{AppID: "wx1", AppSecret: "s", RedirectURL: "https://www.example.com/auth/weixin/callback"}
+	web := weixin.Config{AppID: "wx1", AppSecret: "s", RedirectURL: "https://www.example.com/auth/weixin/callback"}
 	sm := scs.New()
 	if _, err := core.New(core.Options{Website: &web, Sessions: sm}); err != nil {
 		t.Fatal(err)
@@ -59,8 +60,8 @@ func TestNewAdjustsSessions(t *testing.T) {
 }
 
 func TestNewRefusesBadOptions(t *testing.T) {
-	web := core.Config{AppID: "wx1", AppSecret: "s", RedirectURL: "https://www.example.com/cb"}
-	mp := core.Config{AppID: "wx2", AppSecret: "s", RedirectURL: "https://www.example.com/cb", Scopes: []string{core.ScopeUserInfo}}
+	web := weixin.Config{AppID: "wx1", AppSecret: "s", RedirectURL: "https://www.example.com/cb"}
+	mp := weixin.Config{AppID: "wx2", AppSecret: "s", RedirectURL: "https://www.example.com/cb", Scopes: []string{weixin.ScopeUserInfo}}
 	strict := scs.New()
 	strict.Cookie.SameSite = http.SameSiteStrictMode
 	scriptable := scs.New()

@@ -8,6 +8,7 @@ import (
 
 	"github.com/alexedwards/scs/v2"
 	"github.com/wxlogin/wxlogin/core"
+	"github.com/wxlogin/wxlogin/core/weixin"
 	"github.com/wxlogin/wxlogin/weixintest"
 )
 
@@ -18,7 +19,7 @@ func TestOneClockFromTheFakesConfig(t *testing.T) {
 	e := newEnv(t, func(o *core.Options) { o.Now = nil })
 	b := e.browser()
 	b.login("u1")
-	var first *core.Token
+	var first *weixin.Token
 	b.do(func(ctx context.Context) {
 		var err error
 		if first, err = e.auth.Token(ctx); err != nil {
@@ -80,7 +81,7 @@ func TestOneClockFromOptions(t *testing.T) {
 // New copies a Config it gives a clock to: the caller's Config is left as
 // it was.
 func TestOneClockLeavesTheCallersConfig(t *testing.T) {
-	web := core.Config{AppID: "wx1", AppSecret: "s", RedirectURL: "https://www.example.com/cb"}
+	web := weixin.Config{AppID: "wx1", AppSecret: "s", RedirectURL: "https://www.example.com/cb"}
 	now := func() time.Time { return time.Unix(0, 0) }
 	if _, err := core.New(core.Options{Website: &web, Sessions: scs.New(), Now: now}); err != nil {
 		t.Fatal(err)

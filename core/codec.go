@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/alexedwards/scs/v2"
+	"github.com/wxlogin/wxlogin/core/weixin"
 )
 
 // SessionCodec is an scs.Codec for sessions that hold a wxlogin login. Set
@@ -215,7 +216,7 @@ func (w *writer) value(v any) error {
 				w.str(v.CountryCode)
 			}
 		})
-	case *Token:
+	case *weixin.Token:
 		w.nested(tagToken, func(w *writer) { writeToken(w, v) })
 	case []pendingLogin:
 		w.nested(tagPending, func(w *writer) {
@@ -249,7 +250,7 @@ func (w *writer) value(v any) error {
 	return nil
 }
 
-func writeToken(w *writer, t *Token) {
+func writeToken(w *writer, t *weixin.Token) {
 	for _, s := range []string{t.AccessToken, t.RefreshToken, t.AppID, t.OpenID, t.UnionID} {
 		w.str(s)
 	}
@@ -422,7 +423,7 @@ func decodeLazy(v any) any {
 	var out any
 	switch l.tag {
 	case tagToken:
-		t := &Token{AccessToken: r.str(), RefreshToken: r.str(), AppID: r.str(), OpenID: r.str(), UnionID: r.str()}
+		t := &weixin.Token{AccessToken: r.str(), RefreshToken: r.str(), AppID: r.str(), OpenID: r.str(), UnionID: r.str()}
 		t.Expiry = r.time()
 		t.RefreshExpiry = r.time()
 		t.IsSnapshotUser = r.bool()

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/alexedwards/scs/v2"
+	"github.com/wxlogin/wxlogin/core/weixin"
 )
 
 type appValue struct{ Cart []string }
@@ -19,8 +20,8 @@ func sampleValues() map[string]any {
 	return map[string]any{
 		keyUser: &User{AppID: "wx1", OpenID: "o1", UnionID: "u1", AccountID: "a1", Nickname: "Lily 🌸 李",
 			Sex: 2, Province: "广东", City: "深圳", Country: "中国", HeadImgURL: "https://x/0", LoggedInAt: now},
-		keyToken: &Token{AccessToken: "AT", RefreshToken: "RT", Expiry: now, RefreshExpiry: now.Add(time.Hour),
-			AppID: "wx1", OpenID: "o1", UnionID: "u1", Scopes: []string{ScopeLogin}, IsSnapshotUser: true},
+		keyToken: &weixin.Token{AccessToken: "AT", RefreshToken: "RT", Expiry: now, RefreshExpiry: now.Add(time.Hour),
+			AppID: "wx1", OpenID: "o1", UnionID: "u1", Scopes: []string{weixin.ScopeLogin}, IsSnapshotUser: true},
 		keyPending: []pendingLogin{{State: "S1", AppID: "wx1", ReturnTo: "/a", Expires: now}, {State: "S2", ReturnTo: "/b"}},
 		keyDone:    []doneLogin{{State: "S0", ReturnTo: "/c"}},
 		"str":      "text",
@@ -84,7 +85,7 @@ func TestSessionCodecReadsGob(t *testing.T) {
 	if u, _ := out[keyUser].(*User); u == nil || u.Nickname != "Lily 🌸 李" {
 		t.Errorf("user from a gob session: %#v", out[keyUser])
 	}
-	if tok, _ := decodeLazy(out[keyToken]).(*Token); tok == nil || tok.RefreshToken != "RT" {
+	if tok, _ := decodeLazy(out[keyToken]).(*weixin.Token); tok == nil || tok.RefreshToken != "RT" {
 		t.Errorf("token from a gob session: %#v", out[keyToken])
 	}
 }
@@ -163,7 +164,7 @@ func TestSessionCodecTwoUsers(t *testing.T) {
 func TestSessionCodecEncodesEveryField(t *testing.T) {
 	values := map[string]any{
 		keyUser:    fill(reflect.TypeFor[User]()).Addr().Interface(),
-		keyToken:   fill(reflect.TypeFor[Token]()).Addr().Interface(),
+		keyToken:   fill(reflect.TypeFor[weixin.Token]()).Addr().Interface(),
 		keyPending: fillSlice(reflect.TypeFor[[]pendingLogin]()).Interface(),
 		keyDone:    fillSlice(reflect.TypeFor[[]doneLogin]()).Interface(),
 	}

@@ -12,6 +12,8 @@ import (
 	"mime"
 	"net/http"
 	"time"
+
+	"github.com/wxlogin/wxlogin/core/weixin"
 )
 
 // Errors of the bearer logins (MiniProgramLogin, AppLogin). Each is
@@ -37,10 +39,6 @@ var (
 
 // MaxLoginBody caps the body of a bearer login request.
 const MaxLoginBody = 4 << 10
-
-// MaxCodeLength caps the length of a login code; WeChat's are far
-// shorter.
-const MaxCodeLength = 128
 
 // RetryAfterQuota is the Retry-After of a 429 answered for WeChat's
 // minute quota: the quota is per minute.
@@ -103,8 +101,8 @@ func checkCode(code string) error {
 	switch {
 	case code == "":
 		return fmt.Errorf("%w: the code is empty", ErrBadRequest)
-	case len(code) > MaxCodeLength:
-		return fmt.Errorf("%w: the code is over %d bytes", ErrBadRequest, MaxCodeLength)
+	case len(code) > weixin.MaxCodeLength:
+		return fmt.Errorf("%w: the code is over %d bytes", ErrBadRequest, weixin.MaxCodeLength)
 	}
 	return nil
 }
@@ -127,12 +125,12 @@ func checkCode(code string) error {
 func (a *Auth) MiniProgramLogin(ctx context.Context, code string) (*BearerLogin, error) {
 	cfg := a.opts.MiniProgram
 	return a.bearerLogin(ctx, cfg, code, func(ctx context.Context) (*identity, error) {
-		s, err := upstream(ctx, a, opCode2Session, cfg.AppID, func() (*MiniProgramSession, error) { return cfg.Code2Session(ctx, code) })
+		s, err := cfg.Code2Session(ctx, code)
 		if err != nil {
 			return nil, err
 		}
 		u := &User{AppID: cfg.AppID, OpenID: s.OpenID, UnionID: s.UnionID, LoggedInAt: a.opts.Now()}
-		if err := a.acceptIdentity(ctx, u, &Token{AppID: cfg.AppID, OpenID: s.OpenID, UnionID: s.UnionID}); err != nil {
+		if err := a.acceptIdentity(ctx, u, &weixin.Token{AppID: cfg.AppID, OpenID: s.OpenID, UnionID: s.UnionID}); err != nil {
 			return nil, err
 		}
 		return &identity{user: u, sessionKey: s.SessionKey}, nil
@@ -156,7 +154,7 @@ func (a *Auth) AppLogin(ctx context.Context, code string) (*BearerLogin, error) 
 
 // bearerLogin exchanges code with run, shared per code, and starts the
 // session.
-func (a *Auth) bearerLogin(ctx context.Context, cfg *Config, code string, run func(context.Context) (*identity, error)) (*BearerLogin, error) {
+func (a *Auth) bearerLogin(ctx context.Context, cfg *weixin.Config, code string, run func(context.Context) (*identity, error)) (*BearerLogin, error) {
 	if cfg == nil {
 		return nil, ErrNotConfigured
 	}
@@ -170,7 +168,7 @@ func (a *Auth) bearerLogin(ctx context.Context, cfg *Config, code string, run fu
 		// code may be waiting for the result. Bounded as one call: the
 		// exchange and the profile together take at most the Config's
 		// Timeout.
-		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.timeout())
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), callTimeout(cfg))
 		defer cancel()
 		return a.shareBearerLogin(rctx, cfg, key, func(ctx context.Context) (*BearerLogin, error) {
 			id, err := run(ctx)
@@ -199,9 +197,9 @@ func (a *Auth) bearerLogin(ctx context.Context, cfg *Config, code string, run fu
 // the minute quota to ErrRateLimited, keeping err in the chain.
 func bearerLoginError(err error) error {
 	switch {
-	case errors.Is(err, ErrCodeInvalid), errors.Is(err, ErrCodeUsed), errors.Is(err, ErrCodeExpired):
+	case errors.Is(err, weixin.ErrCodeInvalid), errors.Is(err, weixin.ErrCodeUsed), errors.Is(err, weixin.ErrCodeExpired):
 		return fmt.Errorf("%w: %w", ErrCodeRejected, err)
-	case errors.Is(err, ErrQuota):
+	case errors.Is(err, weixin.ErrQuota):
 		return fmt.Errorf("%w: %w", ErrRateLimited, err)
 	}
 	return err
@@ -219,7 +217,7 @@ type sharedBearer struct {
 // shareBearerLogin runs login, shared through Options.Exchanges under key
 // when set: the same code arriving at several instances at once is
 // exchanged once, and every request gets the one session it started.
-func (a *Auth) shareBearerLogin(ctx context.Context, cfg *Config, key string, login func(context.Context) (*BearerLogin, error)) (*BearerLogin, error) {
+func (a *Auth) shareBearerLogin(ctx context.Context, cfg *weixin.Config, key string, login func(context.Context) (*BearerLogin, error)) (*BearerLogin, error) {
 	if a.opts.Exchanges == nil {
 		return login(ctx)
 	}
@@ -338,7 +336,7 @@ func (a *Auth) AppLoginResponse(ctx context.Context, method, contentType string,
 	return a.bearerLoginResponse(ctx, a.opts.MobileApp, method, contentType, body, a.AppLogin)
 }
 
-func (a *Auth) bearerLoginResponse(ctx context.Context, cfg *Config, method, contentType string, body io.Reader,
+func (a *Auth) bearerLoginResponse(ctx context.Context, cfg *weixin.Config, method, contentType string, body io.Reader,
 	login func(context.Context, string) (*BearerLogin, error)) Response {
 	if cfg == nil {
 		return a.JSONErrorResponse(ErrNotConfigured)
@@ -366,14 +364,14 @@ func (a *Auth) bearerLoginResponse(ctx context.Context, cfg *Config, method, con
 // checkDoors checks the configurations of the bearer doors, and that no
 // two applications share an appid.
 func checkDoors(opts *Options) error {
-	for name, c := range map[string]*Config{"MiniProgram": opts.MiniProgram, "MobileApp": opts.MobileApp} {
+	for name, c := range map[string]*weixin.Config{"MiniProgram": opts.MiniProgram, "MobileApp": opts.MobileApp} {
 		if c != nil && (c.AppID == "" || c.AppSecret == "") {
 			return fmt.Errorf("wxlogin: Options.%s needs AppID and AppSecret "+
 				"(without credentials, weixintest.DevMode fills them in with a fake WeChat's, for development)", name)
 		}
 	}
 	seen := map[string]bool{}
-	for _, c := range []*Config{opts.Website, opts.OfficialAccount, opts.MiniProgram, opts.MobileApp} {
+	for _, c := range []*weixin.Config{opts.Website, opts.OfficialAccount, opts.MiniProgram, opts.MobileApp} {
 		if c == nil || c.AppID == "" {
 			continue
 		}
@@ -383,4 +381,12 @@ func checkDoors(opts *Options) error {
 		seen[c.AppID] = true
 	}
 	return nil
+}
+
+// callTimeout is the bound of one call with cfg (weixin.Config.Timeout).
+func callTimeout(cfg *weixin.Config) time.Duration {
+	if cfg.Timeout > 0 {
+		return cfg.Timeout
+	}
+	return weixin.DefaultTimeout
 }

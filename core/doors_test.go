@@ -17,6 +17,7 @@ import (
 
 	"github.com/alexedwards/scs/v2"
 	"github.com/wxlogin/wxlogin/core"
+	"github.com/wxlogin/wxlogin/core/weixin"
 	"github.com/wxlogin/wxlogin/weixintest"
 )
 
@@ -27,9 +28,9 @@ func doorsEnv(t testing.TB, tweak ...func(*core.Options)) (*env, *doorEvents) {
 	events := &doorEvents{}
 	e := newEnv(t, append([]func(*core.Options){func(o *core.Options) {
 		wx := o.Website.Endpoint
-		mini := core.Config{AppID: weixintest.DefaultMiniProgramAppID, AppSecret: weixintest.DefaultMiniProgramSecret,
+		mini := weixin.Config{AppID: weixintest.DefaultMiniProgramAppID, AppSecret: weixintest.DefaultMiniProgramSecret,
 			Endpoint: wx, Logger: o.Logger, Timeout: 2 * time.Second}
-		app := core.Config{AppID: weixintest.DefaultMobileAppID, AppSecret: weixintest.DefaultMobileAppSecret,
+		app := weixin.Config{AppID: weixintest.DefaultMobileAppID, AppSecret: weixintest.DefaultMobileAppSecret,
 			Endpoint: wx, Logger: o.Logger, RetryBackoff: time.Millisecond, Timeout: 2 * time.Second}
 		o.MiniProgram, o.MobileApp = &mini, &app
 		o.OnEvent = events.add
@@ -114,7 +115,7 @@ func TestMiniProgramLogin(t *testing.T) {
 			t.Errorf("session key %q %v", sessionKey, ok2)
 		}
 		_, err := e.auth.Token(ctx)
-		if !errors.Is(err, core.ErrNoUserToken) || core.Classify(err).Code != "no_user_token" || core.HTTPStatus(err) != http.StatusBadRequest {
+		if !errors.Is(err, core.ErrNoUserToken) || core.Classify(err).Code != "no_user_token" || core.Classify(err).Status != http.StatusBadRequest {
 			t.Errorf("Token: %v", err)
 		}
 		if _, err := e.auth.UserInfo(ctx, ""); !errors.Is(err, core.ErrNoUserToken) {
@@ -156,7 +157,7 @@ func TestMiniProgramLogin(t *testing.T) {
 func TestAppLogin(t *testing.T) {
 	var hooked []string
 	e, _ := doorsEnv(t, func(o *core.Options) {
-		o.OnLogin = func(ctx context.Context, u *core.User, tok *core.Token) error {
+		o.OnLogin = func(ctx context.Context, u *core.User, tok *weixin.Token) error {
 			hooked = append(hooked, u.AppID+" "+fmt.Sprint(tok.AccessToken != ""))
 			u.AccountID = "acct-" + u.UnionID
 			return nil
@@ -346,8 +347,8 @@ func TestBearerLoginSameCodeTwice(t *testing.T) {
 	// A second instance on the same fake and store.
 	e2 := &env{t: t, srv: e1.srv, sm: e1.sm, logs: e1.logs}
 	auth2, err := core.New(core.Options{
-		MiniProgram: &core.Config{AppID: weixintest.DefaultMiniProgramAppID, AppSecret: weixintest.DefaultMiniProgramSecret, Endpoint: e1.srv.Endpoint()},
-		MobileApp:   &core.Config{AppID: weixintest.DefaultMobileAppID, AppSecret: weixintest.DefaultMobileAppSecret, Endpoint: e1.srv.Endpoint()},
+		MiniProgram: &weixin.Config{AppID: weixintest.DefaultMiniProgramAppID, AppSecret: weixintest.DefaultMiniProgramSecret, Endpoint: e1.srv.Endpoint()},
+		MobileApp:   &weixin.Config{AppID: weixintest.DefaultMobileAppID, AppSecret: weixintest.DefaultMobileAppSecret, Endpoint: e1.srv.Endpoint()},
 		Sessions:    e1.sm, Exchanges: sharer, Now: e1.srv.Now,
 	})
 	if err != nil {
@@ -537,7 +538,7 @@ func TestNewDoors(t *testing.T) {
 	defer srv.Close()
 	mini := srv.Config(weixintest.DefaultMiniProgramAppID, "", "")
 	app := srv.Config(weixintest.DefaultMobileAppID, "", "")
-	web := srv.Config(weixintest.DefaultAppID, callbackURL, core.ScopeLogin)
+	web := srv.Config(weixintest.DefaultAppID, callbackURL, weixin.ScopeLogin)
 	for _, tt := range []struct {
 		name string
 		opts core.Options
@@ -545,8 +546,8 @@ func TestNewDoors(t *testing.T) {
 	}{
 		{"mini program only", core.Options{MiniProgram: &mini}, true},
 		{"mobile app only", core.Options{MobileApp: &app}, true},
-		{"no secret", core.Options{MiniProgram: &core.Config{AppID: "wx1"}}, false},
-		{"shared appid", core.Options{Website: &web, MobileApp: &core.Config{AppID: web.AppID, AppSecret: "s"}}, false},
+		{"no secret", core.Options{MiniProgram: &weixin.Config{AppID: "wx1"}}, false},
+		{"shared appid", core.Options{Website: &web, MobileApp: &weixin.Config{AppID: web.AppID, AppSecret: "s"}}, false},
 	} {
 		tt.opts.Sessions = scs.New()
 		_, err := core.New(tt.opts)
@@ -634,11 +635,11 @@ func TestRecordedDoorReplies(t *testing.T) {
 				w.Write([]byte(s.Body))
 			}))
 			defer srv.Close()
-			ep := core.Endpoint{OpenBaseURL: srv.URL, APIBaseURL: srv.URL}
+			ep := weixin.Endpoint{OpenBaseURL: srv.URL, APIBaseURL: srv.URL}
 			sm := scs.New()
 			auth, err := core.New(core.Options{
-				MiniProgram: &core.Config{AppID: "wxmini", AppSecret: "s", Endpoint: ep, Logger: slog.New(slog.DiscardHandler)},
-				MobileApp:   &core.Config{AppID: "wxapp", AppSecret: "s", Endpoint: ep, Logger: slog.New(slog.DiscardHandler)},
+				MiniProgram: &weixin.Config{AppID: "wxmini", AppSecret: "s", Endpoint: ep, Logger: slog.New(slog.DiscardHandler)},
+				MobileApp:   &weixin.Config{AppID: "wxapp", AppSecret: "s", Endpoint: ep, Logger: slog.New(slog.DiscardHandler)},
 				Sessions:    sm, Logger: slog.New(slog.DiscardHandler),
 			})
 			if err != nil {

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+
+	"github.com/wxlogin/wxlogin/core/weixin"
 )
 
 // ErrNotEmbeddable: the login cannot be shown as an embedded QR code
@@ -63,11 +65,11 @@ func (s *LoginStart) WxLogin(containerID string) (*WxLogin, error) {
 	if containerID == "" {
 		return nil, fmt.Errorf("%w: the container id is empty", ErrNotEmbeddable)
 	}
-	cfg := Config{Scopes: []string{s.Scope}}
+	cfg := weixin.Config{Scopes: []string{s.Scope}}
 	if s.Scope == "" || !cfg.IsWebsite() {
-		return nil, fmt.Errorf("%w: scope %q is not %s", ErrNotEmbeddable, s.Scope, ScopeLogin)
+		return nil, fmt.Errorf("%w: scope %q is not %s", ErrNotEmbeddable, s.Scope, weixin.ScopeLogin)
 	}
-	return &WxLogin{ID: containerID, AppID: s.AppID, Scope: ScopeLogin, RedirectURI: s.RedirectURL, State: s.State}, nil
+	return &WxLogin{ID: containerID, AppID: s.AppID, Scope: weixin.ScopeLogin, RedirectURI: s.RedirectURL, State: s.State}, nil
 }
 
 // MarshalJSON writes the options as Tencent's script reads them:
@@ -89,7 +91,7 @@ func (w WxLogin) MarshalJSON() ([]byte, error) {
 	}
 	scope := w.Scope
 	if scope == "" {
-		scope = ScopeLogin
+		scope = weixin.ScopeLogin
 	}
 	var b bytes.Buffer
 	field := func(k string, v any) {

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/wxlogin/wxlogin/core"
+	"github.com/wxlogin/wxlogin/core/weixin"
 )
 
 // tencentURL builds the iframe URL from wxLogin.js options the way
@@ -48,7 +49,7 @@ func TestWxLoginRedirectURIEncodedOnce(t *testing.T) {
 		"https://app.example/cb?x=1#frag",
 		"https://例子.example/回调?名=值 空格+plus%41",
 	} {
-		start := &core.LoginStart{AppID: "wxappid", Scope: core.ScopeLogin, RedirectURL: callback, State: "STATE7"}
+		start := &core.LoginStart{AppID: "wxappid", Scope: weixin.ScopeLogin, RedirectURL: callback, State: "STATE7"}
 		w, err := start.WxLogin("qrcode")
 		if err != nil {
 			t.Fatal(err)
@@ -70,14 +71,14 @@ func TestWxLoginRedirectURIEncodedOnce(t *testing.T) {
 		}
 		q := u.Query()
 		if q.Get("redirect_uri") != callback || q.Get("state") != "STATE7" || q.Get("appid") != "wxappid" ||
-			q.Get("scope") != core.ScopeLogin || q.Get("self_redirect") != "false" || len(q) != 6 {
+			q.Get("scope") != weixin.ScopeLogin || q.Get("self_redirect") != "false" || len(q) != 6 {
 			t.Errorf("%s: the iframe URL %s carries %v", callback, u, q)
 		}
 	}
 }
 
 func TestWxLoginOptionalFields(t *testing.T) {
-	start := &core.LoginStart{AppID: "wxappid", Scope: core.ScopeLogin, RedirectURL: "https://app.example/cb", State: "S"}
+	start := &core.LoginStart{AppID: "wxappid", Scope: weixin.ScopeLogin, RedirectURL: "https://app.example/cb", State: "S"}
 	w, err := start.WxLogin("box")
 	if err != nil {
 		t.Fatal(err)
@@ -97,11 +98,11 @@ func TestWxLoginOptionalFields(t *testing.T) {
 }
 
 func TestWxLoginRefusals(t *testing.T) {
-	mp := &core.LoginStart{AppID: "wxmp", Scope: core.ScopeUserInfo, RedirectURL: "https://app.example/cb", State: "S"}
+	mp := &core.LoginStart{AppID: "wxmp", Scope: weixin.ScopeUserInfo, RedirectURL: "https://app.example/cb", State: "S"}
 	if _, err := mp.WxLogin("qrcode"); !errors.Is(err, core.ErrNotEmbeddable) {
 		t.Errorf("official account: %v", err)
 	}
-	web := &core.LoginStart{AppID: "wx", Scope: core.ScopeLogin, RedirectURL: "https://app.example/cb", State: "S"}
+	web := &core.LoginStart{AppID: "wx", Scope: weixin.ScopeLogin, RedirectURL: "https://app.example/cb", State: "S"}
 	if _, err := web.WxLogin(""); !errors.Is(err, core.ErrNotEmbeddable) {
 		t.Errorf("no container id: %v", err)
 	}
@@ -127,7 +128,7 @@ func TestWxLoginRefusals(t *testing.T) {
 // already encoded, once.
 func ExampleLoginStart_WxLogin() {
 	start := &core.LoginStart{ // from Auth.BeginLogin
-		AppID: "wxd0e1f2a3b4c5d6e7", Scope: core.ScopeLogin, State: "Q2ZKXJ7T",
+		AppID: "wxd0e1f2a3b4c5d6e7", Scope: weixin.ScopeLogin, State: "Q2ZKXJ7T",
 		RedirectURL: "https://www.example.com/auth/weixin/callback?site=cn",
 	}
 	opts, err := start.WxLogin("qrcode")

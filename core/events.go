@@ -3,6 +3,8 @@ package core
 import (
 	"context"
 	"time"
+
+	"github.com/wxlogin/wxlogin/core/weixin"
 )
 
 // EventKind names what an Event reports.
@@ -63,14 +65,19 @@ func reason(err error) string {
 	return Classify(err).Code
 }
 
-// upstream runs call, one call to WeChat's API, and reports it as an
-// EventUpstreamCall (when a, the Auth, is not nil).
-func upstream[T any](ctx context.Context, a *Auth, op, appID string, call func() (T, error)) (T, error) {
-	if a == nil || a.opts.OnEvent == nil {
-		return call()
+// reportCalls returns a copy of c (nil: nil) whose OnCall also reports
+// each call to WeChat's API as an EventUpstreamCall.
+func (a *Auth) reportCalls(c *weixin.Config) *weixin.Config {
+	if c == nil {
+		return nil
 	}
-	begun := time.Now()
-	v, err := call()
-	a.emit(ctx, Event{Kind: EventUpstreamCall, AppID: appID, Op: op, Duration: time.Since(begun), Reason: reason(err)})
-	return v, err
+	cp := *c
+	then := c.OnCall
+	cp.OnCall = func(ctx context.Context, op string, d time.Duration, err error) {
+		if then != nil {
+			then(ctx, op, d, err)
+		}
+		a.emit(ctx, Event{Kind: EventUpstreamCall, AppID: cp.AppID, Op: op, Duration: d, Reason: reason(err)})
+	}
+	return &cp
 }

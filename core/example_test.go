@@ -11,9 +11,11 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
+	"strings"
 
 	"github.com/alexedwards/scs/v2"
 	"github.com/wxlogin/wxlogin/core"
+	"github.com/wxlogin/wxlogin/core/weixin"
 	"github.com/wxlogin/wxlogin/weixintest"
 )
 
@@ -29,7 +31,7 @@ func Example() {
 	app := httptest.NewServer(sessions.LoadAndSave(mux))
 	defer app.Close()
 
-	website := wx.Config(weixintest.DefaultAppID, app.URL+"/auth/weixin/callback", core.ScopeLogin)
+	website := wx.Config(weixintest.DefaultAppID, app.URL+"/auth/weixin/callback", weixin.ScopeLogin)
 	auth, err := core.New(core.Options{Website: &website, Sessions: sessions, DefaultReturnTo: "/me"})
 	if err != nil {
 		log.Fatal(err)
@@ -38,10 +40,10 @@ func Example() {
 	mux.HandleFunc("GET /auth/weixin/login", func(w http.ResponseWriter, r *http.Request) {
 		start, err := auth.BeginLogin(r.Context(), core.LoginRequest{
 			ReturnTo: r.URL.Query().Get("next"),
-			InWeChat: core.IsWeChatBrowser(r.UserAgent()),
+			InWeChat: strings.Contains(r.UserAgent(), "MicroMessenger"),
 		})
 		if err != nil {
-			http.Error(w, "login unavailable", core.HTTPStatus(err))
+			http.Error(w, "login unavailable", core.Classify(err).Status)
 			return
 		}
 		http.Redirect(w, r, start.AuthURL, http.StatusFound)
@@ -49,7 +51,7 @@ func Example() {
 	mux.HandleFunc("GET /auth/weixin/callback", func(w http.ResponseWriter, r *http.Request) {
 		res, err := auth.CompleteLogin(r.Context(), r.URL.Query())
 		if err != nil {
-			http.Error(w, "login failed", core.HTTPStatus(err))
+			http.Error(w, "login failed", core.Classify(err).Status)
 			return
 		}
 		http.Redirect(w, r, res.ReturnTo, http.StatusFound)
@@ -105,10 +107,11 @@ func mustHost(raw string) string {
 }
 
 // The errors of the API and of the flow say what to do.
-func ExampleMustLogIn() {
-	err := fmt.Errorf("refreshing: %w", &core.APIError{Op: "refresh", Code: 42002, Message: "refresh_token expired"})
-	fmt.Println(core.MustLogIn(err), core.Temporary(err), errors.Is(err, core.ErrRefreshTokenExpired))
-	// Output: true false true
+func ExampleClassify() {
+	err := fmt.Errorf("refreshing: %w", &weixin.APIError{Op: "refresh", Code: 42002, Message: "refresh_token expired"})
+	c := core.Classify(err)
+	fmt.Println(c.Status, c.Code, c.Temporary, errors.Is(err, weixin.ErrRefreshTokenExpired))
+	// Output: 401 login_required false true
 }
 
 // A return-to path is kept only when it stays on the site.
@@ -131,7 +134,7 @@ func ExampleAuth_Client() {
 	wx := weixintest.NewServer()
 	defer wx.Close()
 	sessions := scs.New()
-	website := wx.Config(weixintest.DefaultAppID, "https://app.example/auth/weixin/callback", core.ScopeLogin)
+	website := wx.Config(weixintest.DefaultAppID, "https://app.example/auth/weixin/callback", weixin.ScopeLogin)
 	auth, err := core.New(core.Options{Website: &website, Sessions: sessions})
 	if err != nil {
 		log.Fatal(err)

@@ -46,7 +46,7 @@ func TestExchangeSharer(t *testing.T) {
 			b := e.browser()
 			start := b.begin(core.LoginRequest{})
 			res, err := b.callback(e.approve(start, "u1"))
-			if got := core.HTTPStatus(err); got != c.status {
+			if got := core.Classify(err).Status; got != c.status {
 				t.Fatalf("status %d (%v), want %d", got, err, c.status)
 			}
 			switch c.status {

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/alexedwards/scs/v2"
+	"github.com/wxlogin/wxlogin/core/weixin"
 )
 
 // WeChat's double redirect.
@@ -96,7 +97,7 @@ func codeHash(code string) string     { return hashOf("code", code) }
 // settle runs or joins the flight of the login (appid, state): it
 // returns the login's completion, and the identity when this callback is
 // the one that exchanged its code and renewed the session.
-func (a *Auth) settle(ctx context.Context, cfg *Config, p pendingLogin, state, code string) (*completion, *identity, error) {
+func (a *Auth) settle(ctx context.Context, cfg *weixin.Config, p pendingLogin, state, code string) (*completion, *identity, error) {
 	var f *flight
 	var ran bool
 	for range 3 {
@@ -125,7 +126,7 @@ func (a *Auth) settle(ctx context.Context, cfg *Config, p pendingLogin, state, c
 // fly is the flight of one login: unless a callback of the same login
 // completed it already, it exchanges code and renews the session,
 // through Options.Exchanges when set.
-func (a *Auth) fly(ctx context.Context, cfg *Config, p pendingLogin, state, code string) *flight {
+func (a *Auth) fly(ctx context.Context, cfg *weixin.Config, p pendingLogin, state, code string) *flight {
 	f := &flight{code: code}
 	work := func(ctx context.Context) (*completion, error) {
 		// A callback that loaded the session before another one of the
@@ -297,7 +298,7 @@ func (a *Auth) join(ctx context.Context, c *completion, code string) (*LoginResu
 		return nil, ErrNotConfigured
 	}
 	if subtle.ConstantTimeCompare([]byte(codeHash(code)), []byte(c.CodeHash)) != 1 {
-		tok, err := upstream(ctx, a, opExchange, cfg.AppID, func() (*Token, error) { return cfg.Exchange(ctx, code) })
+		tok, err := cfg.Exchange(ctx, code)
 		if err != nil {
 			return nil, err
 		}

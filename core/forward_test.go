@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/wxlogin/wxlogin/core"
+	"github.com/wxlogin/wxlogin/core/weixin"
 	"github.com/wxlogin/wxlogin/weixintest"
 )
 
@@ -33,7 +34,7 @@ func liveLogins(t *testing.T, e *env) int {
 func doubleRedirect(e *env, b *browser) (first, second url.Values) {
 	start := b.begin(core.LoginRequest{ReturnTo: "/x"})
 	first = e.approve(start, "u1")
-	second = url.Values{"state": {start.State}, "code": {e.srv.NewCode(weixintest.DefaultAppID, "u1", core.ScopeLogin)}}
+	second = url.Values{"state": {start.State}, "code": {e.srv.NewCode(weixintest.DefaultAppID, "u1", weixin.ScopeLogin)}}
 	return first, second
 }
 
@@ -149,7 +150,7 @@ func TestDoubleRedirectGivesAttackersNothing(t *testing.T) {
 			pre := victim.token
 			attacks := []url.Values{
 				{"state": first["state"], "code": {"forged-code"}},
-				{"state": first["state"], "code": {e.srv.NewCode(weixintest.DefaultAppID, "u2", core.ScopeLogin)}},
+				{"state": first["state"], "code": {e.srv.NewCode(weixintest.DefaultAppID, "u2", weixin.ScopeLogin)}},
 				{"state": first["state"]},
 			}
 			attack := func() {

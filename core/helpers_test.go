@@ -13,6 +13,7 @@ import (
 	"github.com/alexedwards/scs/v2"
 	"github.com/alexedwards/scs/v2/memstore"
 	"github.com/wxlogin/wxlogin/core"
+	"github.com/wxlogin/wxlogin/core/weixin"
 	"github.com/wxlogin/wxlogin/weixintest"
 )
 
@@ -54,10 +55,10 @@ func newEnv(t testing.TB, tweak ...func(*core.Options)) *env {
 	t.Cleanup(srv.Close)
 	logs := &syncBuffer{}
 	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	web := srv.Config(weixintest.DefaultAppID, callbackURL, core.ScopeLogin)
+	web := srv.Config(weixintest.DefaultAppID, callbackURL, weixin.ScopeLogin)
 	web.Logger = logger
 	web.RetryBackoff = time.Millisecond
-	mp := srv.Config(weixintest.DefaultMPAppID, callbackURL, core.ScopeUserInfo)
+	mp := srv.Config(weixintest.DefaultMPAppID, callbackURL, weixin.ScopeUserInfo)
 	mp.Logger = logger
 	mp.RetryBackoff = time.Millisecond
 	sm := scs.New()
@@ -174,4 +175,11 @@ func (b *browser) login(userID string) *core.LoginResult {
 func (b *browser) user() (*core.User, bool) {
 	ctx := b.load()
 	return b.e.auth.CurrentUser(ctx)
+}
+
+// mustLogIn reports whether err means the user must log in again: the
+// login ended, or WeChat refused the code.
+func mustLogIn(err error) bool {
+	c := core.Classify(err)
+	return c.Code == "login_required" || c.Code == "code_invalid"
 }

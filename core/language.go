@@ -143,7 +143,7 @@ func (l *languages) index(r RequestInfo) int {
 	switch {
 	case i != noMatch:
 		return i
-	case IsWeChatBrowser(r.UserAgent):
+	case isWeChatBrowser(r.UserAgent):
 		return l.chineseIndex
 	}
 	return 0

@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/wxlogin/wxlogin/core"
+	"github.com/wxlogin/wxlogin/core/weixin"
 )
 
 const wechatUA = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148 MicroMessenger/8.0.49(0x18003137) NetType/WIFI Language/zh_CN"
@@ -83,19 +84,19 @@ func TestLanguageContext(t *testing.T) {
 func TestErrorPagesInBothLanguages(t *testing.T) {
 	e := newEnv(t)
 	errs := []error{
-		core.ErrStateExpired, core.ErrStateInvalid, core.ErrCodeInvalid, core.ErrLoginDeclined,
-		fmt.Errorf("%w: no", core.ErrLoginRejected), core.ErrSnapshotUser, core.ErrLoginRequired,
+		core.ErrStateExpired, core.ErrStateInvalid, weixin.ErrCodeInvalid, core.ErrLoginDeclined,
+		fmt.Errorf("%w: no", core.ErrLoginRejected), weixin.ErrSnapshotUser, core.ErrLoginRequired,
 		core.ErrMethodNotAllowed, core.ErrNoSession, fmt.Errorf("%w: down", core.ErrSessionStore),
-		&core.UpstreamError{Op: "exchange", Timeout: true, Err: context.DeadlineExceeded},
-		&core.APIError{Op: "exchange", Code: -1}, errors.New("other"),
+		&weixin.UpstreamError{Op: "exchange", Timeout: true, Err: context.DeadlineExceeded},
+		&weixin.APIError{Op: "exchange", Code: -1}, errors.New("other"),
 	}
 	zhTitles := map[string]string{
-		core.CodeStateExpired: "登录失败", core.CodeDeclined: "登录已取消", core.CodeLoginRequired: "需要登录",
-		core.CodeMethodNotAllowed: "不支持的请求方式", core.CodeSessionStore: "暂时无法使用",
+		"state_expired": "登录失败", "declined": "登录已取消", "login_required": "需要登录",
+		"method_not_allowed": "不支持的请求方式", "session_store": "暂时无法使用",
 	}
 	enTitles := map[string]string{
-		core.CodeStateExpired: "Login failed", core.CodeDeclined: "Login cancelled", core.CodeLoginRequired: "Login required",
-		core.CodeMethodNotAllowed: "Method not allowed", core.CodeSessionStore: "Temporarily unavailable",
+		"state_expired": "Login failed", "declined": "Login cancelled", "login_required": "Login required",
+		"method_not_allowed": "Method not allowed", "session_store": "Temporarily unavailable",
 	}
 	for _, lang := range []string{"zh-CN", "en"} {
 		ctx := e.auth.WithLanguage(context.Background(), core.RequestInfo{AcceptLanguage: lang})
@@ -104,8 +105,9 @@ func TestErrorPagesInBothLanguages(t *testing.T) {
 		for _, err := range errs {
 			r := e.auth.ErrorResponse(ctx, err)
 			body := string(r.Body)
-			c := e.auth.ClassifyIn(err, tag)
-			if r.Status != core.HTTPStatus(err) || !strings.Contains(body, `<html lang="`+lang+`">`) ||
+			c := core.Classify(err)
+			c.Title, c.Message = e.auth.Message(tag, c.TitleID), e.auth.Message(tag, c.MessageID)
+			if r.Status != core.Classify(err).Status || !strings.Contains(body, `<html lang="`+lang+`">`) ||
 				!strings.Contains(body, "<h1>"+c.Title+"</h1>") || !strings.Contains(body, "<p>"+c.Message+"</p>") ||
 				r.Header.Get("Content-Language") != lang {
 				t.Errorf("%s, %v: %d %v\n%s", lang, err, r.Status, r.Header, body)
@@ -178,7 +180,8 @@ func TestMessagesExtend(t *testing.T) {
 	if hk := e.auth.Language(core.RequestInfo{AcceptLanguage: "zh-HK"}); hk != tw {
 		t.Errorf("zh-HK: %s, want zh-TW", hk)
 	}
-	c := e.auth.ClassifyIn(core.ErrStateExpired, tw)
+	c := core.Classify(core.ErrStateExpired)
+	c.Title, c.Message = e.auth.Message(tw, c.TitleID), e.auth.Message(tw, c.MessageID)
 	if c.Title != "登入失敗" || c.Message != "登录用时过长，请重新开始。" { // the rest falls back to the default language
 		t.Errorf("zh-TW words: %+v", c)
 	}
@@ -222,7 +225,7 @@ func TestLanguageOptionsRefused(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			e := newEnv(t)
-			opts := core.Options{Website: &core.Config{AppID: "wx1", AppSecret: "s", RedirectURL: callbackURL, Scopes: []string{core.ScopeLogin}},
+			opts := core.Options{Website: &weixin.Config{AppID: "wx1", AppSecret: "s", RedirectURL: callbackURL, Scopes: []string{weixin.ScopeLogin}},
 				Sessions: e.sm}
 			tt.opts(&opts)
 			if _, err := core.New(opts); err == nil || !strings.Contains(err.Error(), tt.want) {

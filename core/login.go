@@ -10,6 +10,8 @@ import (
 	"net/url"
 	"slices"
 	"time"
+
+	"github.com/wxlogin/wxlogin/core/weixin"
 )
 
 // Errors of the login flow. Each is returned wrapped; test with errors.Is.
@@ -26,9 +28,6 @@ var (
 	ErrStateUsed = errors.New("wxlogin: the login state was already used")
 	// ErrLoginDeclined: the user declined on WeChat's page (no code).
 	ErrLoginDeclined = errors.New("wxlogin: the user declined the login")
-	// ErrSnapshotUser: an official account's "snapshot page" visitor,
-	// who is not a real login.
-	ErrSnapshotUser = errors.New("wxlogin: snapshot-page visitor is not a login")
 	// ErrLoginRejected: the LoginHook refused the user.
 	ErrLoginRejected = errors.New("wxlogin: login rejected")
 	// ErrLoginRequired: nobody is logged in, or the login has ended (its
@@ -47,7 +46,7 @@ type LoginRequest struct {
 	// IsWeChatBrowser): the official-account flow is used when configured.
 	InWeChat bool
 	// Options are extra authorize-URL parameters, such as ForcePopup.
-	Options []AuthCodeOption
+	Options []weixin.AuthCodeOption
 }
 
 // LoginStart is a begun login.
@@ -146,7 +145,7 @@ func (a *Auth) BeginLogin(ctx context.Context, req LoginRequest) (*LoginStart, e
 // session with Repeated set, once its own code proves the same user: one
 // login, one session (see forward.go; this needs the adapters' Sessions
 // middleware, or LoadSession and SaveSession). Errors wrap the sentinels
-// above or the API's; HTTPStatus maps them to a status code. Each
+// above or the API's; Classify maps them to a status code. Each
 // failure is logged as one line with its reason class, each login and
 // logout as one line; none holds a secret.
 func (a *Auth) CompleteLogin(ctx context.Context, q url.Values) (*LoginResult, error) {
@@ -218,22 +217,22 @@ func (a *Auth) completeWith(ctx context.Context, q url.Values, p pendingLogin) (
 // identity is what a code exchange yields.
 type identity struct {
 	user       *User
-	token      *Token // nil for a mini program login
-	sessionKey string // a mini program login's session_key
+	token      *weixin.Token // nil for a mini program login
+	sessionKey string        // a mini program login's session_key
 }
 
 // identify exchanges code, fetches the profile and runs the hook.
-func (a *Auth) identify(ctx context.Context, cfg *Config, code string) (*identity, error) {
-	tok, err := upstream(ctx, a, opExchange, cfg.AppID, func() (*Token, error) { return cfg.Exchange(ctx, code) })
+func (a *Auth) identify(ctx context.Context, cfg *weixin.Config, code string) (*identity, error) {
+	tok, err := cfg.Exchange(ctx, code)
 	if err != nil {
 		return nil, err
 	}
 	if tok.IsSnapshotUser {
-		return nil, ErrSnapshotUser
+		return nil, weixin.ErrSnapshotUser
 	}
 	u := &User{AppID: cfg.AppID, OpenID: tok.OpenID, UnionID: tok.UnionID, LoggedInAt: a.opts.Now()}
-	if tok.HasScope(ScopeLogin) || tok.HasScope(ScopeUserInfo) {
-		info, err := upstream(ctx, a, opUserInfo, cfg.AppID, func() (*UserInfo, error) { return cfg.UserInfo(ctx, tok, a.opts.Lang) })
+	if tok.HasScope(weixin.ScopeLogin) || tok.HasScope(weixin.ScopeUserInfo) {
+		info, err := cfg.UserInfo(ctx, tok, a.opts.Lang)
 		if err != nil {
 			return nil, err
 		}
@@ -259,9 +258,9 @@ func (a *Auth) identify(ctx context.Context, cfg *Config, code string) (*identit
 // (ErrLoginRejected). tok is the user's token; a mini program login has
 // no user access token, and passes a Token that holds only AppID, OpenID
 // and UnionID.
-func (a *Auth) acceptIdentity(ctx context.Context, u *User, tok *Token) error {
+func (a *Auth) acceptIdentity(ctx context.Context, u *User, tok *weixin.Token) error {
 	if tok != nil && tok.IsSnapshotUser {
-		return ErrSnapshotUser
+		return weixin.ErrSnapshotUser
 	}
 	if a.opts.Accounts != nil {
 		if _, err := a.opts.Accounts.resolve(ctx, u, tok, a.accountsNow(), a.accountsLogger()); err != nil {

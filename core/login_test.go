@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/wxlogin/wxlogin/core"
+	"github.com/wxlogin/wxlogin/core/weixin"
 	"github.com/wxlogin/wxlogin/weixintest"
 )
 
@@ -119,7 +120,7 @@ func TestCallbackStateAttacks(t *testing.T) {
 		{"expired state", func(e *env, b *browser) url.Values {
 			start := b.begin(core.LoginRequest{})
 			e.srv.Advance(core.DefaultStateLifetime + time.Second)
-			return url.Values{"state": {start.State}, "code": {e.srv.NewCode(weixintest.DefaultAppID, "u1", core.ScopeLogin)}}
+			return url.Values{"state": {start.State}, "code": {e.srv.NewCode(weixintest.DefaultAppID, "u1", weixin.ScopeLogin)}}
 		}, core.ErrStateExpired},
 		{"state reused after logout", func(e *env, b *browser) url.Values {
 			q := e.approve(b.begin(core.LoginRequest{}), "u1")
@@ -134,7 +135,7 @@ func TestCallbackStateAttacks(t *testing.T) {
 		{"state reused after a failed callback", func(e *env, b *browser) url.Values {
 			start := b.begin(core.LoginRequest{})
 			bad := url.Values{"state": {start.State}, "code": {"not-a-code"}}
-			if _, err := b.callback(bad); !errors.Is(err, core.ErrCodeInvalid) {
+			if _, err := b.callback(bad); !errors.Is(err, weixin.ErrCodeInvalid) {
 				e.t.Fatalf("bad code: %v", err)
 			}
 			return e.approve(start, "u1")
@@ -157,7 +158,7 @@ func TestCallbackStateAttacks(t *testing.T) {
 			if !errors.Is(err, tt.want) || res != nil {
 				t.Fatalf("callback = %v, %v; want %v", res, err, tt.want)
 			}
-			if got := core.HTTPStatus(err); got < 400 || got > 499 {
+			if got := core.Classify(err).Status; got < 400 || got > 499 {
 				t.Errorf("HTTPStatus = %d, want 4xx", got)
 			}
 			if _, ok := b.user(); ok {
@@ -249,10 +250,6 @@ func TestReturnTo(t *testing.T) {
 
 func TestInWeChatUsesOfficialAccount(t *testing.T) {
 	e := newEnv(t)
-	if !core.IsWeChatBrowser("Mozilla/5.0 (iPhone) AppleWebKit/605.1.15 Mobile/15E148 MicroMessenger/8.0.47(0x18002f2c) NetType/WIFI") ||
-		core.IsWeChatBrowser("Mozilla/5.0 (X11; Linux x86_64) Chrome/130.0") {
-		t.Error("IsWeChatBrowser misreads user agents")
-	}
 	b := e.browser()
 	start := b.begin(core.LoginRequest{InWeChat: true})
 	want := e.srv.URL + "/connect/oauth2/authorize?appid=" + weixintest.DefaultMPAppID + "&redirect_uri=" +
@@ -275,7 +272,7 @@ func TestInWeChatUsesOfficialAccount(t *testing.T) {
 func TestSnapshotUserIsNotALogin(t *testing.T) {
 	e := newEnv(t)
 	snap := e.srv.AddUser(weixintest.User{Nickname: "快照", Snapshot: true})
-	base := e.srv.Config(weixintest.DefaultMPAppID, callbackURL, core.ScopeBase)
+	base := e.srv.Config(weixintest.DefaultMPAppID, callbackURL, weixin.ScopeBase)
 	base.Logger = slog.New(slog.DiscardHandler)
 	auth, err := core.New(core.Options{OfficialAccount: &base, Sessions: e.sm, Now: e.srv.Now, Logger: base.Logger})
 	if err != nil {
@@ -284,7 +281,7 @@ func TestSnapshotUserIsNotALogin(t *testing.T) {
 	e.auth = auth
 	b := e.browser()
 	_, err = b.callback(e.approve(b.begin(core.LoginRequest{InWeChat: true}), snap.ID))
-	if !errors.Is(err, core.ErrSnapshotUser) || core.HTTPStatus(err) != http.StatusForbidden {
+	if !errors.Is(err, weixin.ErrSnapshotUser) || core.Classify(err).Status != http.StatusForbidden {
 		t.Fatalf("snapshot visitor: %v", err)
 	}
 	if _, ok := b.user(); ok {
@@ -302,7 +299,7 @@ func TestSnapshotUserIsNotALogin(t *testing.T) {
 func TestLoginHook(t *testing.T) {
 	allowed := map[string]string{} // unionid → account
 	e := newEnv(t, func(o *core.Options) {
-		o.OnLogin = func(ctx context.Context, u *core.User, tok *core.Token) error {
+		o.OnLogin = func(ctx context.Context, u *core.User, tok *weixin.Token) error {
 			acct, ok := allowed[u.UnionID]
 			if !ok {
 				return errors.New("not on the allow-list")
@@ -313,7 +310,7 @@ func TestLoginHook(t *testing.T) {
 	})
 	b := e.browser()
 	_, err := b.callback(e.approve(b.begin(core.LoginRequest{}), "u1"))
-	if !errors.Is(err, core.ErrLoginRejected) || core.HTTPStatus(err) != http.StatusForbidden {
+	if !errors.Is(err, core.ErrLoginRejected) || core.Classify(err).Status != http.StatusForbidden {
 		t.Fatalf("rejected login: %v", err)
 	}
 	if _, ok := b.user(); ok {
@@ -339,13 +336,13 @@ func TestCallbackUpstreamErrors(t *testing.T) {
 		status int
 		target error
 	}{
-		{"invalid code", weixintest.Fault{Errcode: 40029}, http.StatusBadRequest, core.ErrCodeInvalid},
-		{"code used", weixintest.Fault{Errcode: 40163}, http.StatusBadRequest, core.ErrCodeUsed},
-		{"code expired", weixintest.Fault{Errcode: 42003}, http.StatusBadRequest, core.ErrCodeExpired},
-		{"bad secret", weixintest.Fault{Errcode: 40125}, http.StatusBadGateway, core.ErrInvalidCredential},
-		{"busy", weixintest.Fault{Errcode: -1}, http.StatusBadGateway, core.ErrSystemBusy},
-		{"HTTP 500", weixintest.Fault{Status: 500}, http.StatusBadGateway, core.ErrUpstream},
-		{"malformed", weixintest.Fault{Malformed: true}, http.StatusBadGateway, core.ErrUpstream},
+		{"invalid code", weixintest.Fault{Errcode: 40029}, http.StatusBadRequest, weixin.ErrCodeInvalid},
+		{"code used", weixintest.Fault{Errcode: 40163}, http.StatusBadRequest, weixin.ErrCodeUsed},
+		{"code expired", weixintest.Fault{Errcode: 42003}, http.StatusBadRequest, weixin.ErrCodeExpired},
+		{"bad secret", weixintest.Fault{Errcode: 40125}, http.StatusBadGateway, weixin.ErrInvalidCredential},
+		{"busy", weixintest.Fault{Errcode: -1}, http.StatusBadGateway, weixin.ErrSystemBusy},
+		{"HTTP 500", weixintest.Fault{Status: 500}, http.StatusBadGateway, weixin.ErrUpstream},
+		{"malformed", weixintest.Fault{Malformed: true}, http.StatusBadGateway, weixin.ErrUpstream},
 		{"timeout", weixintest.Fault{Delay: 2 * time.Second}, http.StatusGatewayTimeout, context.DeadlineExceeded},
 	}
 	for _, tt := range tests {
@@ -355,8 +352,8 @@ func TestCallbackUpstreamErrors(t *testing.T) {
 			q := e.approve(b.begin(core.LoginRequest{}), "u1")
 			e.srv.InjectFault(weixintest.PathAccessToken, tt.fault)
 			_, err := b.callback(q)
-			if !errors.Is(err, tt.target) || core.HTTPStatus(err) != tt.status {
-				t.Fatalf("err = %v (status %d); want %v, %d", err, core.HTTPStatus(err), tt.target, tt.status)
+			if !errors.Is(err, tt.target) || core.Classify(err).Status != tt.status {
+				t.Fatalf("err = %v (status %d); want %v, %d", err, core.Classify(err).Status, tt.target, tt.status)
 			}
 			if _, ok := b.user(); ok {
 				t.Error("logged in despite the error")
@@ -378,10 +375,10 @@ func TestConnectRedirect(t *testing.T) {
 	if u := b.begin(core.LoginRequest{InWeChat: true}).AuthURL; count(u) != 1 || !strings.Contains(u, "&connect_redirect=1#") {
 		t.Errorf("official account: %s", u)
 	}
-	if u := b.begin(core.LoginRequest{InWeChat: true, Options: []core.AuthCodeOption{core.ConnectRedirect, core.ForcePopup}}).AuthURL; count(u) != 1 {
+	if u := b.begin(core.LoginRequest{InWeChat: true, Options: []weixin.AuthCodeOption{weixin.ConnectRedirect, weixin.ForcePopup}}).AuthURL; count(u) != 1 {
 		t.Errorf("with ConnectRedirect given: %s", u)
 	}
-	start := b.begin(core.LoginRequest{InWeChat: true, Options: []core.AuthCodeOption{core.NoConnectRedirect}})
+	start := b.begin(core.LoginRequest{InWeChat: true, Options: []weixin.AuthCodeOption{weixin.NoConnectRedirect}})
 	if count(start.AuthURL) != 0 {
 		t.Errorf("NoConnectRedirect: %s", start.AuthURL)
 	}

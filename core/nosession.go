@@ -8,7 +8,7 @@ import (
 
 // ErrNoSession means a wxlogin handler ran on a request whose context
 // holds no scs session: the adapter's Sessions middleware (or scs'
-// LoadAndSave) is not mounted around it. HTTPStatus maps it to 500.
+// LoadAndSave) is not mounted around it. Classify maps it to 500.
 var ErrNoSession = errors.New("wxlogin: no session in the request's context: " +
 	"mount the Sessions middleware around every wxlogin route " +
 	"(nethttpmw: http.ListenAndServe(addr, h.Sessions(mux)); ginmw: r.Use(h.Sessions); fibermw: app.Use(h.Sessions); " +

@@ -9,6 +9,7 @@ import (
 
 	"github.com/alexedwards/scs/v2"
 	"github.com/wxlogin/wxlogin/core"
+	"github.com/wxlogin/wxlogin/core/weixin"
 )
 
 // Without the Sessions middleware every entry point answers 500 (or
@@ -55,7 +56,7 @@ func TestNoSessionMiddleware(t *testing.T) {
 
 func TestNewRefusesARelativeRedirectURL(t *testing.T) {
 	for _, redirect := range []string{"/auth/weixin/callback", "www.example.com/cb", "ftp://www.example.com/cb", "http:///cb"} {
-		web := core.Config{AppID: "wx1", AppSecret: "s", RedirectURL: redirect}
+		web := weixin.Config{AppID: "wx1", AppSecret: "s", RedirectURL: redirect}
 		_, err := core.New(core.Options{Website: &web, Sessions: scs.New()})
 		if err == nil || !strings.Contains(err.Error(), "absolute http(s) URL") {
 			t.Errorf("RedirectURL %q: %v", redirect, err)

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/wxlogin/wxlogin/core"
+	"github.com/wxlogin/wxlogin/core/weixin"
 	"github.com/wxlogin/wxlogin/weixintest"
 )
 
@@ -45,17 +46,17 @@ func TestBindPhone(t *testing.T) {
 			code := e.srv.PhoneCode(mpAppID, "u1", "+1 4155550100")
 			b.do(func(ctx context.Context) { e.auth.BindPhone(ctx, code) })
 			return code
-		}, core.ErrCodeUsed},
-		{"unknown", func() string { return "0123456789abcdef" }, core.ErrCodeInvalid},
-		{"another app's", func() string { return e.srv.PhoneCode(weixintest.DefaultMPAppID, "u1", "13800138000") }, core.ErrCodeInvalid},
-		{"empty", func() string { return "" }, core.ErrCodeInvalid},
-		{"too long", func() string { return strings.Repeat("a", core.MaxCodeLength+1) }, core.ErrCodeInvalid},
+		}, weixin.ErrCodeUsed},
+		{"unknown", func() string { return "0123456789abcdef" }, weixin.ErrCodeInvalid},
+		{"another app's", func() string { return e.srv.PhoneCode(weixintest.DefaultMPAppID, "u1", "13800138000") }, weixin.ErrCodeInvalid},
+		{"empty", func() string { return "" }, weixin.ErrCodeInvalid},
+		{"too long", func() string { return strings.Repeat("a", weixin.MaxCodeLength+1) }, weixin.ErrCodeInvalid},
 	} {
 		code := c.code()
 		calls := e.srv.Calls(weixintest.PathPhoneNumber)
 		b.do(func(ctx context.Context) { _, err = e.auth.BindPhone(ctx, code) })
-		if !errors.Is(err, c.is) || core.HTTPStatus(err) != http.StatusBadRequest {
-			t.Errorf("%s code: %v (%d), want %v and 400", c.name, err, core.HTTPStatus(err), c.is)
+		if !errors.Is(err, c.is) || core.Classify(err).Status != http.StatusBadRequest {
+			t.Errorf("%s code: %v (%d), want %v and 400", c.name, err, core.Classify(err).Status, c.is)
 		}
 		if n := e.srv.Calls(weixintest.PathPhoneNumber) - calls; n > 1 {
 			t.Errorf("%s code: sent %d times", c.name, n)
@@ -77,7 +78,7 @@ func TestBindPhoneNeedsAMiniProgramLogin(t *testing.T) {
 	b.do(func(ctx context.Context) {
 		_, err = e.auth.BindPhone(ctx, e.srv.PhoneCode(mpAppID, "u1", "13800138000"))
 	})
-	if !errors.Is(err, core.ErrLoginRequired) || core.HTTPStatus(err) != http.StatusUnauthorized {
+	if !errors.Is(err, core.ErrLoginRequired) || core.Classify(err).Status != http.StatusUnauthorized {
 		t.Errorf("no login: %v", err)
 	}
 	// A website login.
@@ -85,7 +86,7 @@ func TestBindPhoneNeedsAMiniProgramLogin(t *testing.T) {
 	b.do(func(ctx context.Context) {
 		_, err = e.auth.BindPhone(ctx, e.srv.PhoneCode(mpAppID, "u1", "13800138000"))
 	})
-	if !errors.Is(err, core.ErrNotMiniProgramUser) || core.HTTPStatus(err) != http.StatusUnauthorized {
+	if !errors.Is(err, core.ErrNotMiniProgramUser) || core.Classify(err).Status != http.StatusUnauthorized {
 		t.Errorf("a website login: %v", err)
 	}
 	if e.srv.Calls(weixintest.PathPhoneNumber) != 0 {
@@ -108,16 +109,16 @@ func TestPhoneNumberCountryCodeNumberOrString(t *testing.T) {
 		`{"phoneNumber":"13800138000","purePhoneNumber":"13800138000","countryCode":null}`: "",
 		`{"phoneNumber":"13800138000","purePhoneNumber":"13800138000"}`:                    "",
 	} {
-		var p core.PhoneNumber
+		var p weixin.PhoneNumber
 		if err := json.Unmarshal([]byte(body), &p); err != nil || string(p.CountryCode) != want {
 			t.Errorf("%s: %q %v, want %q", body, p.CountryCode, err, want)
 		}
 	}
-	var p core.PhoneNumber
+	var p weixin.PhoneNumber
 	if err := json.Unmarshal([]byte(`{"countryCode":{}}`), &p); err == nil {
 		t.Error("an object as countryCode was accepted")
 	}
-	if b, _ := json.Marshal(core.FlexString("86")); string(b) != `"86"` {
+	if b, _ := json.Marshal(weixin.FlexString("86")); string(b) != `"86"` {
 		t.Errorf("FlexString marshals as %s", b)
 	}
 }

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+
+	"github.com/wxlogin/wxlogin/core/weixin"
 )
 
 // Token returns a valid access token for the user logged in to the session
@@ -24,13 +26,13 @@ import (
 // (30 days after login), the login ends and the error matches
 // ErrLoginRequired. Other failures (WeChat unreachable, busy) leave the
 // login intact.
-func (a *Auth) Token(ctx context.Context) (*Token, error) {
+func (a *Auth) Token(ctx context.Context) (*weixin.Token, error) {
 	return a.token(ctx, "")
 }
 
 // token is Token; when the session's access token is rejected (WeChat
 // refused it before its expiry), it is refreshed whatever its expiry.
-func (a *Auth) token(ctx context.Context, rejected string) (*Token, error) {
+func (a *Auth) token(ctx context.Context, rejected string) (*weixin.Token, error) {
 	u, ok := a.CurrentUser(ctx)
 	if !ok {
 		if err := a.CheckSession(ctx); err != nil {
@@ -66,16 +68,16 @@ func (a *Auth) token(ctx context.Context, rejected string) (*Token, error) {
 			}
 			rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), a.opts.RefreshTimeout)
 			defer cancel()
-			refresh := func() (*Token, error) { return cfg.Refresh(rctx, t) }
-			var nt *Token
+			refresh := func() (*weixin.Token, error) { return cfg.Refresh(rctx, t) }
+			var nt *weixin.Token
 			var err error
-			if t.RefreshToken == "" || !t.RefreshExpiry.IsZero() && !cfg.now().Before(t.RefreshExpiry) {
+			if t.RefreshToken == "" || !t.RefreshExpiry.IsZero() && !a.opts.Now().Before(t.RefreshExpiry) {
 				nt, err = refresh() // fails at once, without calling WeChat
 			} else {
-				nt, err = upstream(rctx, a, opRefresh, t.AppID, refresh)
+				nt, err = refresh()
 			}
 			if err != nil {
-				if !MustLogIn(err) {
+				if !mustLogIn(err) {
 					a.emit(rctx, Event{Kind: EventRefreshFailed, AppID: t.AppID, Reason: reason(err)})
 				}
 				return nil, err
@@ -88,15 +90,15 @@ func (a *Auth) token(ctx context.Context, rejected string) (*Token, error) {
 		case r := <-ch:
 			err = r.Err
 			if r.Val != nil {
-				nt = r.Val.(*Token)
+				nt = r.Val.(*weixin.Token)
 			}
 		case <-ctx.Done():
 			// This caller gives up; the refresh goes on for the others.
-			return nil, &UpstreamError{Op: opRefresh, Timeout: errors.Is(ctx.Err(), context.DeadlineExceeded), Err: ctx.Err()}
+			return nil, &weixin.UpstreamError{Op: "refresh", Timeout: errors.Is(ctx.Err(), context.DeadlineExceeded), Err: ctx.Err()}
 		}
 	}
 	if err != nil {
-		if MustLogIn(err) {
+		if mustLogIn(err) {
 			a.endLogin(ctx, t.AppID)
 			return nil, fmt.Errorf("%w: %w", ErrLoginRequired, err)
 		}
@@ -110,7 +112,7 @@ func (a *Auth) token(ctx context.Context, rejected string) (*Token, error) {
 
 // fresher returns the newest token refreshed for key when it is fresher
 // than t and valid past the margin, else nil.
-func (a *Auth) fresher(key string, t *Token) *Token {
+func (a *Auth) fresher(key string, t *weixin.Token) *weixin.Token {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	r := a.recent[key]
@@ -122,7 +124,7 @@ func (a *Auth) fresher(key string, t *Token) *Token {
 
 // remember records t as the newest token of key, and forgets the tokens
 // that have expired.
-func (a *Auth) remember(key string, t *Token) {
+func (a *Auth) remember(key string, t *weixin.Token) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	a.recent[key] = t
@@ -141,7 +143,7 @@ func (a *Auth) remember(key string, t *Token) {
 // UserInfo fetches the current user's profile from WeChat now
 // (/sns/userinfo), with the access token Token yields, in lang (empty:
 // Options.Lang). Errors are those of Token and of Config.UserInfo.
-func (a *Auth) UserInfo(ctx context.Context, lang string) (*UserInfo, error) {
+func (a *Auth) UserInfo(ctx context.Context, lang string) (*weixin.UserInfo, error) {
 	tok, err := a.Token(ctx)
 	if err != nil {
 		return nil, err
@@ -153,5 +155,5 @@ func (a *Auth) UserInfo(ctx context.Context, lang string) (*UserInfo, error) {
 	if lang == "" {
 		lang = a.opts.Lang
 	}
-	return upstream(ctx, a, opUserInfo, cfg.AppID, func() (*UserInfo, error) { return cfg.UserInfo(ctx, tok, lang) })
+	return cfg.UserInfo(ctx, tok, lang)
 }

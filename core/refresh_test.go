@@ -9,12 +9,13 @@ import (
 	"time"
 
 	"github.com/wxlogin/wxlogin/core"
+	"github.com/wxlogin/wxlogin/core/weixin"
 	"github.com/wxlogin/wxlogin/weixintest"
 )
 
 // token asks for the current user's access token in one request of b.
-func (b *browser) tokenReq() (*core.Token, error) {
-	var tok *core.Token
+func (b *browser) tokenReq() (*weixin.Token, error) {
+	var tok *weixin.Token
 	var err error
 	b.do(func(ctx context.Context) { tok, err = b.e.auth.Token(ctx) })
 	return tok, err
@@ -59,7 +60,7 @@ func TestTokenRefreshWhenExpired(t *testing.T) {
 	if n := e.srv.Calls(weixintest.PathRefreshToken); n != 1 {
 		t.Errorf("%d refreshes, want 1", n)
 	}
-	cfg := e.srv.Config(weixintest.DefaultAppID, callbackURL, core.ScopeLogin)
+	cfg := e.srv.Config(weixintest.DefaultAppID, callbackURL, weixin.ScopeLogin)
 	if err := cfg.CheckToken(context.Background(), tok); err != nil {
 		t.Errorf("the refreshed token does not work: %v", err)
 	}
@@ -150,13 +151,13 @@ func TestTokenLogInAgain(t *testing.T) {
 	}{
 		{"refresh token invalid (40030)", func(e *env) {
 			e.srv.InjectFault(weixintest.PathRefreshToken, weixintest.Fault{Errcode: 40030})
-		}, core.ErrRefreshTokenInvalid, 1},
+		}, weixin.ErrRefreshTokenInvalid, 1},
 		{"refresh token expired (42002)", func(e *env) {
 			e.srv.InjectFault(weixintest.PathRefreshToken, weixintest.Fault{Errcode: 42002})
-		}, core.ErrRefreshTokenExpired, 1},
+		}, weixin.ErrRefreshTokenExpired, 1},
 		{"30 days passed", func(e *env) {
 			e.srv.Advance(30*24*time.Hour - 3*time.Hour)
-		}, core.ErrRefreshTokenExpired, 0},
+		}, weixin.ErrRefreshTokenExpired, 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -166,11 +167,11 @@ func TestTokenLogInAgain(t *testing.T) {
 			e.srv.Advance(3 * time.Hour)
 			tt.setup(e)
 			_, err := b.tokenReq()
-			if !errors.Is(err, core.ErrLoginRequired) || !errors.Is(err, tt.target) || !core.MustLogIn(err) {
+			if !errors.Is(err, core.ErrLoginRequired) || !errors.Is(err, tt.target) || !mustLogIn(err) {
 				t.Fatalf("err = %v; want ErrLoginRequired and %v", err, tt.target)
 			}
-			if core.HTTPStatus(err) != http.StatusUnauthorized {
-				t.Errorf("HTTPStatus = %d", core.HTTPStatus(err))
+			if core.Classify(err).Status != http.StatusUnauthorized {
+				t.Errorf("HTTPStatus = %d", core.Classify(err).Status)
 			}
 			if _, ok := b.user(); ok {
 				t.Error("the login did not end")
@@ -190,8 +191,8 @@ func TestTokenUpstreamFailureKeepsLogin(t *testing.T) {
 		e.srv.Advance(3 * time.Hour)
 		e.srv.InjectFault(weixintest.PathRefreshToken, f)
 		_, err := b.tokenReq()
-		if err == nil || core.MustLogIn(err) || core.HTTPStatus(err) != http.StatusBadGateway {
-			t.Errorf("fault %+v: err = %v (status %d)", f, err, core.HTTPStatus(err))
+		if err == nil || mustLogIn(err) || core.Classify(err).Status != http.StatusBadGateway {
+			t.Errorf("fault %+v: err = %v (status %d)", f, err, core.Classify(err).Status)
 		}
 		if _, ok := b.user(); !ok {
 			t.Errorf("fault %+v ended the login", f)

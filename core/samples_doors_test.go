@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/wxlogin/wxlogin/core"
+	"github.com/wxlogin/wxlogin/core/weixin"
 )
 
 // doorSample is one recorded reply of testdata/weixin-samples-doors.json
@@ -74,8 +75,8 @@ func TestRecordedAppTokenReplies(t *testing.T) {
 				}
 			}))
 			defer srv.Close()
-			cfg := &core.Config{AppID: "wxappid", AppSecret: "secret",
-				Endpoint: core.Endpoint{OpenBaseURL: srv.URL, APIBaseURL: srv.URL},
+			cfg := &weixin.Config{AppID: "wxappid", AppSecret: "secret",
+				Endpoint: weixin.Endpoint{OpenBaseURL: srv.URL, APIBaseURL: srv.URL},
 				Timeout:  2 * time.Second, RetryBackoff: time.Millisecond, Logger: slog.New(slog.DiscardHandler)}
 			src := cfg.AppTokenSource()
 			_, err := src.PhoneNumber(context.Background(), "0123456789abcdef")
@@ -83,36 +84,36 @@ func TestRecordedAppTokenReplies(t *testing.T) {
 				t.Fatalf("%s: no error", s.Source)
 			}
 			code := 0
-			var ae *core.APIError
+			var ae *weixin.APIError
 			if errors.As(err, &ae) {
 				code = ae.Code
 			}
-			status := core.HTTPStatus(err)
+			status := core.Classify(err).Status
 			switch {
 			case tokenReply != "" && code == 0: // printed by PHP or Python: no reply
-				if !errors.Is(err, core.ErrUpstream) || status != http.StatusBadGateway {
+				if !errors.Is(err, weixin.ErrUpstream) || status != http.StatusBadGateway {
 					t.Errorf("%s: %v", s.Expect, err)
 				}
 			case code == 40164:
-				var ce *core.ConfigError
-				if !errors.As(err, &ce) || !errors.Is(err, core.ErrIPNotWhitelisted) || !strings.Contains(ce.Fix, "IP whitelist") ||
+				var ce *weixin.ConfigError
+				if !errors.As(err, &ce) || !errors.Is(err, weixin.ErrIPNotWhitelisted) || !strings.Contains(ce.Fix, "IP whitelist") ||
 					!strings.Contains(ce.Fix, strings.TrimRight(strings.Fields(strings.SplitN(ae.Message, "invalid ip ", 2)[1])[0], ",")) {
 					t.Errorf("%s: %v", s.Expect, err)
 				}
 			case code == 45009:
-				if !errors.Is(err, core.ErrDailyQuota) || core.Temporary(err) {
+				if !errors.Is(err, weixin.ErrDailyQuota) || core.Classify(err).Temporary {
 					t.Errorf("%s: %v", s.Expect, err)
 				}
 			case code == 45011:
-				if !errors.Is(err, core.ErrQuota) || !core.Temporary(err) {
+				if !errors.Is(err, weixin.ErrQuota) || !core.Classify(err).Temporary {
 					t.Errorf("%s: %v", s.Expect, err)
 				}
 			case code == 40013 && apiReply != "": // the phone code of another app
-				if !errors.Is(err, core.ErrCodeInvalid) || status != http.StatusBadRequest || tokenCalls.Load() != 1 || apiCalls.Load() != 1 {
+				if !errors.Is(err, weixin.ErrCodeInvalid) || status != http.StatusBadRequest || tokenCalls.Load() != 1 || apiCalls.Load() != 1 {
 					t.Errorf("%s: %v (%d)", s.Expect, err, status)
 				}
 			case code == 40001 && apiReply != "": // a stale token: re-read once, repeat once, report
-				if !errors.Is(err, core.ErrAccessTokenInvalid) || status != http.StatusBadGateway || tokenCalls.Load() != 2 || apiCalls.Load() != 2 {
+				if !errors.Is(err, weixin.ErrAccessTokenInvalid) || status != http.StatusBadGateway || tokenCalls.Load() != 2 || apiCalls.Load() != 2 {
 					t.Errorf("%s: %v (%d), %d stable_token and %d API calls, want 2 and 2", s.Expect, err, status, tokenCalls.Load(), apiCalls.Load())
 				}
 			default:

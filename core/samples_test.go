@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/wxlogin/wxlogin/core"
+	"github.com/wxlogin/wxlogin/core/weixin"
 )
 
 // sample is one recorded reply of testdata/weixin-samples.json (a copy,
@@ -63,16 +64,16 @@ var sampleErrors = map[string]struct {
 	status    int
 	mustLogIn bool
 }{
-	"snapshot visitor: not a login (403), never a 502": {core.ErrSnapshotUser, http.StatusForbidden, false},
-	"invalid code: 400, log in again":                  {core.ErrCodeInvalid, http.StatusBadRequest, true},
-	"code used: 400, log in again":                     {core.ErrCodeUsed, http.StatusBadRequest, true},
-	"code used: 400":                                   {core.ErrCodeUsed, http.StatusBadRequest, true},
-	"bad credentials: 502, operator's fault":           {core.ErrInvalidCredential, http.StatusBadGateway, false},
-	"bad credentials: 502":                             {core.ErrInvalidCredential, http.StatusBadGateway, false},
-	"400":                                              {core.ErrCodeInvalid, http.StatusBadRequest, true},
-	"access token expired: refresh":                    {core.ErrAccessTokenExpired, http.StatusBadGateway, false},
-	"login ended: log in again":                        {core.ErrRefreshTokenInvalid, http.StatusUnauthorized, true},
-	"":                                                 {core.ErrInvalidOpenID, http.StatusBadGateway, false}, // /sns/auth, 40003
+	"snapshot visitor: not a login (403), never a 502": {weixin.ErrSnapshotUser, http.StatusForbidden, false},
+	"invalid code: 400, log in again":                  {weixin.ErrCodeInvalid, http.StatusBadRequest, true},
+	"code used: 400, log in again":                     {weixin.ErrCodeUsed, http.StatusBadRequest, true},
+	"code used: 400":                                   {weixin.ErrCodeUsed, http.StatusBadRequest, true},
+	"bad credentials: 502, operator's fault":           {weixin.ErrInvalidCredential, http.StatusBadGateway, false},
+	"bad credentials: 502":                             {weixin.ErrInvalidCredential, http.StatusBadGateway, false},
+	"400":                                              {weixin.ErrCodeInvalid, http.StatusBadRequest, true},
+	"access token expired: refresh":                    {weixin.ErrAccessTokenExpired, http.StatusBadGateway, false},
+	"login ended: log in again":                        {weixin.ErrRefreshTokenInvalid, http.StatusUnauthorized, true},
+	"":                                                 {weixin.ErrInvalidOpenID, http.StatusBadGateway, false}, // /sns/auth, 40003
 }
 
 // Every recorded reply, served as recorded (body and content type, HTTP
@@ -89,9 +90,9 @@ func TestRecordedReplies(t *testing.T) {
 				w.Write([]byte(s.Body))
 			}))
 			defer srv.Close()
-			cfg := &core.Config{
+			cfg := &weixin.Config{
 				AppID: "wxappid", AppSecret: "secret", RedirectURL: callbackURL,
-				Endpoint: core.Endpoint{OpenBaseURL: srv.URL, APIBaseURL: srv.URL},
+				Endpoint: weixin.Endpoint{OpenBaseURL: srv.URL, APIBaseURL: srv.URL},
 				Timeout:  2 * time.Second, RetryBackoff: time.Millisecond,
 				Logger: slog.New(slog.DiscardHandler),
 			}
@@ -101,7 +102,7 @@ func TestRecordedReplies(t *testing.T) {
 				OpenID string `json:"openid"`
 			}
 			json.Unmarshal([]byte(s.Body), &body)
-			tok := &core.Token{AccessToken: "AT", RefreshToken: "RT", OpenID: body.OpenID, UnionID: "unionid-of-token",
+			tok := &weixin.Token{AccessToken: "AT", RefreshToken: "RT", OpenID: body.OpenID, UnionID: "unionid-of-token",
 				RefreshExpiry: time.Now().Add(time.Hour)}
 			if tok.OpenID == "" {
 				tok.OpenID = "OPENID"
@@ -111,7 +112,7 @@ func TestRecordedReplies(t *testing.T) {
 			var err error
 			switch s.Endpoint {
 			case "/sns/oauth2/access_token":
-				var got *core.Token
+				var got *weixin.Token
 				got, err = cfg.Exchange(ctx, "CODE")
 				if err == nil {
 					if s.Expect.Scopes != nil && !slices.Equal(got.Scopes, s.Expect.Scopes) {
@@ -128,7 +129,7 @@ func TestRecordedReplies(t *testing.T) {
 					}
 				}
 			case "/sns/oauth2/refresh_token":
-				var got *core.Token
+				var got *weixin.Token
 				got, err = cfg.Refresh(ctx, tok)
 				if err == nil && (got.AccessToken != "ACCESS_TOKEN" || got.UnionID != tok.UnionID) {
 					t.Errorf("refreshed token %v (unionid %q): the old unionid must be kept", got, got.UnionID)
@@ -136,8 +137,8 @@ func TestRecordedReplies(t *testing.T) {
 			case "/sns/auth":
 				err = cfg.CheckToken(ctx, tok)
 			case "/sns/userinfo":
-				var u *core.UserInfo
-				u, err = cfg.UserInfo(ctx, tok, core.LangZhCN)
+				var u *weixin.UserInfo
+				u, err = cfg.UserInfo(ctx, tok, weixin.LangZhCN)
 				if err == nil {
 					e := s.Expect
 					if e.Nickname != "" && u.Nickname != e.Nickname {
@@ -176,11 +177,11 @@ func TestRecordedReplies(t *testing.T) {
 			if !ok {
 				t.Fatalf("no check for expected error %q", s.Expect.Error)
 			}
-			if !errors.Is(err, want.is) || core.HTTPStatus(err) != want.status || core.MustLogIn(err) != want.mustLogIn {
+			if !errors.Is(err, want.is) || core.Classify(err).Status != want.status || mustLogIn(err) != want.mustLogIn {
 				t.Fatalf("%s: err %v (status %d, must log in %v), want %v, %d, %v", s.Source, err,
-					core.HTTPStatus(err), core.MustLogIn(err), want.is, want.status, want.mustLogIn)
+					core.Classify(err).Status, mustLogIn(err), want.is, want.status, want.mustLogIn)
 			}
-			var ue *core.UpstreamError
+			var ue *weixin.UpstreamError
 			if errors.As(err, &ue) {
 				t.Errorf("an upstream error (502) for a reply WeChat sent on purpose: %v", err)
 			}

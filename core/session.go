@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/alexedwards/scs/v2"
+	"github.com/wxlogin/wxlogin/core/weixin"
 )
 
 // The session keys wxlogin uses; an app's own keys must not start with
@@ -55,7 +56,7 @@ func init() {
 	// scs' default codec is encoding/gob: it must know the concrete
 	// types stored behind interface values.
 	gob.Register(&User{})
-	gob.Register(&Token{})
+	gob.Register(&weixin.Token{})
 	gob.Register([]pendingLogin(nil))
 	gob.Register([]doneLogin(nil))
 }
@@ -65,8 +66,8 @@ func (a *Auth) sessionUser(ctx context.Context) *User {
 	return u
 }
 
-func (a *Auth) sessionToken(ctx context.Context) *Token {
-	t, _ := decodeLazy(a.sessions.Get(ctx, keyToken)).(*Token)
+func (a *Auth) sessionToken(ctx context.Context) *weixin.Token {
+	t, _ := decodeLazy(a.sessions.Get(ctx, keyToken)).(*weixin.Token)
 	return t
 }
 

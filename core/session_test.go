@@ -215,8 +215,8 @@ func TestLoadSessionStoreFailureIs503(t *testing.T) {
 	e := newEnv(t)
 	e.sm.Store = failingStore{}
 	_, err := e.auth.LoadSession(context.Background(), "sometoken")
-	if !errors.Is(err, core.ErrSessionStore) || core.HTTPStatus(err) != 503 {
-		t.Fatalf("err %v, status %d", err, core.HTTPStatus(err))
+	if !errors.Is(err, core.ErrSessionStore) || core.Classify(err).Status != 503 {
+		t.Fatalf("err %v, status %d", err, core.Classify(err).Status)
 	}
 }
 

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/wxlogin/wxlogin/core"
+	"github.com/wxlogin/wxlogin/core/weixin"
 )
 
 // One table decides status, code and words of every error; the HTML
@@ -20,29 +21,29 @@ func TestClassify(t *testing.T) {
 		status int
 		code   string
 	}{
-		{core.ErrStateMissing, 400, core.CodeStateInvalid},
-		{fmt.Errorf("wrapped: %w", core.ErrStateInvalid), 400, core.CodeStateInvalid},
-		{core.ErrStateUsed, 400, core.CodeStateInvalid},
-		{core.ErrStateExpired, 400, core.CodeStateExpired},
-		{&core.APIError{Op: "exchange", Code: 40163}, 400, core.CodeCodeInvalid},
-		{&core.APIError{Op: "exchange", Code: 40029}, 400, core.CodeCodeInvalid},
-		{core.ErrLoginDeclined, 403, core.CodeDeclined},
-		{fmt.Errorf("%w: no", core.ErrLoginRejected), 403, core.CodeRejected},
-		{core.ErrSnapshotUser, 403, core.CodeSnapshotUser},
-		{fmt.Errorf("%w: %w", core.ErrLoginRequired, &core.APIError{Op: "refresh", Code: 42002}), 401, core.CodeLoginRequired},
-		{core.ErrMethodNotAllowed, 405, core.CodeMethodNotAllowed},
-		{fmt.Errorf("%w: refused", core.ErrSessionStore), 503, core.CodeSessionStore},
-		{&core.UpstreamError{Op: "userinfo", Timeout: true, Err: context.DeadlineExceeded}, 504, core.CodeUpstream},
-		{&core.UpstreamError{Op: "userinfo", StatusCode: 502}, 502, core.CodeUpstream},
-		{&core.APIError{Op: "userinfo", Code: -1}, 502, core.CodeUpstream},
-		{&core.APIError{Op: "exchange", Code: 40125}, 502, core.CodeUpstream},
-		{errors.New("something else"), 500, core.CodeInternal},
+		{core.ErrStateMissing, 400, "state_invalid"},
+		{fmt.Errorf("wrapped: %w", core.ErrStateInvalid), 400, "state_invalid"},
+		{core.ErrStateUsed, 400, "state_invalid"},
+		{core.ErrStateExpired, 400, "state_expired"},
+		{&weixin.APIError{Op: "exchange", Code: 40163}, 400, "code_invalid"},
+		{&weixin.APIError{Op: "exchange", Code: 40029}, 400, "code_invalid"},
+		{core.ErrLoginDeclined, 403, "declined"},
+		{fmt.Errorf("%w: no", core.ErrLoginRejected), 403, "rejected"},
+		{weixin.ErrSnapshotUser, 403, "snapshot_user"},
+		{fmt.Errorf("%w: %w", core.ErrLoginRequired, &weixin.APIError{Op: "refresh", Code: 42002}), 401, "login_required"},
+		{core.ErrMethodNotAllowed, 405, "method_not_allowed"},
+		{fmt.Errorf("%w: refused", core.ErrSessionStore), 503, "session_store"},
+		{&weixin.UpstreamError{Op: "userinfo", Timeout: true, Err: context.DeadlineExceeded}, 504, "upstream"},
+		{&weixin.UpstreamError{Op: "userinfo", StatusCode: 502}, 502, "upstream"},
+		{&weixin.APIError{Op: "userinfo", Code: -1}, 502, "upstream"},
+		{&weixin.APIError{Op: "exchange", Code: 40125}, 502, "upstream"},
+		{errors.New("something else"), 500, "internal"},
 	} {
 		c := core.Classify(tt.err)
 		if c.Status != tt.status || c.Code != tt.code || c.Title == "" || c.Message == "" {
 			t.Errorf("Classify(%v) = %+v, want %d %s", tt.err, c, tt.status, tt.code)
 		}
-		if got := core.HTTPStatus(tt.err); got != tt.status {
+		if got := core.Classify(tt.err).Status; got != tt.status {
 			t.Errorf("HTTPStatus(%v) = %d", tt.err, got)
 		}
 		if r := e.auth.ErrorResponse(context.Background(), tt.err); r.Status != tt.status {
@@ -57,7 +58,7 @@ func TestClassify(t *testing.T) {
 		if err := json.Unmarshal(r.Body, &body); err != nil || r.Status != tt.status || body.Error != tt.code {
 			t.Errorf("JSONErrorResponse(%v): %d %s", tt.err, r.Status, r.Body)
 		}
-		if (body.LoginURL != "") != (tt.code == core.CodeLoginRequired) || (body.Status != 0) != (tt.code == core.CodeUpstream) {
+		if (body.LoginURL != "") != (tt.code == "login_required") || (body.Status != 0) != (tt.code == "upstream") {
 			t.Errorf("JSONErrorResponse(%v) body %s", tt.err, r.Body)
 		}
 	}

@@ -4,14 +4,16 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"github.com/alexedwards/scs/v2"
 	"io"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/alexedwards/scs/v2"
+
 	"github.com/wxlogin/wxlogin/core"
+	"github.com/wxlogin/wxlogin/core/weixin"
 	"github.com/wxlogin/wxlogin/weixintest"
 )
 
@@ -87,7 +89,7 @@ func TestClientSendsTheTokenNowhereElse(t *testing.T) {
 	b.login("u1")
 	var err error
 	b.do(func(ctx context.Context) { _, err = e.auth.Client(ctx).Get("https://evil.example/sns/userinfo") })
-	if !errors.Is(err, core.ErrForeignHost) {
+	if !errors.Is(err, weixin.ErrForeignHost) {
 		t.Errorf("foreign host: %v", err)
 	}
 	if err != nil && (strings.Contains(err.Error(), "access_token") || strings.Contains(err.Error(), "openid=")) {
@@ -116,7 +118,7 @@ func TestTokenSourceRefreshes(t *testing.T) {
 	e := newEnv(t)
 	b := e.browser()
 	b.login("u1")
-	var first, second *core.Token
+	var first, second *weixin.Token
 	b.do(func(ctx context.Context) { first, _ = e.auth.TokenSource(ctx).Token() })
 	e.srv.Advance(3 * time.Hour)
 	b.do(func(ctx context.Context) { second, _ = e.auth.TokenSource(ctx).Token() })
@@ -146,7 +148,7 @@ func TestClientLeavesTheTokenNowhere(t *testing.T) {
 	})
 	b := e.browser()
 	b.login("u1")
-	var tok *core.Token
+	var tok *weixin.Token
 	b.do(func(ctx context.Context) {
 		var err error
 		if tok, err = e.auth.Token(ctx); err != nil {
@@ -161,7 +163,7 @@ func TestClientLeavesTheTokenNowhere(t *testing.T) {
 			t.Errorf("resp.Request.URL holds the token: %s", s)
 		}
 		_, err = e.auth.Client(ctx).Get(e.srv.URL + "/redirect")
-		if err == nil || !errors.Is(err, core.ErrForeignHost) {
+		if err == nil || !errors.Is(err, weixin.ErrForeignHost) {
 			t.Errorf("redirect to another host: %v", err)
 		} else if strings.Contains(err.Error(), tok.AccessToken) {
 			t.Errorf("the error holds the token: %v", err)
@@ -181,7 +183,7 @@ func TestClientLeavesTheTokenNowhere(t *testing.T) {
 
 // A malformed endpoint is refused by New (Client used to panic on it).
 func TestNewRefusesMalformedEndpoints(t *testing.T) {
-	for _, bad := range []core.Endpoint{
+	for _, bad := range []weixin.Endpoint{
 		{APIBaseURL: "http://[::1"},
 		{OpenBaseURL: "open.weixin.qq.com"},
 		{APIBaseURL: "ftp://api.example"},
@@ -189,7 +191,7 @@ func TestNewRefusesMalformedEndpoints(t *testing.T) {
 	} {
 		srv := weixintest.NewServer()
 		defer srv.Close()
-		web := srv.Config(weixintest.DefaultAppID, callbackURL, core.ScopeLogin)
+		web := srv.Config(weixintest.DefaultAppID, callbackURL, weixin.ScopeLogin)
 		web.Endpoint = bad
 		_, err := core.New(core.Options{Website: &web, Sessions: scs.New()})
 		if err == nil || !strings.Contains(err.Error(), "Endpoint") {

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/wxlogin/wxlogin/core/weixin"
 	"golang.org/x/text/language"
 )
 
@@ -51,9 +52,9 @@ func (a *Auth) LoginResponse(ctx context.Context, next, userAgent string) Respon
 	if err := a.CheckSession(ctx); err != nil {
 		return a.ErrorResponse(ctx, err)
 	}
-	req := LoginRequest{ReturnTo: next, InWeChat: IsWeChatBrowser(userAgent)}
+	req := LoginRequest{ReturnTo: next, InWeChat: isWeChatBrowser(userAgent)}
 	if a.qrPageInEnglish(ctx, req.InWeChat) {
-		req.Options = append(req.Options, LangParam("en"))
+		req.Options = append(req.Options, weixin.LangParam("en"))
 	}
 	start, err := a.BeginLogin(ctx, req)
 	if err != nil {
@@ -63,7 +64,7 @@ func (a *Auth) LoginResponse(ctx context.Context, next, userAgent string) Respon
 }
 
 // CallbackResponse answers WeChat's callback with query q: a 302 to the
-// login's return-to path, or an error page with HTTPStatus(err).
+// login's return-to path, or an error page with Classify(err).Status.
 func (a *Auth) CallbackResponse(ctx context.Context, q url.Values) Response {
 	if err := a.CheckSession(ctx); err != nil {
 		return a.ErrorResponse(ctx, err)
@@ -144,7 +145,7 @@ func (a *Auth) LoginRequiredResponse(r RequestInfo) Response {
 	if !r.Bearer && (r.Method == http.MethodGet || r.Method == http.MethodHead) && acceptsHTML(r.Accept) {
 		return redirect(loginURL)
 	}
-	return jsonResponse(http.StatusUnauthorized, errorJSON{Error: CodeLoginRequired, LoginURL: loginURL})
+	return jsonResponse(http.StatusUnauthorized, errorJSON{Error: codeLoginRequired, LoginURL: loginURL})
 }
 
 // LoginURL returns the login route with next set to requestURI, when
@@ -173,7 +174,7 @@ func acceptsHTML(accept string) bool {
 // The page never shows the error's text, which may come from WeChat.
 func (a *Auth) ErrorResponse(ctx context.Context, err error) Response {
 	lang := a.LanguageOf(ctx)
-	p := ErrorPageData{Err: err, Class: a.ClassifyIn(err, lang), Language: lang}
+	p := ErrorPageData{Err: err, Class: a.classifyIn(err, lang), Language: lang}
 	if p.Class.OfferLogin {
 		p.LoginPath, p.LoginText = a.opts.LoginPath, a.Message(lang, "link.login_again")
 	}
@@ -253,9 +254,9 @@ func (a *Auth) JSONErrorResponse(err error) Response {
 	c := Classify(err)
 	body := errorJSON{Error: c.Code}
 	switch c.Code {
-	case CodeLoginRequired:
+	case codeLoginRequired:
 		body.LoginURL = a.opts.LoginPath
-	case CodeUpstream:
+	case codeUpstream:
 		body.Status = c.Status
 	}
 	r := jsonResponse(c.Status, body)

@@ -15,6 +15,7 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/redis/rueidis"
 	"github.com/wxlogin/wxlogin/core"
+	"github.com/wxlogin/wxlogin/core/weixin"
 	"github.com/wxlogin/wxlogin/internal/browsertest"
 	"github.com/wxlogin/wxlogin/weixintest"
 )
@@ -162,7 +163,7 @@ func doubleRedirectTrials(t *testing.T, ctx context.Context, wx *weixintest.Serv
 		callback := func() string {
 			cb, _ := url.Parse(q.Get("redirect_uri"))
 			cq := cb.Query()
-			cq.Set("code", wx.NewCode(weixintest.DefaultAppID, "u1", core.ScopeLogin))
+			cq.Set("code", wx.NewCode(weixintest.DefaultAppID, "u1", weixin.ScopeLogin))
 			cq.Set("state", q.Get("state"))
 			cb.RawQuery = cq.Encode()
 			return cb.String()

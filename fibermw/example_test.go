@@ -10,6 +10,7 @@ import (
 	"github.com/alexedwards/scs/v2"
 	"github.com/gofiber/fiber/v2"
 	"github.com/wxlogin/wxlogin/core"
+	"github.com/wxlogin/wxlogin/core/weixin"
 	"github.com/wxlogin/wxlogin/fibermw"
 	"github.com/wxlogin/wxlogin/weixintest"
 )
@@ -22,7 +23,7 @@ func Example() {
 	ln, _ := net.Listen("tcp", "127.0.0.1:0")
 	base := "http://" + ln.Addr().String()
 
-	website := wx.Config(weixintest.DefaultAppID, base+"/auth/weixin/callback", core.ScopeLogin)
+	website := wx.Config(weixintest.DefaultAppID, base+"/auth/weixin/callback", weixin.ScopeLogin)
 	auth, err := core.New(core.Options{Website: &website, Sessions: scs.New(), DefaultReturnTo: "/api/me"})
 	if err != nil {
 		panic(err)

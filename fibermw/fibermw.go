@@ -26,6 +26,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/utils"
 	"github.com/wxlogin/wxlogin/core"
+	"github.com/wxlogin/wxlogin/core/weixin"
 )
 
 // Options customises the Handlers.
@@ -193,7 +194,7 @@ func (h *Handlers) CurrentUser(c *fiber.Ctx) (*core.User, bool) {
 // Token returns a valid access token of the request's user for calling
 // WeChat's APIs, refreshed first when needed; see core.Auth.Token. An
 // error matching core.ErrLoginRequired means the login has ended.
-func (h *Handlers) Token(c *fiber.Ctx) (*core.Token, error) {
+func (h *Handlers) Token(c *fiber.Ctx) (*weixin.Token, error) {
 	return h.auth.Token(c.UserContext())
 }
 

@@ -19,6 +19,7 @@ import (
 	"github.com/alexedwards/scs/v2"
 	"github.com/gofiber/fiber/v2"
 	"github.com/wxlogin/wxlogin/core"
+	"github.com/wxlogin/wxlogin/core/weixin"
 	"github.com/wxlogin/wxlogin/fibermw"
 	"github.com/wxlogin/wxlogin/internal/readmecheck"
 	"github.com/wxlogin/wxlogin/weixintest"
@@ -31,11 +32,11 @@ func main() {
 	addr := cmp.Or(os.Getenv("ADDR"), "127.0.0.1:8080")
 	publicURL := cmp.Or(os.Getenv("PUBLIC_URL"), "http://"+addr) // e.g. https://www.example.com
 	opts := core.Options{
-		Website: &core.Config{
+		Website: &weixin.Config{
 			AppID:       os.Getenv("WEIXIN_APPID"),
 			AppSecret:   os.Getenv("WEIXIN_SECRET"),
 			RedirectURL: publicURL + "/auth/weixin/callback",
-			Scopes:      []string{core.ScopeLogin},
+			Scopes:      []string{weixin.ScopeLogin},
 		},
 		Sessions:        scs.New(),
 		DefaultReturnTo: "/api/me",
@@ -67,7 +68,7 @@ func newApp(auth *core.Auth) *fiber.App {
 		return c.JSON(fiber.Map{"openid": u.OpenID, "unionid": u.UnionID, "nickname": u.Nickname})
 	})
 	app.Get("/api/userinfo", wl.RequireWeixinUser, func(c *fiber.Ctx) error {
-		info, err := auth.UserInfo(c.UserContext(), core.LangZhCN) // refreshes the token when needed
+		info, err := auth.UserInfo(c.UserContext(), weixin.LangZhCN) // refreshes the token when needed
 		if err != nil {
 			resp := auth.JSONErrorResponse(err) // 401 login_required, 502 or 504 upstream
 			c.Set(fiber.HeaderContentType, resp.Header.Get("Content-Type"))
@@ -90,7 +91,7 @@ func TestLoginAndRefresh(t *testing.T) {
 		t.Fatal(err)
 	}
 	base := "http://" + ln.Addr().String()
-	website := wx.Config(weixintest.DefaultAppID, base+"/auth/weixin/callback", core.ScopeLogin) // the fake's endpoint and clock
+	website := wx.Config(weixintest.DefaultAppID, base+"/auth/weixin/callback", weixin.ScopeLogin) // the fake's endpoint and clock
 	auth, err := core.New(core.Options{Website: &website, Sessions: scs.New()})
 	if err != nil {
 		t.Fatal(err)

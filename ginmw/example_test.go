@@ -10,6 +10,7 @@ import (
 	"github.com/alexedwards/scs/v2"
 	"github.com/gin-gonic/gin"
 	"github.com/wxlogin/wxlogin/core"
+	"github.com/wxlogin/wxlogin/core/weixin"
 	"github.com/wxlogin/wxlogin/ginmw"
 	"github.com/wxlogin/wxlogin/weixintest"
 )
@@ -22,7 +23,7 @@ func Example() {
 	app := httptest.NewServer(nil)
 	defer app.Close()
 
-	website := wx.Config(weixintest.DefaultAppID, app.URL+"/auth/weixin/callback", core.ScopeLogin)
+	website := wx.Config(weixintest.DefaultAppID, app.URL+"/auth/weixin/callback", weixin.ScopeLogin)
 	auth, err := core.New(core.Options{Website: &website, Sessions: scs.New(), DefaultReturnTo: "/api/me"})
 	if err != nil {
 		panic(err)

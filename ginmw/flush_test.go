@@ -9,6 +9,7 @@ import (
 	"github.com/alexedwards/scs/v2"
 	"github.com/gin-gonic/gin"
 	"github.com/wxlogin/wxlogin/core"
+	"github.com/wxlogin/wxlogin/core/weixin"
 	"github.com/wxlogin/wxlogin/ginmw"
 	"github.com/wxlogin/wxlogin/weixintest"
 )
@@ -19,7 +20,7 @@ func TestSessionsSavesOnFlush(t *testing.T) {
 	gin.SetMode(gin.TestMode)
 	wx := weixintest.NewServer()
 	defer wx.Close()
-	website := wx.Config(weixintest.DefaultAppID, "http://app.example/auth/weixin/callback", core.ScopeLogin)
+	website := wx.Config(weixintest.DefaultAppID, "http://app.example/auth/weixin/callback", weixin.ScopeLogin)
 	sessions := scs.New()
 	auth, err := core.New(core.Options{Website: &website, Sessions: sessions})
 	if err != nil {

@@ -19,6 +19,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 	"github.com/wxlogin/wxlogin/core"
+	"github.com/wxlogin/wxlogin/core/weixin"
 )
 
 // Options customises the Handlers.
@@ -237,7 +238,7 @@ func (h *Handlers) CurrentUser(c *gin.Context) (*core.User, bool) {
 // Token returns a valid access token of the request's user for calling
 // WeChat's APIs, refreshed first when needed; see core.Auth.Token. An
 // error matching core.ErrLoginRequired means the login has ended.
-func (h *Handlers) Token(c *gin.Context) (*core.Token, error) {
+func (h *Handlers) Token(c *gin.Context) (*weixin.Token, error) {
 	return h.auth.Token(c.Request.Context())
 }
 

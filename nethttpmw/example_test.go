@@ -10,6 +10,7 @@ import (
 
 	"github.com/alexedwards/scs/v2"
 	"github.com/wxlogin/wxlogin/core"
+	"github.com/wxlogin/wxlogin/core/weixin"
 	"github.com/wxlogin/wxlogin/nethttpmw"
 	"github.com/wxlogin/wxlogin/weixintest"
 )
@@ -25,7 +26,7 @@ func Example() {
 	defer app.Close()
 
 	sessions := scs.New()
-	website := wx.Config(weixintest.DefaultAppID, app.URL+"/auth/weixin/callback", core.ScopeLogin)
+	website := wx.Config(weixintest.DefaultAppID, app.URL+"/auth/weixin/callback", weixin.ScopeLogin)
 	auth, err := core.New(core.Options{Website: &website, Sessions: sessions, DefaultReturnTo: "/me"})
 	if err != nil {
 		panic(err)

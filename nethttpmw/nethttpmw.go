@@ -18,6 +18,7 @@ import (
 	"net/http"
 
 	"github.com/wxlogin/wxlogin/core"
+	"github.com/wxlogin/wxlogin/core/weixin"
 )
 
 // Options customises the Handlers.
@@ -218,6 +219,6 @@ func (h *Handlers) CurrentUser(r *http.Request) (*core.User, bool) {
 // Token returns a valid access token of r's user for calling WeChat's
 // APIs, refreshed first when needed; see core.Auth.Token. An error
 // matching core.ErrLoginRequired means the login has ended.
-func (h *Handlers) Token(r *http.Request) (*core.Token, error) {
+func (h *Handlers) Token(r *http.Request) (*weixin.Token, error) {
 	return h.auth.Token(r.Context())
 }

@@ -6,6 +6,7 @@ import (
 
 	"github.com/alexedwards/scs/v2"
 	"github.com/wxlogin/wxlogin/core"
+	"github.com/wxlogin/wxlogin/core/weixin"
 	"github.com/wxlogin/wxlogin/nethttpmw"
 	"github.com/wxlogin/wxlogin/weixintest"
 )
@@ -18,7 +19,7 @@ func TestNewKeepsTheAppsErrorFunc(t *testing.T) {
 	sm := scs.New()
 	called := false
 	sm.ErrorFunc = func(http.ResponseWriter, *http.Request, error) { called = true }
-	web := wx.Config(weixintest.DefaultAppID, "http://127.0.0.1/auth/weixin/callback", core.ScopeLogin)
+	web := wx.Config(weixintest.DefaultAppID, "http://127.0.0.1/auth/weixin/callback", weixin.ScopeLogin)
 	auth, err := core.New(core.Options{Website: &web, Sessions: sm})
 	if err != nil {
 		t.Fatal(err)

@@ -10,6 +10,7 @@ import (
 
 	"github.com/alexedwards/scs/v2"
 	"github.com/wxlogin/wxlogin/core"
+	"github.com/wxlogin/wxlogin/core/weixin"
 	"github.com/wxlogin/wxlogin/nethttpmw"
 	"github.com/wxlogin/wxlogin/weixintest"
 )
@@ -20,7 +21,7 @@ func TestWithoutSessionsMiddleware(t *testing.T) {
 	wx := weixintest.NewServer()
 	defer wx.Close()
 	var logs bytes.Buffer
-	website := wx.Config(weixintest.DefaultAppID, "http://app.example/auth/weixin/callback", core.ScopeLogin)
+	website := wx.Config(weixintest.DefaultAppID, "http://app.example/auth/weixin/callback", weixin.ScopeLogin)
 	auth, err := core.New(core.Options{Website: &website, Sessions: scs.New(), Logger: slog.New(slog.NewTextHandler(&logs, nil))})
 	if err != nil {
 		t.Fatal(err)

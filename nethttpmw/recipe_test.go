@@ -20,6 +20,7 @@ import (
 
 	"github.com/alexedwards/scs/v2"
 	"github.com/wxlogin/wxlogin/core"
+	"github.com/wxlogin/wxlogin/core/weixin"
 	"github.com/wxlogin/wxlogin/internal/readmecheck"
 	"github.com/wxlogin/wxlogin/nethttpmw"
 	"github.com/wxlogin/wxlogin/weixintest"
@@ -35,11 +36,11 @@ func main() {
 	addr := cmp.Or(os.Getenv("ADDR"), "127.0.0.1:8080")
 	publicURL := cmp.Or(os.Getenv("PUBLIC_URL"), "http://"+addr) // e.g. https://www.example.com
 	opts := core.Options{
-		Website: &core.Config{
+		Website: &weixin.Config{
 			AppID:       os.Getenv("WEIXIN_APPID"),
 			AppSecret:   os.Getenv("WEIXIN_SECRET"),
 			RedirectURL: publicURL + "/auth/weixin/callback",
-			Scopes:      []string{core.ScopeLogin},
+			Scopes:      []string{weixin.ScopeLogin},
 		},
 		Sessions:        scs.New(),
 		DefaultReturnTo: "/me",
@@ -70,7 +71,7 @@ func newHandler(auth *core.Auth) http.Handler {
 		me.Execute(w, u)
 	})))
 	mux.Handle("GET /api/userinfo", wl.RequireWeixinUser(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		info, err := auth.UserInfo(r.Context(), core.LangZhCN) // refreshes the token when needed
+		info, err := auth.UserInfo(r.Context(), weixin.LangZhCN) // refreshes the token when needed
 		if err != nil {
 			auth.JSONErrorResponse(err).ServeHTTP(w, r) // 401 login_required, 502 or 504 upstream
 			return
@@ -90,7 +91,7 @@ func TestLoginAndRefresh(t *testing.T) {
 	// The callback URL holds the app's address: take one before building the app.
 	app := httptest.NewUnstartedServer(nil)
 	callback := "http://" + app.Listener.Addr().String() + "/auth/weixin/callback"
-	website := wx.Config(weixintest.DefaultAppID, callback, core.ScopeLogin) // the fake's endpoint and clock
+	website := wx.Config(weixintest.DefaultAppID, callback, weixin.ScopeLogin) // the fake's endpoint and clock
 	auth, err := core.New(core.Options{Website: &website, Sessions: scs.New()})
 	if err != nil {
 		t.Fatal(err)

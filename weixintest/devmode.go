@@ -7,6 +7,7 @@ import (
 	"net/url"
 
 	"github.com/wxlogin/wxlogin/core"
+	"github.com/wxlogin/wxlogin/core/weixin"
 )
 
 // DevMode starts a fake WeChat and points opts at it, so that an app
@@ -48,12 +49,12 @@ func DevModeAt(opts *core.Options, addr, publicURL string) (*Server, error) {
 	if opts.Website == nil && opts.OfficialAccount == nil && opts.MiniProgram == nil && opts.MobileApp == nil {
 		return nil, errors.New("weixintest: DevMode: set core.Options.Website (or OfficialAccount, MiniProgram, MobileApp) first")
 	}
-	for name, c := range map[string]*core.Config{"MiniProgram": opts.MiniProgram, "MobileApp": opts.MobileApp} {
+	for name, c := range map[string]*weixin.Config{"MiniProgram": opts.MiniProgram, "MobileApp": opts.MobileApp} {
 		if c != nil && c.AppID != "" && c.AppSecret == "" {
 			return nil, fmt.Errorf("weixintest: DevMode: Options.%s has an AppID and no AppSecret: set both, or neither for the fake's default application", name)
 		}
 	}
-	for name, c := range map[string]*core.Config{"Website": opts.Website, "OfficialAccount": opts.OfficialAccount} {
+	for name, c := range map[string]*weixin.Config{"Website": opts.Website, "OfficialAccount": opts.OfficialAccount} {
 		if c == nil {
 			continue
 		}
@@ -68,7 +69,7 @@ func DevModeAt(opts *core.Options, addr, publicURL string) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	point := func(c *core.Config, id, secret string, kind AppKind) {
+	point := func(c *weixin.Config, id, secret string, kind AppKind) {
 		if c == nil {
 			return
 		}
@@ -90,7 +91,7 @@ func DevModeAt(opts *core.Options, addr, publicURL string) (*Server, error) {
 	}
 	logger.Warn("wxlogin DEV MODE: logins go to a FAKE WeChat (weixintest) at " + s.URL +
 		", not to WeChat; anyone can log in as a fake user. Never run this in production: set the real AppID and AppSecret.")
-	for _, c := range []*core.Config{opts.MiniProgram, opts.MobileApp} {
+	for _, c := range []*weixin.Config{opts.MiniProgram, opts.MobileApp} {
 		if c != nil {
 			logger.Warn("wxlogin DEV MODE: a code for a fake user, as wx.login or SendAuth would give one: GET " + s.DevCodeURL(c.AppID, "u1"))
 		}

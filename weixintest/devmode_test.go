@@ -12,14 +12,15 @@ import (
 
 	"github.com/alexedwards/scs/v2"
 	"github.com/wxlogin/wxlogin/core"
+	"github.com/wxlogin/wxlogin/core/weixin"
 	"github.com/wxlogin/wxlogin/weixintest"
 )
 
 func TestDevMode(t *testing.T) {
 	var logs bytes.Buffer
 	opts := core.Options{
-		Website:         &core.Config{RedirectURL: "http://127.0.0.1:8080/auth/weixin/callback", Scopes: []string{core.ScopeLogin}},
-		OfficialAccount: &core.Config{AppID: "wxmine", AppSecret: "mine", RedirectURL: "http://127.0.0.1:8080/auth/weixin/callback", Scopes: []string{core.ScopeUserInfo}},
+		Website:         &weixin.Config{RedirectURL: "http://127.0.0.1:8080/auth/weixin/callback", Scopes: []string{weixin.ScopeLogin}},
+		OfficialAccount: &weixin.Config{AppID: "wxmine", AppSecret: "mine", RedirectURL: "http://127.0.0.1:8080/auth/weixin/callback", Scopes: []string{weixin.ScopeUserInfo}},
 		Sessions:        scs.New(),
 		Logger:          slog.New(slog.NewTextHandler(&logs, nil)),
 	}
@@ -55,8 +56,8 @@ func TestDevModeRefusesBadOptions(t *testing.T) {
 	}{
 		"nil":            {nil, "needs the core.Options"},
 		"no application": {&core.Options{}, "set core.Options.Website"},
-		"relative URL":   {&core.Options{Website: &core.Config{RedirectURL: "/auth/weixin/callback"}}, "not an absolute http(s) URL"},
-		"appid only":     {&core.Options{Website: &core.Config{AppID: "wx1", RedirectURL: "https://a.example/cb"}}, "no AppSecret"},
+		"relative URL":   {&core.Options{Website: &weixin.Config{RedirectURL: "/auth/weixin/callback"}}, "not an absolute http(s) URL"},
+		"appid only":     {&core.Options{Website: &weixin.Config{AppID: "wx1", RedirectURL: "https://a.example/cb"}}, "no AppSecret"},
 	} {
 		wx, err := weixintest.DevMode(tt.opts)
 		if wx != nil {
@@ -85,7 +86,7 @@ func TestAuthorizePageParamUser(t *testing.T) {
 	if resp.StatusCode != http.StatusFound || loc.Host != "127.0.0.1:8080" || loc.Path != "/cb" || loc.Query().Get("state") != "s1" {
 		t.Fatalf("%d %s", resp.StatusCode, loc)
 	}
-	cfg := wx.Config(weixintest.DefaultAppID, "http://127.0.0.1:8080/cb", core.ScopeLogin)
+	cfg := wx.Config(weixintest.DefaultAppID, "http://127.0.0.1:8080/cb", weixin.ScopeLogin)
 	tok, err := cfg.Exchange(context.Background(), loc.Query().Get("code"))
 	if err != nil || tok.OpenID != wx.OpenID(weixintest.DefaultAppID, "u1") {
 		t.Errorf("exchange: %v %v", tok, err)

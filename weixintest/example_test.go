@@ -12,6 +12,7 @@ import (
 
 	"github.com/alexedwards/scs/v2"
 	"github.com/wxlogin/wxlogin/core"
+	"github.com/wxlogin/wxlogin/core/weixin"
 	"github.com/wxlogin/wxlogin/weixintest"
 )
 
@@ -58,11 +59,11 @@ func Example() {
 // logs a warning that it is a fake.
 func ExampleDevMode() {
 	opts := core.Options{
-		Website: &core.Config{
+		Website: &weixin.Config{
 			AppID:       os.Getenv("WEIXIN_APPID"), // unset in development
 			AppSecret:   os.Getenv("WEIXIN_SECRET"),
 			RedirectURL: "http://127.0.0.1:8080/auth/weixin/callback",
-			Scopes:      []string{core.ScopeLogin},
+			Scopes:      []string{weixin.ScopeLogin},
 		},
 		Sessions: scs.New(),
 		Logger:   slog.New(slog.DiscardHandler), // yours: the loud line shows there

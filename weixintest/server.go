@@ -13,7 +13,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/wxlogin/wxlogin/core"
+	"github.com/wxlogin/wxlogin/core/weixin"
 )
 
 // The applications NewServer registers.
@@ -47,7 +47,7 @@ const (
 // Server is a fake WeChat listening on a loopback address.
 type Server struct {
 	// URL is the base URL of both the authorize pages and the API, for
-	// core.Endpoint's OpenBaseURL and APIBaseURL.
+	// weixin.Endpoint's OpenBaseURL and APIBaseURL.
 	URL string
 
 	ts        *httptest.Server
@@ -158,15 +158,15 @@ func (s *Server) Close() {
 	s.ts.Close()
 }
 
-// Endpoint returns the endpoint to give a core.Config.
-func (s *Server) Endpoint() core.Endpoint {
-	return core.Endpoint{OpenBaseURL: s.URL, APIBaseURL: s.URL}
+// Endpoint returns the endpoint to give a weixin.Config.
+func (s *Server) Endpoint() weixin.Endpoint {
+	return weixin.Endpoint{OpenBaseURL: s.URL, APIBaseURL: s.URL}
 }
 
-// Config returns a core.Config for the registered application appID,
+// Config returns a weixin.Config for the registered application appID,
 // with its secret, this server's endpoint and clock, and scope. For a
 // mini program or a mobile app, redirectURL and scope may be empty.
-func (s *Server) Config(appID, redirectURL, scope string) core.Config {
+func (s *Server) Config(appID, redirectURL, scope string) weixin.Config {
 	s.mu.Lock()
 	app := s.apps[appID]
 	s.mu.Unlock()
@@ -174,7 +174,7 @@ func (s *Server) Config(appID, redirectURL, scope string) core.Config {
 	if scope != "" {
 		scopes = []string{scope}
 	}
-	return core.Config{
+	return weixin.Config{
 		AppID:       appID,
 		AppSecret:   app.Secret,
 		RedirectURL: redirectURL,

@@ -11,6 +11,7 @@ import (
 
 	"github.com/dop251/goja"
 	"github.com/wxlogin/wxlogin/core"
+	"github.com/wxlogin/wxlogin/core/weixin"
 	"github.com/wxlogin/wxlogin/weixintest"
 )
 
@@ -117,7 +118,7 @@ func TestWxLoginJSWithCoreOptions(t *testing.T) {
 		"https://app.example/cb?site=cn&x=1",
 		"https://app.example/回调?名=值",
 	} {
-		start := &core.LoginStart{AppID: weixintest.DefaultAppID, Scope: core.ScopeLogin, RedirectURL: callback, State: "3f2b6c1e-8d4a"}
+		start := &core.LoginStart{AppID: weixintest.DefaultAppID, Scope: weixin.ScopeLogin, RedirectURL: callback, State: "3f2b6c1e-8d4a"}
 		opts, err := start.WxLogin("qrcode")
 		if err != nil {
 			t.Fatal(err)

@@ -211,7 +211,7 @@ func TestStoreFailureIs503(t *testing.T) {
 	s.DB().Close()
 	acc := &core.Accounts{Store: s, NewAccount: func(context.Context, *core.User) (string, error) { return "a", nil }}
 	_, err := acc.Resolve(context.Background(), &core.User{AppID: "wx", OpenID: "o"}, nil)
-	if !errors.Is(err, core.ErrLinkStore) || core.HTTPStatus(err) != 503 {
+	if !errors.Is(err, core.ErrLinkStore) || core.Classify(err).Status != 503 {
 		t.Errorf("closed database: %v", err)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"github.com/alexedwards/scs/v2"
 	"github.com/wxlogin/wxlogin/core"
 	"github.com/wxlogin/wxlogin/core/redisstore"
+	"github.com/wxlogin/wxlogin/core/weixin"
 )
 
 // Sessions in Redis, served from each instance's cache, and one code
@@ -22,7 +23,7 @@ func ExampleOpen() {
 
 	sessions := scs.New()
 	sessions.Store = store
-	website := &core.Config{ /* AppID, AppSecret, RedirectURL, Scopes */ }
+	website := &weixin.Config{ /* AppID, AppSecret, RedirectURL, Scopes */ }
 	auth, err := core.New(core.Options{
 		Website:   website,
 		Sessions:  sessions,

@@ -2,7 +2,6 @@ package redisstore
 
 import (
 	"context"
-	"github.com/redis/rueidis"
 	"net/http"
 	"net/url"
 	"strings"
@@ -10,8 +9,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/redis/rueidis"
+
 	"github.com/alexedwards/scs/v2"
 	"github.com/wxlogin/wxlogin/core"
+	"github.com/wxlogin/wxlogin/core/weixin"
 	"github.com/wxlogin/wxlogin/weixintest"
 
 	"github.com/wxlogin/wxlogin/internal/redistest"
@@ -32,7 +34,7 @@ func newInstance(t *testing.T, redisURL string, wx *weixintest.Server) *instance
 	t.Cleanup(store.Close)
 	sm := scs.New()
 	sm.Store = store
-	web := wx.Config(weixintest.DefaultAppID, "https://app.example/auth/weixin/callback", core.ScopeLogin)
+	web := wx.Config(weixintest.DefaultAppID, "https://app.example/auth/weixin/callback", weixin.ScopeLogin)
 	auth, err := core.New(core.Options{
 		Website:   &web,
 		Sessions:  sm,
@@ -88,7 +90,7 @@ func TestDoubleCallbackAcrossInstances(t *testing.T) {
 		errs := make([]error, 2)
 		var wg sync.WaitGroup
 		for i, in := range []*instance{a, b} {
-			code := wx.NewCode(weixintest.DefaultAppID, "u1", core.ScopeLogin)
+			code := wx.NewCode(weixintest.DefaultAppID, "u1", weixin.ScopeLogin)
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
@@ -141,8 +143,8 @@ func TestSharedResultHoldsNoToken(t *testing.T) {
 			t.Fatal(err)
 		}
 	})
-	code := wx.NewCode(weixintest.DefaultAppID, "u1", core.ScopeLogin)
-	var tok *core.Token
+	code := wx.NewCode(weixintest.DefaultAppID, "u1", weixin.ScopeLogin)
+	var tok *weixin.Token
 	token = a.request(t, token, func(ctx context.Context) {
 		if _, err := a.auth.CompleteLogin(ctx, url.Values{"state": {start.State}, "code": {code}}); err != nil {
 			t.Fatal(err)

@@ -16,6 +16,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/valyala/fasthttp"
 	"github.com/wxlogin/wxlogin/core"
+	"github.com/wxlogin/wxlogin/core/weixin"
 	"github.com/wxlogin/wxlogin/fibermw"
 	"github.com/wxlogin/wxlogin/ginmw"
 	"github.com/wxlogin/wxlogin/nethttpmw"
@@ -139,7 +140,7 @@ func session(b *testing.B, variant string) (*core.Auth, *scs.SessionManager, str
 	}
 	wx := weixintest.NewServer()
 	b.Cleanup(wx.Close)
-	cfg := wx.Config(weixintest.DefaultAppID, "http://app.example/auth/weixin/callback", core.ScopeLogin)
+	cfg := wx.Config(weixintest.DefaultAppID, "http://app.example/auth/weixin/callback", weixin.ScopeLogin)
 	cfg.Logger = slog.New(slog.DiscardHandler)
 	auth, err := core.New(core.Options{Website: &cfg, Sessions: sm, Logger: cfg.Logger})
 	if err != nil {

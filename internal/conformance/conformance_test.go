@@ -14,6 +14,7 @@ import (
 	"github.com/alexedwards/scs/v2"
 	"github.com/alexedwards/scs/v2/memstore"
 	"github.com/wxlogin/wxlogin/core"
+	"github.com/wxlogin/wxlogin/core/weixin"
 	"github.com/wxlogin/wxlogin/internal/browsertest"
 	"github.com/wxlogin/wxlogin/weixintest"
 )
@@ -77,11 +78,11 @@ func newEnvTweaked(t *testing.T, a adapter, wx *weixintest.Server, store scs.Sto
 	}
 	base := "http://" + ln.Addr().String()
 	logger := slog.New(slog.DiscardHandler)
-	web := wx.Config(weixintest.DefaultAppID, base+"/auth/weixin/callback", core.ScopeLogin)
-	mp := wx.Config(weixintest.DefaultMPAppID, base+"/auth/weixin/callback", core.ScopeUserInfo)
+	web := wx.Config(weixintest.DefaultAppID, base+"/auth/weixin/callback", weixin.ScopeLogin)
+	mp := wx.Config(weixintest.DefaultMPAppID, base+"/auth/weixin/callback", weixin.ScopeUserInfo)
 	mini := wx.Config(weixintest.DefaultMiniProgramAppID, "", "")
 	app := wx.Config(weixintest.DefaultMobileAppID, "", "")
-	for _, c := range []*core.Config{&web, &mp, &mini, &app} {
+	for _, c := range []*weixin.Config{&web, &mp, &mini, &app} {
 		c.Timeout = timeout
 		c.RetryBackoff = time.Millisecond
 		c.Logger = logger

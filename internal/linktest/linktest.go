@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/wxlogin/wxlogin/core"
+	"github.com/wxlogin/wxlogin/core/weixin"
 )
 
 // Doors are the four kinds of WeChat application a person logs in
@@ -160,7 +161,7 @@ func (w *World) LoginOn(i int, door, person, unionID string) (string, error) {
 	if unionID != "" {
 		u.UnionID = unionID
 	}
-	tok := &core.Token{OpenID: u.OpenID, UnionID: u.UnionID}
+	tok := &weixin.Token{OpenID: u.OpenID, UnionID: u.UnionID}
 	id, err := w.Instance(i).Resolve(context.Background(), u, tok)
 	if err == nil && u.AccountID != id {
 		w.t.Errorf("User.AccountID %q, Resolve returned %q", u.AccountID, id)
@@ -286,7 +287,7 @@ func Run(t *testing.T, handles Handles) {
 		scenario(door+"/conflicting unionid", func(t *testing.T, w *World) {
 			a := w.MustLogin(door, "p")
 			_, err := w.LoginOn(0, door, "p", w.UnionID("intruder"))
-			if !errors.Is(err, core.ErrIdentityConflict) || core.Classify(err).Status != http.StatusConflict || core.Classify(err).Code != core.CodeIdentityConflict {
+			if !errors.Is(err, core.ErrIdentityConflict) || core.Classify(err).Status != http.StatusConflict || core.Classify(err).Code != "identity_conflict" {
 				t.Fatalf("conflict: %v (%+v), want ErrIdentityConflict, 409", err, core.Classify(err))
 			}
 			w.mu.Lock()
@@ -312,8 +313,8 @@ func Run(t *testing.T, handles Handles) {
 		})
 		scenario(door+"/snapshot visitor", func(t *testing.T, w *World) {
 			u := &core.User{AppID: w.AppID(door), OpenID: w.OpenID(door, "p"), UnionID: w.UnionID("p")}
-			id, err := w.Instance(0).Resolve(context.Background(), u, &core.Token{OpenID: u.OpenID, IsSnapshotUser: true})
-			if !errors.Is(err, core.ErrSnapshotUser) || id != "" || u.AccountID != "" {
+			id, err := w.Instance(0).Resolve(context.Background(), u, &weixin.Token{OpenID: u.OpenID, IsSnapshotUser: true})
+			if !errors.Is(err, weixin.ErrSnapshotUser) || id != "" || u.AccountID != "" {
 				t.Errorf("snapshot visitor: %q %q %v", id, u.AccountID, err)
 			}
 			w.WantNoRecord(door, "p")

@@ -18,6 +18,7 @@ import (
 	"github.com/alexedwards/scs/v2"
 	"github.com/wxlogin/wxlogin/core"
 	"github.com/wxlogin/wxlogin/core/redisstore"
+	"github.com/wxlogin/wxlogin/core/weixin"
 	"github.com/wxlogin/wxlogin/weixintest"
 )
 
@@ -63,7 +64,7 @@ func FromEnv() (*App, error) {
 	}
 	callback := app.PublicURL + "/auth/weixin/callback"
 
-	endpoint := core.Endpoint{OpenBaseURL: os.Getenv("WEIXIN_OPEN_BASE_URL"), APIBaseURL: os.Getenv("WEIXIN_API_BASE_URL")}
+	endpoint := weixin.Endpoint{OpenBaseURL: os.Getenv("WEIXIN_OPEN_BASE_URL"), APIBaseURL: os.Getenv("WEIXIN_API_BASE_URL")}
 	appID, secret := os.Getenv("WEIXIN_APPID"), os.Getenv("WEIXIN_SECRET")
 	mpID, mpSecret := os.Getenv("WEIXIN_MP_APPID"), os.Getenv("WEIXIN_MP_SECRET")
 	app.WxLoginJS = "https://res.wx.qq.com" + weixintest.PathWxLoginJS
@@ -118,9 +119,9 @@ func FromEnv() (*App, error) {
 		exchanges = redisstore.NewExchanges(store.Client(), redisstore.ExchangeOptions{})
 	}
 	opts := core.Options{
-		Website: &core.Config{
+		Website: &weixin.Config{
 			AppID: appID, AppSecret: secret, RedirectURL: callback,
-			Scopes: []string{core.ScopeLogin}, Endpoint: endpoint, Logger: logger,
+			Scopes: []string{weixin.ScopeLogin}, Endpoint: endpoint, Logger: logger,
 		},
 		Sessions:        sessions,
 		Exchanges:       exchanges,
@@ -139,19 +140,19 @@ func FromEnv() (*App, error) {
 	app.Metrics = NewMetrics()
 	opts.OnEvent = app.Metrics.OnEvent
 	if mpID != "" || devMode { // dev mode: the fake's official account when none is set
-		opts.OfficialAccount = &core.Config{
+		opts.OfficialAccount = &weixin.Config{
 			AppID: mpID, AppSecret: mpSecret, RedirectURL: callback,
-			Scopes: []string{core.ScopeUserInfo}, Endpoint: endpoint, Logger: logger,
+			Scopes: []string{weixin.ScopeUserInfo}, Endpoint: endpoint, Logger: logger,
 		}
 	}
 	// The mini program and the mobile app log in with bearer tokens
 	// (POST /auth/weixin/miniprogram, /auth/weixin/app); unset, their
 	// routes answer 404. Dev mode: the fake's.
 	if miniID != "" || devMode {
-		opts.MiniProgram = &core.Config{AppID: miniID, AppSecret: miniSecret, Endpoint: endpoint, Logger: logger}
+		opts.MiniProgram = &weixin.Config{AppID: miniID, AppSecret: miniSecret, Endpoint: endpoint, Logger: logger}
 	}
 	if mobileID != "" || devMode {
-		opts.MobileApp = &core.Config{AppID: mobileID, AppSecret: mobileSecret, Endpoint: endpoint, Logger: logger}
+		opts.MobileApp = &weixin.Config{AppID: mobileID, AppSecret: mobileSecret, Endpoint: endpoint, Logger: logger}
 	}
 	switch v := os.Getenv("COOKIE_SECURE"); v {
 	case "":

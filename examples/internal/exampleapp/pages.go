@@ -7,6 +7,7 @@ import (
 	"io"
 
 	"github.com/wxlogin/wxlogin/core"
+	"github.com/wxlogin/wxlogin/core/weixin"
 )
 
 // localAvatar maps an avatar URL to one the page can load: the identity,
@@ -150,7 +151,7 @@ func FromUser(u *core.User) UserJSON {
 }
 
 // FromUserInfo is the JSON of a fresh profile.
-func FromUserInfo(u *core.UserInfo) UserJSON {
+func FromUserInfo(u *weixin.UserInfo) UserJSON {
 	return UserJSON{OpenID: u.OpenID, UnionID: u.UnionID, Nickname: u.Nickname, HeadImgURL: u.HeadImgURL}
 }
 

@@ -1,6 +1,7 @@
-package core
+package weixin
 
 import (
+	"context"
 	"log/slog"
 	"net/http"
 	"time"
@@ -75,4 +76,13 @@ type Config struct {
 	// clock, so that Server.Advance expires the app's tokens too.
 	// Default: time.Now.
 	Now func() time.Time
+	// OnCall, if set, is told of each call to WeChat's API made with this
+	// Config: its op ("exchange", "refresh", "auth", "userinfo",
+	// "jscode2session", "stable_token", or "api" for the requests of the
+	// clients of Config.Client and AppTokenSource.Client), how long it
+	// took, retries included, and its error (nil on success). It runs on
+	// the caller's goroutine and must be quick; it never sees a secret,
+	// code or token. core.New sets it, on its own copy of the Config, to
+	// report core.EventUpstreamCall events.
+	OnCall func(ctx context.Context, op string, d time.Duration, err error)
 }

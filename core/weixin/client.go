@@ -1,4 +1,4 @@
-package core
+package weixin
 
 import (
 	"bytes"
@@ -109,6 +109,7 @@ func (c *Config) postJSON(ctx context.Context, op, path string, body any, retry 
 
 // call is get and postJSON: body nil means GET.
 func (c *Config) call(ctx context.Context, op, method, target string, body []byte, retry bool, out any) error {
+	begun := time.Now()
 	ctx, cancel := context.WithTimeout(ctx, c.timeout())
 	defer cancel()
 
@@ -130,11 +131,19 @@ func (c *Config) call(ctx context.Context, op, method, target string, body []byt
 		}
 		break
 	}
+	c.report(ctx, op, time.Since(begun), err)
 	if err != nil {
 		c.logger().LogAttrs(ctx, slog.LevelWarn, "wxlogin: WeChat call failed",
 			slog.String("op", op), slog.String("appid", c.AppID), slog.String("error", err.Error()))
 	}
 	return err
+}
+
+// report tells c.OnCall of a call.
+func (c *Config) report(ctx context.Context, op string, d time.Duration, err error) {
+	if c.OnCall != nil {
+		c.OnCall(ctx, op, d, err)
+	}
 }
 
 // worthRetrying reports whether a read that failed with err may succeed

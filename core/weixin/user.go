@@ -1,4 +1,4 @@
-package core
+package weixin
 
 import (
 	"encoding/json"

@@ -1,10 +1,9 @@
-package core
+package weixin
 
 import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
 )
 
 // Sentinel errors for the WeChat errcodes a caller must act on. An
@@ -57,7 +56,18 @@ var (
 	// WeChat: a transport error, a non-2xx status, a malformed or
 	// oversized body. It wraps an *UpstreamError.
 	ErrUpstream = errors.New("wxlogin: upstream failure")
+
+	// ErrSnapshotUser: the code exchange's reply is an official account's
+	// "snapshot page" visitor (is_snapshotuser 1), who is not a real
+	// login.
+	ErrSnapshotUser = errors.New("wxlogin: snapshot-page visitor is not a login")
 )
+
+// MaxCodeLength caps the length of a code (of a login, of the phone
+// number button) sent to WeChat; WeChat's are far shorter.
+const MaxCodeLength = 128
+
+var ()
 
 // APIError is a non-zero errcode returned by WeChat (always on HTTP 200).
 // Its message never contains the secret, code or tokens of the request.
@@ -168,33 +178,4 @@ func (e *UpstreamError) Unwrap() error { return e.Err }
 // context.DeadlineExceeded.
 func (e *UpstreamError) Is(target error) bool {
 	return target == ErrUpstream || (e.Timeout && target == context.DeadlineExceeded)
-}
-
-// MustLogIn reports whether err means the user has to log in again: the
-// authorization code or the refresh token is invalid, used or expired, or
-// the login is otherwise gone (ErrLoginRequired).
-func MustLogIn(err error) bool {
-	for _, target := range []error{
-		ErrLoginRequired, ErrCodeInvalid, ErrCodeUsed, ErrCodeExpired,
-		ErrRefreshTokenInvalid, ErrRefreshTokenExpired,
-	} {
-		if errors.Is(err, target) {
-			return true
-		}
-	}
-	return false
-}
-
-// Temporary reports whether repeating the same call later may succeed:
-// WeChat was busy, over quota, answered 5xx, or could not be reached in
-// time. Configuration and credential errors are not temporary.
-func Temporary(err error) bool {
-	if errors.Is(err, ErrSystemBusy) || errors.Is(err, ErrQuota) {
-		return true
-	}
-	var ue *UpstreamError
-	if errors.As(err, &ue) {
-		return ue.StatusCode == 0 || ue.StatusCode >= 500 || ue.StatusCode == http.StatusTooManyRequests
-	}
-	return false
 }

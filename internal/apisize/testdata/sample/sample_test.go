@@ -1,0 +1,4 @@
+package sample
+
+// Test files are not counted.
+const TestOnly = 1
