@@ -320,18 +320,9 @@ func New(opts Options) (*Auth, error) {
 	return a, nil
 }
 
-// Sessions returns the session manager the Auth keeps its state in.
-func (a *Auth) Sessions() *scs.SessionManager { return a.sessions }
-
-// Logger returns the logger of the Auth.
-func (a *Auth) Logger() *slog.Logger { return a.opts.Logger }
-
 // CacheControl returns the Cache-Control header for the responses
 // RequireWeixinUser lets through (Options.CacheControl), "" for none.
-func (a *Auth) CacheControl() string { return a.opts.CacheControl }
-
-// DefaultReturnTo returns the path a login ends at when none was given.
-func (a *Auth) DefaultReturnTo() string { return a.opts.DefaultReturnTo }
+func (a kit) CacheControl() string { return a.opts.CacheControl }
 
 // config returns the configuration of appID, or nil.
 func (a *Auth) config(appID string) *weixin.Config {
@@ -389,7 +380,7 @@ func (a *Auth) Logout(ctx context.Context) error {
 // its id, keeping the app's other session data.
 func (a *Auth) endLogin(ctx context.Context, appID string) {
 	a.emit(ctx, Event{Kind: EventLoginEnded, AppID: appID})
-	if IsBearer(ctx) {
+	if isBearer(ctx) {
 		// Its client knows no other token: the session goes.
 		if err := a.sessions.Destroy(ctx); err != nil {
 			a.opts.Logger.LogAttrs(ctx, slog.LevelWarn, "wxlogin: ending a bearer session failed", slog.String("error", err.Error()))

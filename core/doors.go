@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/wxlogin/wxlogin/core/adapter"
 	"github.com/wxlogin/wxlogin/core/weixin"
 )
 
@@ -326,18 +327,18 @@ type bearerLoginUserJ struct {
 // answer (400 malformed, 401 code refused, 403 blocked, 404 not
 // configured, 405 not POST, 429 quota with Retry-After, 502/504 WeChat),
 // and no session.
-func (a *Auth) MiniProgramLoginResponse(ctx context.Context, method, contentType string, body io.Reader) Response {
+func (a kit) MiniProgramLoginResponse(ctx context.Context, method, contentType string, body io.Reader) adapter.Response {
 	return a.bearerLoginResponse(ctx, a.opts.MiniProgram, method, contentType, body, a.MiniProgramLogin)
 }
 
 // AppLoginResponse answers a mobile app's login request with a SendAuth
 // code, as MiniProgramLoginResponse does.
-func (a *Auth) AppLoginResponse(ctx context.Context, method, contentType string, body io.Reader) Response {
+func (a kit) AppLoginResponse(ctx context.Context, method, contentType string, body io.Reader) adapter.Response {
 	return a.bearerLoginResponse(ctx, a.opts.MobileApp, method, contentType, body, a.AppLogin)
 }
 
-func (a *Auth) bearerLoginResponse(ctx context.Context, cfg *weixin.Config, method, contentType string, body io.Reader,
-	login func(context.Context, string) (*BearerLogin, error)) Response {
+func (a kit) bearerLoginResponse(ctx context.Context, cfg *weixin.Config, method, contentType string, body io.Reader,
+	login func(context.Context, string) (*BearerLogin, error)) adapter.Response {
 	if cfg == nil {
 		return a.JSONErrorResponse(ErrNotConfigured)
 	}

@@ -17,6 +17,7 @@ import (
 
 	"github.com/alexedwards/scs/v2"
 	"github.com/wxlogin/wxlogin/core"
+	"github.com/wxlogin/wxlogin/core/adapter"
 	"github.com/wxlogin/wxlogin/core/weixin"
 	"github.com/wxlogin/wxlogin/weixintest"
 )
@@ -52,12 +53,12 @@ func (l *doorEvents) String() string {
 // add.
 func (e *env) bearer(token string, f func(ctx context.Context)) http.Header {
 	e.t.Helper()
-	ctx, err := e.auth.LoadBearerSession(context.Background(), token)
+	ctx, err := e.auth.Adapter().LoadBearerSession(context.Background(), token)
 	if err != nil {
 		e.t.Fatal(err)
 	}
 	f(ctx)
-	h, err := e.auth.SaveSession(ctx)
+	h, err := e.auth.Adapter().SaveSession(ctx)
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -77,7 +78,7 @@ func TestMiniProgramLogin(t *testing.T) {
 	e, events := doorsEnv(t)
 	mp := weixintest.DefaultMiniProgramAppID
 	code := e.srv.MiniProgramCode(mp, "u1")
-	resp := e.auth.MiniProgramLoginResponse(context.Background(), http.MethodPost, "application/json; charset=utf-8",
+	resp := e.auth.Adapter().MiniProgramLoginResponse(context.Background(), http.MethodPost, "application/json; charset=utf-8",
 		strings.NewReader(`{"code":"`+code+`"}`))
 	if resp.Status != http.StatusOK || resp.Header.Get("Set-Cookie") != "" || resp.Header.Get("Cache-Control") != "no-store" {
 		t.Fatalf("%d %v %s", resp.Status, resp.Header, resp.Body)
@@ -242,8 +243,8 @@ func TestBearerLoginBadRequests(t *testing.T) {
 		{"code over 128 bytes", http.MethodPost, "application/json", `{"code":"` + long + `"}`, http.StatusBadRequest},
 		{"body over 4 KiB", http.MethodPost, "application/json", `{"code":"abc","pad":"` + strings.Repeat("x", 4096) + `"}`, http.StatusBadRequest},
 	} {
-		for door, respond := range map[string]func(context.Context, string, string, io.Reader) core.Response{
-			"miniprogram": e.auth.MiniProgramLoginResponse, "app": e.auth.AppLoginResponse,
+		for door, respond := range map[string]func(context.Context, string, string, io.Reader) adapter.Response{
+			"miniprogram": e.auth.Adapter().MiniProgramLoginResponse, "app": e.auth.Adapter().AppLoginResponse,
 		} {
 			r := respond(context.Background(), tt.method, tt.ctype, strings.NewReader(tt.body))
 			var body struct{ Error string }
@@ -253,7 +254,7 @@ func TestBearerLoginBadRequests(t *testing.T) {
 		}
 	}
 	// 128 bytes is accepted (and refused by WeChat: 401).
-	r := e.auth.MiniProgramLoginResponse(context.Background(), http.MethodPost, "application/json", strings.NewReader(`{"code":"`+long[1:]+`"}`))
+	r := e.auth.Adapter().MiniProgramLoginResponse(context.Background(), http.MethodPost, "application/json", strings.NewReader(`{"code":"`+long[1:]+`"}`))
 	if r.Status != http.StatusUnauthorized {
 		t.Errorf("a 128-byte code: %d %s", r.Status, r.Body)
 	}
@@ -299,10 +300,10 @@ func TestBearerLoginErrors(t *testing.T) {
 			e, events := doorsEnv(t)
 			for _, door := range []struct {
 				appID, path string
-				respond     func(context.Context, string, string, io.Reader) core.Response
+				respond     func(context.Context, string, string, io.Reader) adapter.Response
 			}{
-				{weixintest.DefaultMiniProgramAppID, weixintest.PathJSCode2Session, e.auth.MiniProgramLoginResponse},
-				{weixintest.DefaultMobileAppID, weixintest.PathAccessToken, e.auth.AppLoginResponse},
+				{weixintest.DefaultMiniProgramAppID, weixintest.PathJSCode2Session, e.auth.Adapter().MiniProgramLoginResponse},
+				{weixintest.DefaultMobileAppID, weixintest.PathAccessToken, e.auth.Adapter().AppLoginResponse},
 			} {
 				if tt.name == "blocked user" && door.appID == weixintest.DefaultMobileAppID {
 					continue // a mini program's errcode
@@ -456,7 +457,7 @@ func TestBearerSessions(t *testing.T) {
 		t.Errorf("headers %v", h)
 	}
 	e.bearer(res.Token, func(ctx context.Context) {
-		if e.sm.GetString(ctx, "cart") != "3 apples" || !core.IsBearer(ctx) {
+		if e.sm.GetString(ctx, "cart") != "3 apples" || !e.auth.Adapter().IsBearer(ctx) {
 			t.Error("the app's data was not kept")
 		}
 	})
@@ -466,21 +467,21 @@ func TestBearerSessions(t *testing.T) {
 			t.Error("an unknown token authenticates")
 		}
 		e.sm.Put(ctx, "x", "y")
-		r := e.auth.LoginRequiredResponse(core.RequestInfo{Method: http.MethodGet, Accept: "text/html", RequestURI: "/me", Bearer: core.IsBearer(ctx)})
+		r := e.auth.Adapter().LoginRequiredResponse(adapter.RequestInfo{Method: http.MethodGet, Accept: "text/html", RequestURI: "/me", Bearer: e.auth.Adapter().IsBearer(ctx)})
 		if r.Status != http.StatusUnauthorized || !strings.Contains(string(r.Body), `"error":"login_required"`) {
 			t.Errorf("login required: %d %s", r.Status, r.Body)
 		}
-		if r := e.auth.LogoutResponse(ctx, http.MethodPost); r.Status != http.StatusUnauthorized {
+		if r := e.auth.Adapter().LogoutResponse(ctx, http.MethodPost); r.Status != http.StatusUnauthorized {
 			t.Errorf("logout of an unknown token: %d", r.Status)
 		}
 	}); len(h) != 0 || e.sessions() != before {
 		t.Errorf("an unknown token's session was saved (%v)", h)
 	}
 	if h := e.bearer(res.Token, func(ctx context.Context) {
-		if r := e.auth.LogoutResponse(ctx, http.MethodGet); r.Status != http.StatusMethodNotAllowed {
+		if r := e.auth.Adapter().LogoutResponse(ctx, http.MethodGet); r.Status != http.StatusMethodNotAllowed {
 			t.Errorf("GET logout: %d", r.Status)
 		}
-		r := e.auth.LogoutResponse(ctx, http.MethodPost)
+		r := e.auth.Adapter().LogoutResponse(ctx, http.MethodPost)
 		if r.Status != http.StatusNoContent || r.Header.Get("Location") != "" || len(r.Body) != 0 {
 			t.Errorf("logout: %d %v", r.Status, r.Header)
 		}
@@ -525,7 +526,7 @@ func TestBearerToken(t *testing.T) {
 		"":                                   {"", false},
 		"Bearerabc":                          {"", false},
 	} {
-		tok, ok := core.BearerToken(in)
+		tok, ok := adapter.BearerToken(in)
 		if tok != want[0] || ok != want[1] {
 			t.Errorf("BearerToken(%q) = %q, %v; want %v", in, tok, ok, want)
 		}
@@ -556,12 +557,13 @@ func TestNewDoors(t *testing.T) {
 		}
 	}
 	// Without a website, a browser's login is 404 not_configured.
-	auth, _ := core.New(core.Options{MiniProgram: &mini, Sessions: scs.New()})
-	ctx, _ := auth.Sessions().Load(context.Background(), "")
-	if r := auth.LoginResponse(ctx, "", ""); r.Status != http.StatusNotFound {
+	sm := scs.New()
+	auth, _ := core.New(core.Options{MiniProgram: &mini, Sessions: sm})
+	ctx, _ := sm.Load(context.Background(), "")
+	if r := auth.Adapter().LoginResponse(ctx, "", ""); r.Status != http.StatusNotFound {
 		t.Errorf("login without a website: %d", r.Status)
 	}
-	if r := auth.AppLoginResponse(ctx, http.MethodPost, "application/json", strings.NewReader(`{"code":"x"}`)); r.Status != http.StatusNotFound || !strings.Contains(string(r.Body), "not_configured") {
+	if r := auth.Adapter().AppLoginResponse(ctx, http.MethodPost, "application/json", strings.NewReader(`{"code":"x"}`)); r.Status != http.StatusNotFound || !strings.Contains(string(r.Body), "not_configured") {
 		t.Errorf("app login without a mobile app: %d %s", r.Status, r.Body)
 	}
 }
@@ -589,15 +591,15 @@ func TestRecordedDoorReplies(t *testing.T) {
 	n := 0
 	for i, s := range f.Samples {
 		var path string
-		var door func(*core.Auth) func(context.Context, string, string, io.Reader) core.Response
+		var door func(*core.Auth) func(context.Context, string, string, io.Reader) adapter.Response
 		switch {
 		case strings.Contains(s.Endpoint, "/sns/jscode2session"):
-			path, door = "/sns/jscode2session", func(a *core.Auth) func(context.Context, string, string, io.Reader) core.Response {
-				return a.MiniProgramLoginResponse
+			path, door = "/sns/jscode2session", func(a *core.Auth) func(context.Context, string, string, io.Reader) adapter.Response {
+				return a.Adapter().MiniProgramLoginResponse
 			}
 		case strings.Contains(s.Endpoint, "/sns/oauth2/access_token"):
-			path, door = "/sns/oauth2/access_token", func(a *core.Auth) func(context.Context, string, string, io.Reader) core.Response {
-				return a.AppLoginResponse
+			path, door = "/sns/oauth2/access_token", func(a *core.Auth) func(context.Context, string, string, io.Reader) adapter.Response {
+				return a.Adapter().AppLoginResponse
 			}
 		default:
 			continue // the app token's and the phone's: issue 17's

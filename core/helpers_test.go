@@ -96,9 +96,9 @@ func (e *env) browser() *browser { return &browser{e: e} }
 // middleware loads it.
 func (b *browser) load() context.Context {
 	b.e.t.Helper()
-	load := b.e.auth.LoadSession
+	load := b.e.auth.Adapter().LoadSession
 	if b.bearer {
-		load = b.e.auth.LoadBearerSession
+		load = b.e.auth.Adapter().LoadBearerSession
 	}
 	ctx, err := load(context.Background(), b.token)
 	if err != nil {
@@ -111,7 +111,7 @@ func (b *browser) load() context.Context {
 // updated, as the adapters' Sessions middleware does.
 func (b *browser) save(ctx context.Context) {
 	b.e.t.Helper()
-	h, err := b.e.auth.SaveSession(ctx)
+	h, err := b.e.auth.Adapter().SaveSession(ctx)
 	if err != nil {
 		b.e.t.Fatal(err)
 	}

@@ -5,12 +5,12 @@ import (
 	"context"
 	"fmt"
 	"maps"
-	"net/http"
 	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
 
+	"github.com/wxlogin/wxlogin/core/adapter"
 	"golang.org/x/text/language"
 )
 
@@ -107,7 +107,7 @@ func newLanguages(def string, extra Messages) (*languages, error) {
 // IsWeChatBrowser), Simplified Chinese; else Options.DefaultLanguage. An
 // Accept-Language is unusable when it is missing, malformed, "*" or
 // names only languages without words.
-func (a *Auth) Language(r RequestInfo) language.Tag {
+func (a kit) Language(r adapter.RequestInfo) language.Tag {
 	return a.langs.tags[a.langs.index(r)]
 }
 
@@ -124,7 +124,7 @@ const (
 // index returns the index in l.tags of the language for r. Negotiating
 // takes microseconds, so the result of each Accept-Language is kept: a
 // site sees few distinct ones.
-func (l *languages) index(r RequestInfo) int {
+func (l *languages) index(r adapter.RequestInfo) int {
 	i := noMatch
 	if h := r.AcceptLanguage; h != "" {
 		if v, ok := l.cache.Load(h); ok {
@@ -167,7 +167,7 @@ type languageKey struct{}
 // The adapters' Sessions middleware calls it for every request; an app
 // that drives the Auth itself calls it before LoadSession. Only
 // r.AcceptLanguage and r.UserAgent count.
-func (a *Auth) WithLanguage(ctx context.Context, r RequestInfo) context.Context {
+func (a kit) WithLanguage(ctx context.Context, r adapter.RequestInfo) context.Context {
 	i := a.langs.index(r)
 	if i == 0 && ctx.Value(languageKey{}) == nil {
 		return ctx // the default: LanguageOf needs no value (and a request no allocation)
@@ -200,16 +200,4 @@ func (a *Auth) Message(lang language.Tag, id string) string {
 		return s
 	}
 	return id
-}
-
-// RequestInfoOf returns the RequestInfo of a net/http request (net/http
-// and Gin adapters).
-func RequestInfoOf(r *http.Request) RequestInfo {
-	return RequestInfo{
-		Method:         r.Method,
-		Accept:         r.Header.Get("Accept"),
-		RequestURI:     r.URL.RequestURI(),
-		AcceptLanguage: r.Header.Get("Accept-Language"),
-		UserAgent:      r.UserAgent(),
-	}
 }

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"testing"
 	"unsafe"
+
+	"github.com/wxlogin/wxlogin/core/adapter"
 )
 
 // The negotiation cache stays bounded whatever headers arrive, answers
@@ -20,19 +22,19 @@ func TestLanguageCache(t *testing.T) {
 	}
 	buf := []byte("en")
 	h := unsafe.String(&buf[0], len(buf))
-	if got := l.index(RequestInfo{AcceptLanguage: h}); got != en {
+	if got := l.index(adapter.RequestInfo{AcceptLanguage: h}); got != en {
 		t.Fatalf("en: %d", got)
 	}
 	copy(buf, "zh") // the next request, in the same buffer
-	if got := l.index(RequestInfo{AcceptLanguage: "en"}); got != en {
+	if got := l.index(adapter.RequestInfo{AcceptLanguage: "en"}); got != en {
 		t.Errorf("en after the buffer changed: %d", got)
 	}
-	if got := l.index(RequestInfo{AcceptLanguage: "zh"}); got != zh {
+	if got := l.index(adapter.RequestInfo{AcceptLanguage: "zh"}); got != zh {
 		t.Errorf("zh: %d", got)
 	}
 	for i := range 3 * maxCachedHeaders {
 		h := fmt.Sprintf("x-%d,en;q=0.5", i)
-		if got := l.index(RequestInfo{AcceptLanguage: h}); got != en {
+		if got := l.index(adapter.RequestInfo{AcceptLanguage: h}); got != en {
 			t.Fatalf("%s: %d", h, got)
 		}
 		if n := l.cached.Load(); n > maxCachedHeaders+1 {
@@ -41,7 +43,7 @@ func TestLanguageCache(t *testing.T) {
 	}
 	long := "fr," + string(make([]byte, maxCachedHeader)) // malformed and long: not kept
 	before := l.cached.Load()
-	if got := l.index(RequestInfo{AcceptLanguage: long, UserAgent: "MicroMessenger"}); got != l.chineseIndex {
+	if got := l.index(adapter.RequestInfo{AcceptLanguage: long, UserAgent: "MicroMessenger"}); got != l.chineseIndex {
 		t.Errorf("long header in WeChat: %d", got)
 	}
 	if l.cached.Load() != before {
@@ -57,7 +59,7 @@ func BenchmarkLanguage(b *testing.B) {
 		b.Fatal(err)
 	}
 	b.Run("cached", func(b *testing.B) {
-		r := RequestInfo{AcceptLanguage: "zh-CN,zh;q=0.9,en;q=0.8"}
+		r := adapter.RequestInfo{AcceptLanguage: "zh-CN,zh;q=0.9,en;q=0.8"}
 		b.ReportAllocs()
 		for b.Loop() {
 			l.index(r)

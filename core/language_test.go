@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/wxlogin/wxlogin/core"
+	"github.com/wxlogin/wxlogin/core/adapter"
 	"github.com/wxlogin/wxlogin/core/weixin"
 )
 
@@ -50,11 +51,11 @@ func TestLanguageNegotiation(t *testing.T) {
 		{"en-US", wechatUA, "en", "en"},
 		{"", "Mozilla/5.0 (X11; Linux x86_64) Chrome/131.0", "zh-CN", "en"},
 	} {
-		r := core.RequestInfo{AcceptLanguage: tt.accept, UserAgent: tt.ua}
-		if got := zh.auth.Language(r).String(); got != tt.want {
+		r := adapter.RequestInfo{AcceptLanguage: tt.accept, UserAgent: tt.ua}
+		if got := zh.auth.Adapter().Language(r).String(); got != tt.want {
 			t.Errorf("Accept-Language %q, UA %.20q: %s, want %s", tt.accept, tt.ua, got, tt.want)
 		}
-		if got := en.auth.Language(r).String(); got != tt.wantEN {
+		if got := en.auth.Adapter().Language(r).String(); got != tt.wantEN {
 			t.Errorf("DefaultLanguage en: Accept-Language %q, UA %.20q: %s, want %s", tt.accept, tt.ua, got, tt.wantEN)
 		}
 	}
@@ -65,7 +66,7 @@ func TestLanguageContext(t *testing.T) {
 	if got := e.auth.LanguageOf(context.Background()).String(); got != "zh-CN" {
 		t.Errorf("no language in the context: %s", got)
 	}
-	ctx := e.auth.WithLanguage(context.Background(), core.RequestInfo{AcceptLanguage: "en-US"})
+	ctx := e.auth.Adapter().WithLanguage(context.Background(), adapter.RequestInfo{AcceptLanguage: "en-US"})
 	if got := e.auth.LanguageOf(ctx).String(); got != "en" {
 		t.Errorf("WithLanguage(en-US): %s", got)
 	}
@@ -73,8 +74,8 @@ func TestLanguageContext(t *testing.T) {
 	req.Header.Set("Accept", "text/html")
 	req.Header.Set("Accept-Language", "en")
 	req.Header.Set("User-Agent", wechatUA)
-	want := core.RequestInfo{Method: "GET", Accept: "text/html", RequestURI: "/me?x=1", AcceptLanguage: "en", UserAgent: wechatUA}
-	if got := core.RequestInfoOf(req); got != want {
+	want := adapter.RequestInfo{Method: "GET", Accept: "text/html", RequestURI: "/me?x=1", AcceptLanguage: "en", UserAgent: wechatUA}
+	if got := adapter.RequestInfoOf(req); got != want {
 		t.Errorf("RequestInfoOf = %+v", got)
 	}
 }
@@ -99,11 +100,11 @@ func TestErrorPagesInBothLanguages(t *testing.T) {
 		"method_not_allowed": "Method not allowed", "session_store": "Temporarily unavailable",
 	}
 	for _, lang := range []string{"zh-CN", "en"} {
-		ctx := e.auth.WithLanguage(context.Background(), core.RequestInfo{AcceptLanguage: lang})
+		ctx := e.auth.Adapter().WithLanguage(context.Background(), adapter.RequestInfo{AcceptLanguage: lang})
 		tag := e.auth.LanguageOf(ctx)
 		seen := map[string]bool{}
 		for _, err := range errs {
-			r := e.auth.ErrorResponse(ctx, err)
+			r := e.auth.Adapter().ErrorResponse(ctx, err)
 			body := string(r.Body)
 			c := core.Classify(err)
 			c.Title, c.Message = e.auth.Message(tag, c.TitleID), e.auth.Message(tag, c.MessageID)
@@ -173,11 +174,11 @@ func TestMessagesExtend(t *testing.T) {
 			"zh-CN": {"shop.cart": "购物车"},
 		}
 	})
-	tw := e.auth.Language(core.RequestInfo{AcceptLanguage: "zh-TW,zh;q=0.9"})
+	tw := e.auth.Adapter().Language(adapter.RequestInfo{AcceptLanguage: "zh-TW,zh;q=0.9"})
 	if tw.String() != "zh-TW" {
 		t.Fatalf("zh-TW: %s", tw)
 	}
-	if hk := e.auth.Language(core.RequestInfo{AcceptLanguage: "zh-HK"}); hk != tw {
+	if hk := e.auth.Adapter().Language(adapter.RequestInfo{AcceptLanguage: "zh-HK"}); hk != tw {
 		t.Errorf("zh-HK: %s, want zh-TW", hk)
 	}
 	c := core.Classify(core.ErrStateExpired)
@@ -185,11 +186,11 @@ func TestMessagesExtend(t *testing.T) {
 	if c.Title != "登入失敗" || c.Message != "登录用时过长，请重新开始。" { // the rest falls back to the default language
 		t.Errorf("zh-TW words: %+v", c)
 	}
-	ctx := e.auth.WithLanguage(context.Background(), core.RequestInfo{AcceptLanguage: "zh-TW"})
-	if body := string(e.auth.ErrorResponse(ctx, core.ErrStateExpired).Body); !strings.Contains(body, `<html lang="zh-TW">`) {
+	ctx := e.auth.Adapter().WithLanguage(context.Background(), adapter.RequestInfo{AcceptLanguage: "zh-TW"})
+	if body := string(e.auth.Adapter().ErrorResponse(ctx, core.ErrStateExpired).Body); !strings.Contains(body, `<html lang="zh-TW">`) {
 		t.Errorf("zh-TW page: %s", body)
 	}
-	en := e.auth.Language(core.RequestInfo{AcceptLanguage: "en"})
+	en := e.auth.Adapter().Language(adapter.RequestInfo{AcceptLanguage: "en"})
 	if got := e.auth.Message(en, "link.login_again"); got != "Try again" {
 		t.Errorf("en link: %q", got)
 	}
@@ -205,10 +206,10 @@ func TestMessagesExtend(t *testing.T) {
 	// Without a zh-TW table, Traditional Chinese readers get Simplified
 	// Chinese (x/text: Low confidence), unless they also read English.
 	enDefault := newEnv(t, func(o *core.Options) { o.DefaultLanguage = "en" }).auth
-	if got := enDefault.Language(core.RequestInfo{AcceptLanguage: "zh-TW"}); got.String() != "zh-CN" {
+	if got := enDefault.Adapter().Language(adapter.RequestInfo{AcceptLanguage: "zh-TW"}); got.String() != "zh-CN" {
 		t.Errorf("zh-TW without its words: %s", got)
 	}
-	if got := enDefault.Language(core.RequestInfo{AcceptLanguage: "zh-TW,en;q=0.5"}); got.String() != "en" {
+	if got := enDefault.Adapter().Language(adapter.RequestInfo{AcceptLanguage: "zh-TW,en;q=0.5"}); got.String() != "en" {
 		t.Errorf("zh-TW,en;q=0.5 without zh-TW words: %s", got)
 	}
 }
@@ -260,8 +261,8 @@ func TestLoginResponseQRPageLanguage(t *testing.T) {
 		b := e.browser()
 		var loc string
 		b.do(func(ctx context.Context) {
-			ctx = e.auth.WithLanguage(ctx, core.RequestInfo{AcceptLanguage: tt.accept, UserAgent: tt.ua})
-			r := e.auth.LoginResponse(ctx, "", tt.ua)
+			ctx = e.auth.Adapter().WithLanguage(ctx, adapter.RequestInfo{AcceptLanguage: tt.accept, UserAgent: tt.ua})
+			r := e.auth.Adapter().LoginResponse(ctx, "", tt.ua)
 			if r.Status != http.StatusFound {
 				t.Fatalf("%d %s", r.Status, r.Body)
 			}

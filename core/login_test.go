@@ -128,7 +128,7 @@ func TestCallbackStateAttacks(t *testing.T) {
 				e.t.Fatal(err)
 			}
 			b.do(func(ctx context.Context) {
-				e.auth.Sessions().Remove(ctx, "wxlogin.user")
+				e.sm.Remove(ctx, "wxlogin.user")
 			})
 			return q
 		}, core.ErrStateUsed},

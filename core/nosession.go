@@ -31,7 +31,9 @@ func (a *Auth) hasSession(ctx context.Context) bool {
 // it, so that a forgotten Sessions middleware answers 500 with that log
 // line instead of scs' panic "no session data in context"; the adapters'
 // RequireWeixinUser calls it when CurrentUser finds no user.
-func (a *Auth) CheckSession(ctx context.Context) error {
+func (a kit) CheckSession(ctx context.Context) error { return a.checkSession(ctx) }
+
+func (a *Auth) checkSession(ctx context.Context) error {
 	if a.hasSession(ctx) {
 		return nil
 	}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/alexedwards/scs/v2"
 	"github.com/wxlogin/wxlogin/core"
+	"github.com/wxlogin/wxlogin/core/adapter"
 	"github.com/wxlogin/wxlogin/core/weixin"
 )
 
@@ -17,10 +18,10 @@ import (
 func TestNoSessionMiddleware(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background() // no session loaded
-	for name, resp := range map[string]core.Response{
-		"login":    e.auth.LoginResponse(ctx, "/me", ""),
-		"callback": e.auth.CallbackResponse(ctx, url.Values{"code": {"c"}, "state": {"s"}}),
-		"logout":   e.auth.LogoutResponse(ctx, "POST"),
+	for name, resp := range map[string]adapter.Response{
+		"login":    e.auth.Adapter().LoginResponse(ctx, "/me", ""),
+		"callback": e.auth.Adapter().CallbackResponse(ctx, url.Values{"code": {"c"}, "state": {"s"}}),
+		"logout":   e.auth.Adapter().LogoutResponse(ctx, "POST"),
 	} {
 		if resp.Status != 500 || strings.Contains(string(resp.Body), "Sessions") {
 			t.Errorf("%s: %d %s, want 500 with a page that does not explain the server's configuration", name, resp.Status, resp.Body)
@@ -32,7 +33,7 @@ func TestNoSessionMiddleware(t *testing.T) {
 	if _, err := e.auth.Token(ctx); !errors.Is(err, core.ErrNoSession) {
 		t.Errorf("Token without a session: %v, want ErrNoSession", err)
 	}
-	if got := e.auth.JSONErrorResponse(core.ErrNoSession).Status; got != 500 {
+	if got := e.auth.Adapter().JSONErrorResponse(core.ErrNoSession).Status; got != 500 {
 		t.Errorf("JSONErrorResponse(ErrNoSession): %d, want 500", got)
 	}
 	logs := e.logs.String()
@@ -48,7 +49,7 @@ func TestNoSessionMiddleware(t *testing.T) {
 	// With the session loaded, CheckSession is silent.
 	b := e.browser()
 	b.do(func(ctx context.Context) {
-		if err := e.auth.CheckSession(ctx); err != nil {
+		if err := e.auth.Adapter().CheckSession(ctx); err != nil {
 			t.Errorf("CheckSession with a session: %v", err)
 		}
 	})

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 
+	"github.com/wxlogin/wxlogin/core/adapter"
 	"github.com/wxlogin/wxlogin/core/weixin"
 )
 
@@ -51,12 +52,12 @@ func (a *Auth) BindPhone(ctx context.Context, code string) (*User, error) {
 func (a *Auth) miniProgramUser(ctx context.Context) (*User, *weixin.AppTokenSource, error) {
 	u, ok := a.CurrentUser(ctx)
 	if !ok {
-		if err := a.CheckSession(ctx); err != nil {
+		if err := a.checkSession(ctx); err != nil {
 			return nil, nil, err
 		}
 		return nil, nil, ErrLoginRequired
 	}
-	if !IsBearer(ctx) {
+	if !isBearer(ctx) {
 		// A mini program keeps no cookies: a cookie session is a
 		// browser's, not the mini program's.
 		return nil, nil, ErrNotMiniProgramUser
@@ -85,7 +86,7 @@ type PhoneJSON struct {
 // token: a cookie session does not count); a body ReadLoginCode refuses
 // 400 without calling WeChat; a bad, used or foreign code 400; another
 // method than POST 405.
-func (a *Auth) MiniProgramPhoneResponse(ctx context.Context, method, contentType string, body io.Reader) Response {
+func (a kit) MiniProgramPhoneResponse(ctx context.Context, method, contentType string, body io.Reader) adapter.Response {
 	if method != http.MethodPost {
 		r := a.JSONErrorResponse(ErrMethodNotAllowed)
 		r.Header.Set("Allow", http.MethodPost)

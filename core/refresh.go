@@ -35,7 +35,7 @@ func (a *Auth) Token(ctx context.Context) (*weixin.Token, error) {
 func (a *Auth) token(ctx context.Context, rejected string) (*weixin.Token, error) {
 	u, ok := a.CurrentUser(ctx)
 	if !ok {
-		if err := a.CheckSession(ctx); err != nil {
+		if err := a.checkSession(ctx); err != nil {
 			return nil, err
 		}
 		return nil, ErrLoginRequired

@@ -144,7 +144,7 @@ var ErrSessionStore = errors.New("wxlogin: session store unavailable")
 // (ErrSessionCorrupt: cut short, garbage), so that the browser is not
 // served an unreadable session until it expires. Other errors are the
 // store's and wrap ErrSessionStore.
-func (a *Auth) LoadSession(ctx context.Context, token string) (context.Context, error) {
+func (a kit) LoadSession(ctx context.Context, token string) (context.Context, error) {
 	sctx, err := a.sessions.Load(ctx, token)
 	if err == nil {
 		return sctx, nil
@@ -182,12 +182,12 @@ func (a *Auth) deleteSession(ctx context.Context, token string) error {
 // when there are none: the ones scs' LoadAndSave would write. A bearer
 // session (LoadBearerSession) is committed without any header. Errors
 // wrap ErrSessionStore.
-func (a *Auth) SaveSession(ctx context.Context) (http.Header, error) {
+func (a kit) SaveSession(ctx context.Context) (http.Header, error) {
 	var token string
 	var expiry time.Time
 	switch a.sessions.Status(ctx) {
 	case scs.Modified:
-		if IsBearer(ctx) && a.sessions.Token(ctx) == "" {
+		if isBearer(ctx) && a.sessions.Token(ctx) == "" {
 			return nil, nil // no session answered the bearer token: nobody could address a new one
 		}
 		if to, exp, ok := a.handover(ctx); ok {
@@ -206,7 +206,7 @@ func (a *Auth) SaveSession(ctx context.Context) (http.Header, error) {
 	default:
 		return nil, nil
 	}
-	if IsBearer(ctx) {
+	if isBearer(ctx) {
 		return nil, nil // the client holds the token: no cookie
 	}
 	h := headerWriter{}
@@ -220,7 +220,7 @@ func (a *Auth) SaveSession(ctx context.Context) (http.Header, error) {
 // error page to w instead, in place of the headers the handler set, and
 // returns false: the handler's own response must then be dropped, so
 // that no login looks successful without its session.
-func (a *Auth) CommitSession(w http.ResponseWriter, r *http.Request) bool {
+func (a kit) CommitSession(w http.ResponseWriter, r *http.Request) bool {
 	hdr, err := a.SaveSession(r.Context())
 	if err != nil {
 		clear(w.Header()) // the handler's Location, cookies and type go too
@@ -250,4 +250,4 @@ func (h headerWriter) Write(b []byte) (int, error) { return len(b), nil }
 func (h headerWriter) WriteHeader(int)             {}
 
 // SessionCookieName returns the name of the session cookie.
-func (a *Auth) SessionCookieName() string { return a.sessions.Cookie.Name }
+func (a kit) SessionCookieName() string { return a.sessions.Cookie.Name }

@@ -56,7 +56,7 @@ func TestAnonymousSessionWithAppDataKeepsItsLifetime(t *testing.T) {
 	after.begin(core.LoginRequest{})
 	ctx := after.load()
 	e.sm.Put(ctx, "cart", "pear")
-	if _, err := e.auth.SaveSession(ctx); err != nil { // as the adapters' Sessions middleware does
+	if _, err := e.auth.Adapter().SaveSession(ctx); err != nil { // as the adapters' Sessions middleware does
 		t.Fatal(err)
 	}
 	if left := time.Until(after.deadline()); left < 29*24*time.Hour {
@@ -139,7 +139,7 @@ func TestUnreadableSessionIsNoSession(t *testing.T) {
 			damage(t, e, token, c.f)
 			stored, _, _ := e.sm.Store.Find(token)
 			stored = append([]byte(nil), stored...)
-			ctx, err := e.auth.LoadSession(context.Background(), token)
+			ctx, err := e.auth.Adapter().LoadSession(context.Background(), token)
 			if err != nil {
 				t.Fatalf("LoadSession: %v (want a fresh session)", err)
 			}
@@ -157,7 +157,7 @@ func TestUnreadableSessionIsNoSession(t *testing.T) {
 				t.Errorf("data another version can read was not left alone: found %v", found)
 			}
 			// The next request with the same cookie is anonymous too.
-			if _, err := e.auth.LoadSession(context.Background(), token); err != nil {
+			if _, err := e.auth.Adapter().LoadSession(context.Background(), token); err != nil {
 				t.Fatal(err)
 			}
 			want := 1
@@ -214,7 +214,7 @@ func init() { gob.RegisterName("wxlogin.test.CartV1", cartV1{}) }
 func TestLoadSessionStoreFailureIs503(t *testing.T) {
 	e := newEnv(t)
 	e.sm.Store = failingStore{}
-	_, err := e.auth.LoadSession(context.Background(), "sometoken")
+	_, err := e.auth.Adapter().LoadSession(context.Background(), "sometoken")
 	if !errors.Is(err, core.ErrSessionStore) || core.Classify(err).Status != 503 {
 		t.Fatalf("err %v, status %d", err, core.Classify(err).Status)
 	}

@@ -46,10 +46,10 @@ func TestClassify(t *testing.T) {
 		if got := core.Classify(tt.err).Status; got != tt.status {
 			t.Errorf("HTTPStatus(%v) = %d", tt.err, got)
 		}
-		if r := e.auth.ErrorResponse(context.Background(), tt.err); r.Status != tt.status {
+		if r := e.auth.Adapter().ErrorResponse(context.Background(), tt.err); r.Status != tt.status {
 			t.Errorf("ErrorResponse(%v): %d", tt.err, r.Status)
 		}
-		r := e.auth.JSONErrorResponse(tt.err)
+		r := e.auth.Adapter().JSONErrorResponse(tt.err)
 		var body struct {
 			Error    string `json:"error"`
 			LoginURL string `json:"login_url"`

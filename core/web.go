@@ -12,21 +12,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/wxlogin/wxlogin/core/adapter"
 	"github.com/wxlogin/wxlogin/core/weixin"
 	"golang.org/x/text/language"
 )
-
-// Response is a framework-independent HTTP answer of the login flow. The
-// adapters (nethttpmw, ginmw, fibermw) copy it to their framework, so
-// that all three behave identically.
-type Response struct {
-	// Status is the HTTP status code.
-	Status int
-	// Header holds the headers to set, including Location for redirects.
-	Header http.Header
-	// Body is the body, possibly empty.
-	Body []byte
-}
 
 // securityHeaders go on every login, callback, logout and error answer.
 func securityHeaders() http.Header {
@@ -37,10 +26,10 @@ func securityHeaders() http.Header {
 	}
 }
 
-func redirect(location string) Response {
+func redirect(location string) adapter.Response {
 	h := securityHeaders()
 	h.Set("Location", location)
-	return Response{Status: http.StatusFound, Header: h}
+	return adapter.Response{Status: http.StatusFound, Header: h}
 }
 
 // LoginResponse answers a request to the login route: a 302 to WeChat's
@@ -48,7 +37,7 @@ func redirect(location string) Response {
 // one is configured), the login ending at next when SafeReturnTo keeps
 // it. WeChat's QR-code page is in English (lang=en) when the language
 // of ctx (see WithLanguage) is English, in Chinese otherwise.
-func (a *Auth) LoginResponse(ctx context.Context, next, userAgent string) Response {
+func (a kit) LoginResponse(ctx context.Context, next, userAgent string) adapter.Response {
 	if err := a.CheckSession(ctx); err != nil {
 		return a.ErrorResponse(ctx, err)
 	}
@@ -65,7 +54,7 @@ func (a *Auth) LoginResponse(ctx context.Context, next, userAgent string) Respon
 
 // CallbackResponse answers WeChat's callback with query q: a 302 to the
 // login's return-to path, or an error page with Classify(err).Status.
-func (a *Auth) CallbackResponse(ctx context.Context, q url.Values) Response {
+func (a kit) CallbackResponse(ctx context.Context, q url.Values) adapter.Response {
 	if err := a.CheckSession(ctx); err != nil {
 		return a.ErrorResponse(ctx, err)
 	}
@@ -81,8 +70,8 @@ func (a *Auth) CallbackResponse(ctx context.Context, q url.Values) Response {
 // ends nothing (a link or an image must not log anyone out). A bearer
 // request (IsBearer) is answered 204 without a redirect, or 401 JSON
 // when its token authenticates nobody.
-func (a *Auth) LogoutResponse(ctx context.Context, method string) Response {
-	bearer := IsBearer(ctx)
+func (a kit) LogoutResponse(ctx context.Context, method string) adapter.Response {
+	bearer := isBearer(ctx)
 	if method != http.MethodPost {
 		r := a.ErrorResponse(ctx, ErrMethodNotAllowed)
 		if bearer {
@@ -105,34 +94,14 @@ func (a *Auth) LogoutResponse(ctx context.Context, method string) Response {
 
 // bearerLogout ends the login of a bearer request: 204, or 401 JSON when
 // the token authenticates nobody.
-func (a *Auth) bearerLogout(ctx context.Context) Response {
+func (a kit) bearerLogout(ctx context.Context) adapter.Response {
 	if _, ok := a.CurrentUser(ctx); !ok {
 		return a.JSONErrorResponse(ErrLoginRequired)
 	}
 	if err := a.Logout(ctx); err != nil {
 		return a.JSONErrorResponse(err)
 	}
-	return Response{Status: http.StatusNoContent, Header: securityHeaders()}
-}
-
-// RequestInfo is what the login flow needs to know of an HTTP request,
-// whatever the framework.
-type RequestInfo struct {
-	// Method is the request's method.
-	Method string
-	// Accept is its Accept header.
-	Accept string
-	// RequestURI is its path and query, as sent.
-	RequestURI string
-	// AcceptLanguage is its Accept-Language header, for the language of
-	// the pages (see Auth.Language).
-	AcceptLanguage string
-	// UserAgent is its User-Agent header: inside WeChat, the pages are
-	// Chinese unless AcceptLanguage says otherwise.
-	UserAgent string
-	// Bearer says its session came from an Authorization: Bearer
-	// header (IsBearer): it is answered 401 JSON, never redirected.
-	Bearer bool
+	return adapter.Response{Status: http.StatusNoContent, Header: securityHeaders()}
 }
 
 // LoginRequiredResponse answers a request that needs a login and has
@@ -140,17 +109,17 @@ type RequestInfo struct {
 // redirected to the login route with next set to r.RequestURI; anything
 // else (an API call, XHR, a form POST, any bearer request) gets 401 with
 // the JSON body {"error":"login_required","login_url":"…"}.
-func (a *Auth) LoginRequiredResponse(r RequestInfo) Response {
-	loginURL := a.LoginURL(r.RequestURI)
+func (a kit) LoginRequiredResponse(r adapter.RequestInfo) adapter.Response {
+	loginURL := a.loginURL(r.RequestURI)
 	if !r.Bearer && (r.Method == http.MethodGet || r.Method == http.MethodHead) && acceptsHTML(r.Accept) {
 		return redirect(loginURL)
 	}
 	return jsonResponse(http.StatusUnauthorized, errorJSON{Error: codeLoginRequired, LoginURL: loginURL})
 }
 
-// LoginURL returns the login route with next set to requestURI, when
+// loginURL returns the login route with next set to requestURI, when
 // SafeReturnTo keeps it.
-func (a *Auth) LoginURL(requestURI string) string {
+func (a *Auth) loginURL(requestURI string) string {
 	if next, ok := SafeReturnTo(requestURI); ok {
 		return a.opts.LoginPath + "?next=" + url.QueryEscape(next)
 	}
@@ -172,7 +141,7 @@ func acceptsHTML(accept string) bool {
 // (see WithLanguage): Classify(err) decides the status, ClassifyIn the
 // words, Options.ErrorPage (when set) renders it, else DefaultErrorPage.
 // The page never shows the error's text, which may come from WeChat.
-func (a *Auth) ErrorResponse(ctx context.Context, err error) Response {
+func (a kit) ErrorResponse(ctx context.Context, err error) adapter.Response {
 	lang := a.LanguageOf(ctx)
 	p := ErrorPageData{Err: err, Class: a.classifyIn(err, lang), Language: lang}
 	if p.Class.OfferLogin {
@@ -188,7 +157,7 @@ func (a *Auth) ErrorResponse(ctx context.Context, err error) Response {
 	} else {
 		body = DefaultErrorPage(p)
 	}
-	return Response{Status: p.Class.Status, Header: h, Body: body}
+	return adapter.Response{Status: p.Class.Status, Header: h, Body: body}
 }
 
 // ErrorPageData is what an error page shows: Options.ErrorPage and
@@ -250,7 +219,7 @@ type errorJSON struct {
 // failure is 503 {"error":"session_store"}; WeChat's minute quota on a
 // bearer login is 429 {"error":"rate_limited"} with Retry-After. The body
 // never carries the error's text.
-func (a *Auth) JSONErrorResponse(err error) Response {
+func (a kit) JSONErrorResponse(err error) adapter.Response {
 	c := Classify(err)
 	body := errorJSON{Error: c.Code}
 	switch c.Code {
@@ -266,20 +235,8 @@ func (a *Auth) JSONErrorResponse(err error) Response {
 	return r
 }
 
-func jsonResponse(status int, body any) Response {
+func jsonResponse(status int, body any) adapter.Response {
 	b, _ := json.Marshal(body)
 	h := http.Header{"Content-Type": {"application/json; charset=utf-8"}, "Cache-Control": {"no-store"}}
-	return Response{Status: status, Header: h, Body: b}
-}
-
-// ServeHTTP writes r to w (without a body for HEAD), so that a Response
-// serves as an http.Handler in net/http and Gin.
-func (r Response) ServeHTTP(w http.ResponseWriter, req *http.Request) {
-	for k, v := range r.Header {
-		w.Header()[k] = v
-	}
-	w.WriteHeader(r.Status)
-	if req.Method != http.MethodHead {
-		w.Write(r.Body)
-	}
+	return adapter.Response{Status: status, Header: h, Body: b}
 }

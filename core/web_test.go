@@ -9,10 +9,11 @@ import (
 	"testing"
 
 	"github.com/wxlogin/wxlogin/core"
+	"github.com/wxlogin/wxlogin/core/adapter"
 	"github.com/wxlogin/wxlogin/weixintest"
 )
 
-func checkSecurityHeaders(t *testing.T, r core.Response) {
+func checkSecurityHeaders(t *testing.T, r adapter.Response) {
 	t.Helper()
 	for k, v := range map[string]string{"X-Frame-Options": "DENY", "Referrer-Policy": "no-referrer", "Cache-Control": "no-store"} {
 		if got := r.Header.Get(k); got != v {
@@ -24,25 +25,29 @@ func checkSecurityHeaders(t *testing.T, r core.Response) {
 func TestLoginAndCallbackResponses(t *testing.T) {
 	e := newEnv(t)
 	b := e.browser()
-	var r core.Response
-	b.do(func(ctx context.Context) { r = e.auth.LoginResponse(ctx, "/orders", "Mozilla/5.0 Chrome/130") })
+	var r adapter.Response
+	b.do(func(ctx context.Context) {
+		r = e.auth.Adapter().LoginResponse(ctx, "/orders", "Mozilla/5.0 Chrome/130")
+	})
 	if r.Status != http.StatusFound || !strings.Contains(r.Header.Get("Location"), "/connect/qrconnect?") {
 		t.Fatalf("login: %d %v", r.Status, r.Header)
 	}
 	checkSecurityHeaders(t, r)
 	b.do(func(ctx context.Context) {
-		r = e.auth.LoginResponse(ctx, "", "Mozilla/5.0 (iPhone) MicroMessenger/8.0.47")
+		r = e.auth.Adapter().LoginResponse(ctx, "", "Mozilla/5.0 (iPhone) MicroMessenger/8.0.47")
 	})
 	if !strings.Contains(r.Header.Get("Location"), "/connect/oauth2/authorize?appid="+weixintest.DefaultMPAppID) {
 		t.Errorf("in-WeChat login: %v", r.Header.Get("Location"))
 	}
 	var start string
-	b.do(func(ctx context.Context) { start = e.auth.LoginResponse(ctx, "/orders", "").Header.Get("Location") })
+	b.do(func(ctx context.Context) {
+		start = e.auth.Adapter().LoginResponse(ctx, "/orders", "").Header.Get("Location")
+	})
 	cb, err := e.srv.Authorize(start, "u1")
 	if err != nil {
 		t.Fatal(err)
 	}
-	b.do(func(ctx context.Context) { r = e.auth.CallbackResponse(ctx, cb.Query()) })
+	b.do(func(ctx context.Context) { r = e.auth.Adapter().CallbackResponse(ctx, cb.Query()) })
 	if r.Status != http.StatusFound || r.Header.Get("Location") != "/orders" {
 		t.Fatalf("callback: %d %v", r.Status, r.Header)
 	}
@@ -52,7 +57,7 @@ func TestLoginAndCallbackResponses(t *testing.T) {
 	q := cb.Query()
 	q.Set("state", "FORGEDSTATE")
 	q.Set("code", "code-with-<script>")
-	b.do(func(ctx context.Context) { r = e.auth.CallbackResponse(ctx, q) })
+	b.do(func(ctx context.Context) { r = e.auth.Adapter().CallbackResponse(ctx, q) })
 	body := string(r.Body)
 	if r.Status != http.StatusBadRequest || !strings.HasPrefix(r.Header.Get("Content-Type"), "text/html") ||
 		!strings.Contains(body, "此登录链接在当前浏览器中无效") || !strings.Contains(body, `href="/auth/weixin/login"`) { // no language in ctx: zh-CN
@@ -73,15 +78,15 @@ func TestLogoutResponse(t *testing.T) {
 	e := newEnv(t)
 	b := e.browser()
 	b.login("u1")
-	var r core.Response
-	b.do(func(ctx context.Context) { r = e.auth.LogoutResponse(ctx, http.MethodGet) })
+	var r adapter.Response
+	b.do(func(ctx context.Context) { r = e.auth.Adapter().LogoutResponse(ctx, http.MethodGet) })
 	if r.Status != http.StatusMethodNotAllowed || r.Header.Get("Allow") != "POST" {
 		t.Errorf("GET logout: %d %v", r.Status, r.Header)
 	}
 	if _, ok := b.user(); !ok {
 		t.Fatal("GET logged out")
 	}
-	b.do(func(ctx context.Context) { r = e.auth.LogoutResponse(ctx, http.MethodPost) })
+	b.do(func(ctx context.Context) { r = e.auth.Adapter().LogoutResponse(ctx, http.MethodPost) })
 	if r.Status != http.StatusFound || r.Header.Get("Location") != "/" {
 		t.Errorf("POST logout: %d %v", r.Status, r.Header)
 	}
@@ -106,7 +111,7 @@ func TestLoginRequiredResponse(t *testing.T) {
 		{"POST", html, "/orders", 401, "/auth/weixin/login?next=%2Forders"},
 		{"GET", html, "//evil.example/x", 302, "/auth/weixin/login"},
 	} {
-		r := e.auth.LoginRequiredResponse(core.RequestInfo{Method: tt.method, Accept: tt.accept, RequestURI: tt.uri})
+		r := e.auth.Adapter().LoginRequiredResponse(adapter.RequestInfo{Method: tt.method, Accept: tt.accept, RequestURI: tt.uri})
 		if r.Status != tt.status {
 			t.Errorf("%s %s (%s): %d, want %d", tt.method, tt.uri, tt.accept, r.Status, tt.status)
 			continue
@@ -142,14 +147,14 @@ func TestCustomErrorPage(t *testing.T) {
 	})
 	b := e.browser()
 	var start string
-	b.do(func(ctx context.Context) { start = e.auth.LoginResponse(ctx, "", "").Header.Get("Location") })
+	b.do(func(ctx context.Context) { start = e.auth.Adapter().LoginResponse(ctx, "", "").Header.Get("Location") })
 	cb, _ := e.srv.Decline(start)
-	var r core.Response
-	b.do(func(ctx context.Context) { r = e.auth.CallbackResponse(ctx, cb.Query()) })
+	var r adapter.Response
+	b.do(func(ctx context.Context) { r = e.auth.Adapter().CallbackResponse(ctx, cb.Query()) })
 	if r.Status != http.StatusForbidden || string(r.Body) != "declined" {
 		t.Errorf("custom page: %d %s", r.Status, r.Body)
 	}
-	if got := e.auth.LoginURL("/x"); got != "/login/wx?next=%2Fx" {
-		t.Errorf("LoginURL = %s", got)
+	if r := e.auth.Adapter().LoginRequiredResponse(adapter.RequestInfo{Method: http.MethodGet, Accept: "text/html", RequestURI: "/x"}); r.Header.Get("Location") != "/login/wx?next=%2Fx" {
+		t.Errorf("login URL = %s", r.Header.Get("Location"))
 	}
 }

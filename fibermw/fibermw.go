@@ -26,6 +26,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/utils"
 	"github.com/wxlogin/wxlogin/core"
+	"github.com/wxlogin/wxlogin/core/adapter"
 	"github.com/wxlogin/wxlogin/core/weixin"
 )
 
@@ -42,12 +43,13 @@ type Options struct {
 // Every method is a fiber.Handler.
 type Handlers struct {
 	auth *core.Auth
+	kit  adapter.Kit
 	opts Options
 }
 
 // New returns the Handlers of auth.
 func New(auth *core.Auth, opts Options) *Handlers {
-	return &Handlers{auth: auth, opts: opts}
+	return &Handlers{auth: auth, kit: auth.Adapter(), opts: opts}
 }
 
 // Sessions puts the request's language (see core.Auth.WithLanguage) and
@@ -60,19 +62,19 @@ func New(auth *core.Auth, opts Options) *Handlers {
 // says; a bearer session never sets a cookie. A token in the URL is
 // never read.
 func (h *Handlers) Sessions(c *fiber.Ctx) error {
-	lctx := h.auth.WithLanguage(c.UserContext(), core.RequestInfo{
+	lctx := h.kit.WithLanguage(c.UserContext(), adapter.RequestInfo{
 		AcceptLanguage: c.Get(fiber.HeaderAcceptLanguage), UserAgent: c.Get(fiber.HeaderUserAgent),
 	})
 	var ctx context.Context
 	var err error
 	// Header and cookie values live only as long as the request: copy.
-	if bearer, ok := core.BearerToken(c.Get(fiber.HeaderAuthorization)); ok {
-		ctx, err = h.auth.LoadBearerSession(lctx, utils.CopyString(bearer)) // the bearer wins over a cookie
+	if bearer, ok := adapter.BearerToken(c.Get(fiber.HeaderAuthorization)); ok {
+		ctx, err = h.kit.LoadBearerSession(lctx, utils.CopyString(bearer)) // the bearer wins over a cookie
 	} else {
-		ctx, err = h.auth.LoadSession(lctx, utils.CopyString(c.Cookies(h.auth.SessionCookieName())))
+		ctx, err = h.kit.LoadSession(lctx, utils.CopyString(c.Cookies(h.kit.SessionCookieName())))
 	}
 	if err != nil {
-		return write(c, h.auth.ErrorResponse(lctx, err))
+		return write(c, h.kit.ErrorResponse(lctx, err))
 	}
 	c.SetUserContext(ctx)
 	c.Vary("Cookie", "Authorization")
@@ -84,11 +86,11 @@ func (h *Handlers) Sessions(c *fiber.Ctx) error {
 			c.Status(fiber.StatusInternalServerError)
 		}
 	}
-	hdr, err := h.auth.SaveSession(ctx)
+	hdr, err := h.kit.SaveSession(ctx)
 	if err != nil {
 		// Not a login without its session: the handler's response goes.
 		c.Response().Reset()
-		return write(c, h.auth.ErrorResponse(ctx, err))
+		return write(c, h.kit.ErrorResponse(ctx, err))
 	}
 	for k, vs := range hdr {
 		for _, v := range vs {
@@ -102,7 +104,7 @@ func (h *Handlers) Sessions(c *fiber.Ctx) error {
 // visitors inside WeChat, when configured). The query parameter next is
 // where the login ends, when it is a same-site path.
 func (h *Handlers) Login(c *fiber.Ctx) error {
-	return write(c, h.auth.LoginResponse(c.UserContext(), c.Query("next"), c.Get(fiber.HeaderUserAgent)))
+	return write(c, h.kit.LoginResponse(c.UserContext(), c.Query("next"), c.Get(fiber.HeaderUserAgent)))
 }
 
 // Callback completes the login WeChat redirects back with, then redirects
@@ -113,13 +115,13 @@ func (h *Handlers) Callback(c *fiber.Ctx) error {
 	c.Context().QueryArgs().VisitAll(func(k, v []byte) {
 		q[string(k)] = append(q[string(k)], string(v))
 	})
-	return write(c, h.auth.CallbackResponse(c.UserContext(), q))
+	return write(c, h.kit.CallbackResponse(c.UserContext(), q))
 }
 
 // Logout ends the session on POST and redirects to "/" (a bearer
 // request: 204); other methods get 405 and end nothing.
 func (h *Handlers) Logout(c *fiber.Ctx) error {
-	return write(c, h.auth.LogoutResponse(c.UserContext(), c.Method()))
+	return write(c, h.kit.LogoutResponse(c.UserContext(), c.Method()))
 }
 
 // MiniProgramPhone binds the phone number of a mini program's user: a
@@ -129,7 +131,7 @@ func (h *Handlers) Logout(c *fiber.Ctx) error {
 // for the errors (400 for a bad, used or foreign code, 401 without a
 // mini program login).
 func (h *Handlers) MiniProgramPhone(c *fiber.Ctx) error {
-	return write(c, h.auth.MiniProgramPhoneResponse(c.UserContext(), c.Method(), c.Get(fiber.HeaderContentType), bytes.NewReader(c.Body())))
+	return write(c, h.kit.MiniProgramPhoneResponse(c.UserContext(), c.Method(), c.Get(fiber.HeaderContentType), bytes.NewReader(c.Body())))
 }
 
 // MiniProgramLogin logs in a mini program user: POST with the JSON body
@@ -139,13 +141,13 @@ func (h *Handlers) MiniProgramPhone(c *fiber.Ctx) error {
 // "Authorization: Bearer TOKEN" header. Errors are JSON
 // {"error":"…"}; see core.Auth.MiniProgramLoginResponse.
 func (h *Handlers) MiniProgramLogin(c *fiber.Ctx) error {
-	return write(c, h.auth.MiniProgramLoginResponse(c.UserContext(), c.Method(), c.Get(fiber.HeaderContentType), bytes.NewReader(c.Body())))
+	return write(c, h.kit.MiniProgramLoginResponse(c.UserContext(), c.Method(), c.Get(fiber.HeaderContentType), bytes.NewReader(c.Body())))
 }
 
 // AppLogin logs in a mobile app user with the code of WeChat's SendAuth,
 // as MiniProgramLogin does; see core.Auth.AppLoginResponse.
 func (h *Handlers) AppLogin(c *fiber.Ctx) error {
-	return write(c, h.auth.AppLoginResponse(c.UserContext(), c.Method(), c.Get(fiber.HeaderContentType), bytes.NewReader(c.Body())))
+	return write(c, h.kit.AppLoginResponse(c.UserContext(), c.Method(), c.Get(fiber.HeaderContentType), bytes.NewReader(c.Body())))
 }
 
 // userKey is the c.Locals key of the user.
@@ -160,19 +162,19 @@ const userKey = "wxlogin.user"
 func (h *Handlers) RequireWeixinUser(c *fiber.Ctx) error {
 	u, ok := h.auth.CurrentUser(c.UserContext())
 	if !ok {
-		if err := h.auth.CheckSession(c.UserContext()); err != nil {
-			return write(c, h.auth.ErrorResponse(c.UserContext(), err)) // 500: Sessions is not mounted
+		if err := h.kit.CheckSession(c.UserContext()); err != nil {
+			return write(c, h.kit.ErrorResponse(c.UserContext(), err)) // 500: Sessions is not mounted
 		}
-		bearer := core.IsBearer(c.UserContext())
+		bearer := h.kit.IsBearer(c.UserContext())
 		if h.opts.LoginRequired != nil && !bearer {
 			return h.opts.LoginRequired(c)
 		}
-		return write(c, h.auth.LoginRequiredResponse(core.RequestInfo{
+		return write(c, h.kit.LoginRequiredResponse(adapter.RequestInfo{
 			Method: c.Method(), Accept: c.Get(fiber.HeaderAccept), RequestURI: c.OriginalURL(), Bearer: bearer,
 			AcceptLanguage: c.Get(fiber.HeaderAcceptLanguage), UserAgent: c.Get(fiber.HeaderUserAgent),
 		}))
 	}
-	if cc := h.auth.CacheControl(); cc != "" {
+	if cc := h.kit.CacheControl(); cc != "" {
 		c.Set(fiber.HeaderCacheControl, cc)
 	}
 	c.Locals(userKey, u)
@@ -199,7 +201,7 @@ func (h *Handlers) Token(c *fiber.Ctx) (*weixin.Token, error) {
 }
 
 // write copies resp to c.
-func write(c *fiber.Ctx, resp core.Response) error {
+func write(c *fiber.Ctx, resp adapter.Response) error {
 	for k, vs := range resp.Header {
 		for i, v := range vs {
 			if i == 0 {

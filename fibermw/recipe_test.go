@@ -70,7 +70,7 @@ func newApp(auth *core.Auth) *fiber.App {
 	app.Get("/api/userinfo", wl.RequireWeixinUser, func(c *fiber.Ctx) error {
 		info, err := auth.UserInfo(c.UserContext(), weixin.LangZhCN) // refreshes the token when needed
 		if err != nil {
-			resp := auth.JSONErrorResponse(err) // 401 login_required, 502 or 504 upstream
+			resp := auth.Adapter().JSONErrorResponse(err) // 401 login_required, 502 or 504 upstream
 			c.Set(fiber.HeaderContentType, resp.Header.Get("Content-Type"))
 			return c.Status(resp.Status).Send(resp.Body)
 		}

@@ -19,6 +19,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 	"github.com/wxlogin/wxlogin/core"
+	"github.com/wxlogin/wxlogin/core/adapter"
 	"github.com/wxlogin/wxlogin/core/weixin"
 )
 
@@ -35,12 +36,13 @@ type Options struct {
 // Every method is a gin.HandlerFunc.
 type Handlers struct {
 	auth *core.Auth
+	kit  adapter.Kit
 	opts Options
 }
 
 // New returns the Handlers of auth.
 func New(auth *core.Auth, opts Options) *Handlers {
-	return &Handlers{auth: auth, opts: opts}
+	return &Handlers{auth: auth, kit: auth.Adapter(), opts: opts}
 }
 
 // Sessions puts the request's language in its context (see
@@ -52,20 +54,20 @@ func New(auth *core.Auth, opts Options) *Handlers {
 // MiniProgramLogin), the one TOKEN names, whatever the cookie says; a
 // bearer session never sets a cookie. A token in the URL is never read.
 func (h *Handlers) Sessions(c *gin.Context) {
-	lctx := h.auth.WithLanguage(c.Request.Context(), core.RequestInfo{AcceptLanguage: c.GetHeader("Accept-Language"), UserAgent: c.Request.UserAgent()})
+	lctx := h.kit.WithLanguage(c.Request.Context(), adapter.RequestInfo{AcceptLanguage: c.GetHeader("Accept-Language"), UserAgent: c.Request.UserAgent()})
 	var ctx context.Context
 	var err error
-	if bearer, ok := core.BearerToken(c.GetHeader("Authorization")); ok {
-		ctx, err = h.auth.LoadBearerSession(lctx, bearer) // the bearer wins over a cookie
+	if bearer, ok := adapter.BearerToken(c.GetHeader("Authorization")); ok {
+		ctx, err = h.kit.LoadBearerSession(lctx, bearer) // the bearer wins over a cookie
 	} else {
 		var token string
-		if ck, err := c.Request.Cookie(h.auth.SessionCookieName()); err == nil {
+		if ck, err := c.Request.Cookie(h.kit.SessionCookieName()); err == nil {
 			token = ck.Value
 		}
-		ctx, err = h.auth.LoadSession(lctx, token)
+		ctx, err = h.kit.LoadSession(lctx, token)
 	}
 	if err != nil {
-		write(c, h.auth.ErrorResponse(lctx, err))
+		write(c, h.kit.ErrorResponse(lctx, err))
 		c.Abort()
 		return
 	}
@@ -98,7 +100,7 @@ func (w *sessionWriter) save() bool {
 		return !w.failed
 	}
 	w.saved = true
-	w.failed = !w.h.auth.CommitSession(w.ResponseWriter, w.c.Request)
+	w.failed = !w.h.kit.CommitSession(w.ResponseWriter, w.c.Request)
 	return !w.failed
 }
 
@@ -141,20 +143,20 @@ func (w *sessionWriter) Flush() {
 // visitors inside WeChat, when configured). The query parameter next is
 // where the login ends, when it is a same-site path.
 func (h *Handlers) Login(c *gin.Context) {
-	write(c, h.auth.LoginResponse(c.Request.Context(), c.Query("next"), c.Request.UserAgent()))
+	write(c, h.kit.LoginResponse(c.Request.Context(), c.Query("next"), c.Request.UserAgent()))
 }
 
 // Callback completes the login WeChat redirects back with, then redirects
 // to its next path; on failure it answers an error page (4xx for the
 // browser's side, 502/504 for WeChat's).
 func (h *Handlers) Callback(c *gin.Context) {
-	write(c, h.auth.CallbackResponse(c.Request.Context(), c.Request.URL.Query()))
+	write(c, h.kit.CallbackResponse(c.Request.Context(), c.Request.URL.Query()))
 }
 
 // Logout ends the session on POST and redirects to "/" (a bearer
 // request: 204); other methods get 405 and end nothing.
 func (h *Handlers) Logout(c *gin.Context) {
-	write(c, h.auth.LogoutResponse(c.Request.Context(), c.Request.Method))
+	write(c, h.kit.LogoutResponse(c.Request.Context(), c.Request.Method))
 }
 
 // MiniProgramLogin logs in a mini program user: POST with the JSON body
@@ -164,13 +166,13 @@ func (h *Handlers) Logout(c *gin.Context) {
 // "Authorization: Bearer TOKEN" header. Errors are JSON
 // {"error":"…"}; see core.Auth.MiniProgramLoginResponse.
 func (h *Handlers) MiniProgramLogin(c *gin.Context) {
-	write(c, h.auth.MiniProgramLoginResponse(c.Request.Context(), c.Request.Method, c.GetHeader("Content-Type"), c.Request.Body))
+	write(c, h.kit.MiniProgramLoginResponse(c.Request.Context(), c.Request.Method, c.GetHeader("Content-Type"), c.Request.Body))
 }
 
 // AppLogin logs in a mobile app user with the code of WeChat's SendAuth,
 // as MiniProgramLogin does; see core.Auth.AppLoginResponse.
 func (h *Handlers) AppLogin(c *gin.Context) {
-	write(c, h.auth.AppLoginResponse(c.Request.Context(), c.Request.Method, c.GetHeader("Content-Type"), c.Request.Body))
+	write(c, h.kit.AppLoginResponse(c.Request.Context(), c.Request.Method, c.GetHeader("Content-Type"), c.Request.Body))
 }
 
 // userKey is the gin.Context key of the user.
@@ -183,7 +185,7 @@ const userKey = "wxlogin.user"
 // for the errors (400 for a bad, used or foreign code, 401 without a
 // mini program login).
 func (h *Handlers) MiniProgramPhone(c *gin.Context) {
-	write(c, h.auth.MiniProgramPhoneResponse(c.Request.Context(), c.Request.Method, c.GetHeader("Content-Type"), c.Request.Body))
+	write(c, h.kit.MiniProgramPhoneResponse(c.Request.Context(), c.Request.Method, c.GetHeader("Content-Type"), c.Request.Body))
 }
 
 // RequireWeixinUser lets requests with a logged-in user through, with the
@@ -195,24 +197,24 @@ func (h *Handlers) MiniProgramPhone(c *gin.Context) {
 func (h *Handlers) RequireWeixinUser(c *gin.Context) {
 	u, ok := h.auth.CurrentUser(c.Request.Context())
 	if !ok {
-		if err := h.auth.CheckSession(c.Request.Context()); err != nil {
-			write(c, h.auth.ErrorResponse(c.Request.Context(), err)) // 500: Sessions is not mounted
+		if err := h.kit.CheckSession(c.Request.Context()); err != nil {
+			write(c, h.kit.ErrorResponse(c.Request.Context(), err)) // 500: Sessions is not mounted
 			c.Abort()
 			return
 		}
-		bearer := core.IsBearer(c.Request.Context())
+		bearer := h.kit.IsBearer(c.Request.Context())
 		if h.opts.LoginRequired != nil && !bearer {
 			h.opts.LoginRequired(c)
 			c.Abort()
 			return
 		}
-		info := core.RequestInfoOf(c.Request)
+		info := adapter.RequestInfoOf(c.Request)
 		info.Bearer = bearer
-		write(c, h.auth.LoginRequiredResponse(info))
+		write(c, h.kit.LoginRequiredResponse(info))
 		c.Abort()
 		return
 	}
-	if cc := h.auth.CacheControl(); cc != "" {
+	if cc := h.kit.CacheControl(); cc != "" {
 		c.Header("Cache-Control", cc)
 	}
 	c.Set(userKey, u)
@@ -243,4 +245,4 @@ func (h *Handlers) Token(c *gin.Context) (*weixin.Token, error) {
 }
 
 // write copies resp to c.
-func write(c *gin.Context, resp core.Response) { resp.ServeHTTP(c.Writer, c.Request) }
+func write(c *gin.Context, resp adapter.Response) { resp.ServeHTTP(c.Writer, c.Request) }

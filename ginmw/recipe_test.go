@@ -70,7 +70,7 @@ func newRouter(auth *core.Auth) *gin.Engine {
 	r.GET("/api/userinfo", wl.RequireWeixinUser, func(c *gin.Context) {
 		info, err := auth.UserInfo(c.Request.Context(), weixin.LangZhCN) // refreshes the token when needed
 		if err != nil {
-			auth.JSONErrorResponse(err).ServeHTTP(c.Writer, c.Request) // 401 login_required, 502 or 504 upstream
+			auth.Adapter().JSONErrorResponse(err).ServeHTTP(c.Writer, c.Request) // 401 login_required, 502 or 504 upstream
 			return
 		}
 		c.JSON(http.StatusOK, gin.H{"nickname": info.Nickname, "city": info.City})

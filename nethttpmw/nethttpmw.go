@@ -18,6 +18,7 @@ import (
 	"net/http"
 
 	"github.com/wxlogin/wxlogin/core"
+	"github.com/wxlogin/wxlogin/core/adapter"
 	"github.com/wxlogin/wxlogin/core/weixin"
 )
 
@@ -33,6 +34,7 @@ type Options struct {
 // Handlers are the WeChat login routes and middleware of one core.Auth.
 type Handlers struct {
 	auth *core.Auth
+	kit  adapter.Kit
 	opts Options
 }
 
@@ -41,7 +43,7 @@ type Handlers struct {
 // ErrorFunc the app set on the manager stays as it is (for the app's
 // own uses of scs' LoadAndSave).
 func New(auth *core.Auth, opts Options) *Handlers {
-	return &Handlers{auth: auth, opts: opts}
+	return &Handlers{auth: auth, kit: auth.Adapter(), opts: opts}
 }
 
 // Sessions puts the request's language in its context (see
@@ -59,24 +61,24 @@ func New(auth *core.Auth, opts Options) *Handlers {
 func (h *Handlers) Sessions(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Add("Vary", "Cookie, Authorization")
-		lctx := h.auth.WithLanguage(r.Context(), core.RequestInfo{AcceptLanguage: r.Header.Get("Accept-Language"), UserAgent: r.UserAgent()})
+		lctx := h.kit.WithLanguage(r.Context(), adapter.RequestInfo{AcceptLanguage: r.Header.Get("Accept-Language"), UserAgent: r.UserAgent()})
 		var ctx context.Context
 		var err error
-		if bearer, ok := core.BearerToken(r.Header.Get("Authorization")); ok {
-			ctx, err = h.auth.LoadBearerSession(lctx, bearer) // the bearer wins over a cookie
+		if bearer, ok := adapter.BearerToken(r.Header.Get("Authorization")); ok {
+			ctx, err = h.kit.LoadBearerSession(lctx, bearer) // the bearer wins over a cookie
 		} else {
 			var token string
-			if c, err := r.Cookie(h.auth.SessionCookieName()); err == nil {
+			if c, err := r.Cookie(h.kit.SessionCookieName()); err == nil {
 				token = c.Value
 			}
-			ctx, err = h.auth.LoadSession(lctx, token)
+			ctx, err = h.kit.LoadSession(lctx, token)
 		}
 		if err != nil {
-			h.auth.ErrorResponse(lctx, err).ServeHTTP(w, r)
+			h.kit.ErrorResponse(lctx, err).ServeHTTP(w, r)
 			return
 		}
 		r = r.WithContext(ctx)
-		sw := &sessionWriter{ResponseWriter: w, auth: h.auth, r: r}
+		sw := &sessionWriter{ResponseWriter: w, kit: h.kit, r: r}
 		next.ServeHTTP(sw, r)
 		sw.save()
 	})
@@ -86,7 +88,7 @@ func (h *Handlers) Sessions(next http.Handler) http.Handler {
 // the response, so that its cookie goes with the headers.
 type sessionWriter struct {
 	http.ResponseWriter
-	auth   *core.Auth
+	kit    adapter.Kit
 	r      *http.Request
 	saved  bool
 	failed bool
@@ -97,7 +99,7 @@ type sessionWriter struct {
 func (w *sessionWriter) save() bool {
 	if !w.saved {
 		w.saved = true
-		w.failed = !w.auth.CommitSession(w.ResponseWriter, w.r)
+		w.failed = !w.kit.CommitSession(w.ResponseWriter, w.r)
 	}
 	return !w.failed
 }
@@ -129,20 +131,20 @@ func (w *sessionWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 // visitors inside WeChat, when configured). The query parameter next is
 // where the login ends, when it is a same-site path.
 func (h *Handlers) Login(w http.ResponseWriter, r *http.Request) {
-	h.auth.LoginResponse(r.Context(), r.URL.Query().Get("next"), r.UserAgent()).ServeHTTP(w, r)
+	h.kit.LoginResponse(r.Context(), r.URL.Query().Get("next"), r.UserAgent()).ServeHTTP(w, r)
 }
 
 // Callback completes the login WeChat redirects back with, then redirects
 // to its next path; on failure it answers an error page (4xx for the
 // browser's side, 502/504 for WeChat's).
 func (h *Handlers) Callback(w http.ResponseWriter, r *http.Request) {
-	h.auth.CallbackResponse(r.Context(), r.URL.Query()).ServeHTTP(w, r)
+	h.kit.CallbackResponse(r.Context(), r.URL.Query()).ServeHTTP(w, r)
 }
 
 // Logout ends the session on POST and redirects to "/" (a bearer
 // request: 204); other methods get 405 and end nothing.
 func (h *Handlers) Logout(w http.ResponseWriter, r *http.Request) {
-	h.auth.LogoutResponse(r.Context(), r.Method).ServeHTTP(w, r)
+	h.kit.LogoutResponse(r.Context(), r.Method).ServeHTTP(w, r)
 }
 
 // MiniProgramPhone binds the phone number of a mini program's user: a
@@ -152,7 +154,7 @@ func (h *Handlers) Logout(w http.ResponseWriter, r *http.Request) {
 // for the errors (400 for a bad, used or foreign code, 401 without a
 // mini program login).
 func (h *Handlers) MiniProgramPhone(w http.ResponseWriter, r *http.Request) {
-	h.auth.MiniProgramPhoneResponse(r.Context(), r.Method, r.Header.Get("Content-Type"), r.Body).ServeHTTP(w, r)
+	h.kit.MiniProgramPhoneResponse(r.Context(), r.Method, r.Header.Get("Content-Type"), r.Body).ServeHTTP(w, r)
 }
 
 // MiniProgramLogin logs in a mini program user: POST with the JSON body
@@ -162,13 +164,13 @@ func (h *Handlers) MiniProgramPhone(w http.ResponseWriter, r *http.Request) {
 // "Authorization: Bearer TOKEN" header. Errors are JSON
 // {"error":"…"}; see core.Auth.MiniProgramLoginResponse.
 func (h *Handlers) MiniProgramLogin(w http.ResponseWriter, r *http.Request) {
-	h.auth.MiniProgramLoginResponse(r.Context(), r.Method, r.Header.Get("Content-Type"), r.Body).ServeHTTP(w, r)
+	h.kit.MiniProgramLoginResponse(r.Context(), r.Method, r.Header.Get("Content-Type"), r.Body).ServeHTTP(w, r)
 }
 
 // AppLogin logs in a mobile app user with the code of WeChat's SendAuth,
 // as MiniProgramLogin does; see core.Auth.AppLoginResponse.
 func (h *Handlers) AppLogin(w http.ResponseWriter, r *http.Request) {
-	h.auth.AppLoginResponse(r.Context(), r.Method, r.Header.Get("Content-Type"), r.Body).ServeHTTP(w, r)
+	h.kit.AppLoginResponse(r.Context(), r.Method, r.Header.Get("Content-Type"), r.Body).ServeHTTP(w, r)
 }
 
 type userKey struct{}
@@ -183,21 +185,21 @@ func (h *Handlers) RequireWeixinUser(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		u, ok := h.auth.CurrentUser(r.Context())
 		if !ok {
-			if err := h.auth.CheckSession(r.Context()); err != nil {
-				h.auth.ErrorResponse(r.Context(), err).ServeHTTP(w, r) // 500: Sessions is not mounted
+			if err := h.kit.CheckSession(r.Context()); err != nil {
+				h.kit.ErrorResponse(r.Context(), err).ServeHTTP(w, r) // 500: Sessions is not mounted
 				return
 			}
-			bearer := core.IsBearer(r.Context())
+			bearer := h.kit.IsBearer(r.Context())
 			if h.opts.LoginRequired != nil && !bearer {
 				h.opts.LoginRequired.ServeHTTP(w, r)
 				return
 			}
-			info := core.RequestInfoOf(r)
+			info := adapter.RequestInfoOf(r)
 			info.Bearer = bearer
-			h.auth.LoginRequiredResponse(info).ServeHTTP(w, r)
+			h.kit.LoginRequiredResponse(info).ServeHTTP(w, r)
 			return
 		}
-		if cc := h.auth.CacheControl(); cc != "" {
+		if cc := h.kit.CacheControl(); cc != "" {
 			w.Header().Set("Cache-Control", cc)
 		}
 		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), userKey{}, u)))

@@ -73,7 +73,7 @@ func newHandler(auth *core.Auth) http.Handler {
 	mux.Handle("GET /api/userinfo", wl.RequireWeixinUser(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		info, err := auth.UserInfo(r.Context(), weixin.LangZhCN) // refreshes the token when needed
 		if err != nil {
-			auth.JSONErrorResponse(err).ServeHTTP(w, r) // 401 login_required, 502 or 504 upstream
+			auth.Adapter().JSONErrorResponse(err).ServeHTTP(w, r) // 401 login_required, 502 or 504 upstream
 			return
 		}
 		w.Header().Set("Content-Type", "application/json")

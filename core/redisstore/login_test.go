@@ -51,12 +51,12 @@ func newInstance(t *testing.T, redisURL string, wx *weixintest.Server) *instance
 // token the response's cookie holds.
 func (in *instance) request(t *testing.T, token string, f func(ctx context.Context)) string {
 	t.Helper()
-	ctx, err := in.auth.LoadSession(context.Background(), token)
+	ctx, err := in.auth.Adapter().LoadSession(context.Background(), token)
 	if err != nil {
 		t.Fatal(err)
 	}
 	f(ctx)
-	h, err := in.auth.SaveSession(ctx)
+	h, err := in.auth.Adapter().SaveSession(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -42,7 +42,7 @@ func main() {
 	f.Get("/login", func(c *fiber.Ctx) error {
 		start, err := auth.BeginLogin(c.UserContext(), core.LoginRequest{ReturnTo: c.Query("next")})
 		if err != nil {
-			resp := auth.ErrorResponse(c.UserContext(), err)
+			resp := auth.Adapter().ErrorResponse(c.UserContext(), err)
 			for k := range resp.Header {
 				c.Set(k, resp.Header.Get(k))
 			}
@@ -71,7 +71,7 @@ func main() {
 		defer cancel()
 		info, err := auth.UserInfo(ctx, "") // refreshes the access token first when needed
 		if err != nil {
-			resp := auth.JSONErrorResponse(err)
+			resp := auth.Adapter().JSONErrorResponse(err)
 			c.Set(fiber.HeaderContentType, resp.Header.Get("Content-Type"))
 			return c.Status(resp.Status).Send(resp.Body)
 		}

@@ -34,7 +34,7 @@ func main() {
 	mux.HandleFunc("GET /login", func(w http.ResponseWriter, r *http.Request) {
 		start, err := auth.BeginLogin(r.Context(), core.LoginRequest{ReturnTo: r.URL.Query().Get("next")})
 		if err != nil {
-			auth.ErrorResponse(r.Context(), err).ServeHTTP(w, r)
+			auth.Adapter().ErrorResponse(r.Context(), err).ServeHTTP(w, r)
 			return
 		}
 		exampleapp.SetPageHeaders(w.Header().Set)
@@ -61,7 +61,7 @@ func main() {
 		defer cancel()
 		info, err := auth.UserInfo(ctx, "") // refreshes the access token first when needed
 		if err != nil {
-			auth.JSONErrorResponse(err).ServeHTTP(w, r)
+			auth.Adapter().JSONErrorResponse(err).ServeHTTP(w, r)
 			return
 		}
 		w.Header().Set("Content-Type", "application/json")

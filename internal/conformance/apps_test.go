@@ -67,7 +67,7 @@ func serveNetHTTP(t testing.TB, auth *core.Auth, ln net.Listener) {
 	mux.Handle("GET /api/userinfo", h.RequireWeixinUser(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		info, err := auth.UserInfo(r.Context(), "")
 		if err != nil {
-			auth.JSONErrorResponse(err).ServeHTTP(w, r)
+			auth.Adapter().JSONErrorResponse(err).ServeHTTP(w, r)
 			return
 		}
 		w.Header().Set("Content-Type", "application/json")
@@ -107,7 +107,7 @@ func serveGin(t testing.TB, auth *core.Auth, ln net.Listener) {
 	api.GET("/api/userinfo", h.RequireWeixinUser, func(c *gin.Context) {
 		info, err := auth.UserInfo(c.Request.Context(), "")
 		if err != nil {
-			resp := auth.JSONErrorResponse(err)
+			resp := auth.Adapter().JSONErrorResponse(err)
 			c.Data(resp.Status, resp.Header.Get("Content-Type"), resp.Body)
 			return
 		}
@@ -145,7 +145,7 @@ func serveFiber(t testing.TB, auth *core.Auth, ln net.Listener) {
 	app.Get("/api/userinfo", h.RequireWeixinUser, func(c *fiber.Ctx) error {
 		info, err := auth.UserInfo(c.UserContext(), "")
 		if err != nil {
-			resp := auth.JSONErrorResponse(err)
+			resp := auth.Adapter().JSONErrorResponse(err)
 			c.Set(fiber.HeaderContentType, resp.Header.Get("Content-Type"))
 			return c.Status(resp.Status).Send(resp.Body)
 		}

@@ -28,7 +28,8 @@ type env struct {
 	t    *testing.T
 	wx   *weixintest.Server
 	auth *core.Auth
-	base string // the app's URL
+	sm   *scs.SessionManager // the Auth's
+	base string             // the app's URL
 }
 
 func newEnv(t *testing.T, a adapter) *env {
@@ -101,7 +102,7 @@ func newEnvTweaked(t *testing.T, a adapter, wx *weixintest.Server, store scs.Sto
 		t.Fatal(err)
 	}
 	a.serve(t, auth, ln)
-	return &env{t: t, wx: wx, auth: auth, base: base}
+	return &env{t: t, wx: wx, auth: auth, sm: opts.Sessions, base: base}
 }
 
 // browser is a browsertest.Browser on the env's app.

@@ -18,7 +18,7 @@ func TestUnreadableSession(t *testing.T) {
 	forEach(t, func(t *testing.T, e *env) {
 		b := e.browser()
 		b.login("u1", "")
-		store := e.auth.Sessions().Store
+		store := e.sm.Store
 		token := b.SessionCookie()
 		data, ok, err := store.Find(token)
 		if err != nil || !ok {
@@ -66,8 +66,8 @@ func (s *flakyStore) Commit(token string, b []byte, expiry time.Time) error {
 // successful without its session, and service comes back with the store.
 func TestSessionStoreFailure(t *testing.T) {
 	forEach(t, func(t *testing.T, e *env) {
-		store := &flakyStore{Store: e.auth.Sessions().Store}
-		e.auth.Sessions().Store = store
+		store := &flakyStore{Store: e.sm.Store}
+		e.sm.Store = store
 		b := e.browser()
 		b.login("u1", "")
 
