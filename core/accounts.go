@@ -67,7 +67,7 @@ const (
 // An Accounts is safe for concurrent use once set up.
 type Accounts struct {
 	// Store keeps the links. Required. Use one store shared by every
-	// instance: NewMemoryLinkStore only for one instance or tests.
+	// instance: core/linkstore.NewMemory only for one instance or tests.
 	Store LinkStore
 	// NewAccount creates an account for u, the first identity of a
 	// person to log in, and returns its id (not empty). Required. It runs

@@ -11,14 +11,15 @@ import (
 	"testing"
 
 	"github.com/wxlogin/wxlogin/core"
+	"github.com/wxlogin/wxlogin/core/linkstore"
 	"github.com/wxlogin/wxlogin/core/weixin"
 	"github.com/wxlogin/wxlogin/weixintest"
 )
 
 // accountsEnv is an env whose Auth links accounts in a memory store.
-func accountsEnv(t *testing.T) (*env, *core.MemoryLinkStore, *[]string) {
+func accountsEnv(t *testing.T) (*env, *linkstore.Memory, *[]string) {
 	// created lists the accounts created and the merges, in order.
-	st := core.NewMemoryLinkStore()
+	st := linkstore.NewMemory()
 	var mu sync.Mutex
 	var created []string
 	e := newEnv(t, func(o *core.Options) {
@@ -112,7 +113,7 @@ func TestAccountsSnapshotVisitorGetsNoLink(t *testing.T) {
 func TestAccountsNeedStoreAndNewAccount(t *testing.T) {
 	e := newEnv(t)
 	web := e.srv.Config(weixintest.DefaultAppID, callbackURL, weixin.ScopeLogin)
-	_, err := core.New(core.Options{Website: &web, Sessions: e.sm, Accounts: &core.Accounts{Store: core.NewMemoryLinkStore()}})
+	_, err := core.New(core.Options{Website: &web, Sessions: e.sm, Accounts: &core.Accounts{Store: linkstore.NewMemory()}})
 	if err == nil || !strings.Contains(err.Error(), "NewAccount") {
 		t.Errorf("New: %v", err)
 	}

@@ -104,7 +104,7 @@ type Options struct {
 	// settings that break the login, with an error that says why:
 	//   - a Codec left at scs' default (gob) becomes SessionCodec, 30
 	//     times faster and able to read gob sessions;
-	//   - a Store left at scs' default (memstore) becomes a MemoryStore,
+	//   - a Store left at scs' default (memstore) becomes a memstore.Store,
 	//     whose deletes are final, so that a logout holds against
 	//     concurrent requests (New logs a warning for a store that is not
 	//     a FinalDeleteStore);
@@ -256,7 +256,7 @@ func New(opts Options) (*Auth, error) {
 	case *memstore.MemStore, nil:
 		// Its cleanup goroutine, idle over an empty map, is left alone:
 		// scs' StopCleanup races with its start.
-		opts.Sessions.Store = NewMemoryStore()
+		opts.Sessions.Store = memstore.New()
 	}
 	if !opts.Sessions.Cookie.HttpOnly {
 		return nil, errors.New("wxlogin: the session cookie must be HttpOnly (scs' default): no script may read the session id")
@@ -297,7 +297,7 @@ func New(opts Options) (*Auth, error) {
 		opts.Logger = slog.Default()
 	}
 	if _, ok := opts.Sessions.Store.(FinalDeleteStore); !ok {
-		opts.Logger.Warn("wxlogin: the session store does not keep deletes final: a request racing a logout can write the session back (use core.MemoryStore or core/redisstore)",
+		opts.Logger.Warn("wxlogin: the session store does not keep deletes final: a request racing a logout can write the session back (use core/memstore or core/redisstore)",
 			slog.String("store", fmt.Sprintf("%T", opts.Sessions.Store)))
 	}
 	if opts.Now == nil && (opts.Website == nil || opts.Website.Now == nil) && (opts.OfficialAccount == nil || opts.OfficialAccount.Now == nil) {
@@ -358,7 +358,7 @@ func (a *Auth) CurrentUser(ctx context.Context) (u *User, ok bool) {
 // session's other data goes with it; the user's other sessions (other
 // browsers) are untouched.
 //
-// With a FinalDeleteStore (MemoryStore, core/redisstore) the logout is
+// With a FinalDeleteStore (core/memstore, core/redisstore) the logout is
 // final: a request that loaded the session before and commits after it
 // does not write the session back. Errors wrap ErrSessionStore.
 func (a *Auth) Logout(ctx context.Context) error {

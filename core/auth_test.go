@@ -7,6 +7,7 @@ import (
 
 	"github.com/alexedwards/scs/v2"
 	"github.com/wxlogin/wxlogin/core"
+	"github.com/wxlogin/wxlogin/core/memstore"
 	"github.com/wxlogin/wxlogin/core/weixin"
 )
 
@@ -19,18 +20,18 @@ func TestNewAdjustsSessions(t *testing.T) {
 	if !sm.Cookie.Secure || !sm.Cookie.HttpOnly || sm.Cookie.SameSite != http.SameSiteLaxMode {
 		t.Errorf("cookie = %+v, want Secure, HttpOnly, Lax", sm.Cookie)
 	}
-	if _, ok := sm.Codec.(core.SessionCodec); !ok {
-		t.Errorf("codec = %T, want core.SessionCodec", sm.Codec)
+	if _, gob := sm.Codec.(scs.GobCodec); gob || sm.Codec == nil {
+		t.Errorf("codec = %T, want wxlogin's", sm.Codec)
 	}
-	if _, ok := sm.Store.(*core.MemoryStore); !ok {
-		t.Errorf("store = %T, want *core.MemoryStore", sm.Store)
+	if _, ok := sm.Store.(*memstore.Store); !ok {
+		t.Errorf("store = %T, want *memstore.Store", sm.Store)
 	}
 
 	// An app's own choices stay.
 	sm = scs.New()
 	own := ownCodec{}
 	sm.Codec = own
-	sm.Store = core.NewMemoryStore()
+	sm.Store = memstore.New()
 	store := sm.Store
 	errorFunc := func(http.ResponseWriter, *http.Request, error) {}
 	sm.ErrorFunc = errorFunc

@@ -38,12 +38,12 @@ var (
 	ErrNoUserToken = errors.New("wxlogin: this login has no WeChat user access token")
 )
 
-// MaxLoginBody caps the body of a bearer login request.
-const MaxLoginBody = 4 << 10
+// maxLoginBody caps the body of a bearer login request.
+const maxLoginBody = 4 << 10
 
-// RetryAfterQuota is the Retry-After of a 429 answered for WeChat's
+// retryAfterQuota is the Retry-After of a 429 answered for WeChat's
 // minute quota: the quota is per minute.
-const RetryAfterQuota = 60 * time.Second
+const retryAfterQuota = 60 * time.Second
 
 // keySessionKey holds a mini program login's session_key in the session.
 const keySessionKey = "wxlogin.sessionkey"
@@ -61,12 +61,12 @@ type BearerLogin struct {
 	User *User
 }
 
-// ReadLoginCode reads a bearer login's request body {"code":"…"} of
+// readLoginCode reads a bearer login's request body {"code":"…"} of
 // content type contentType (application/json, parameters allowed) from
-// body, reading at most MaxLoginBody+1 bytes. A body over MaxLoginBody,
+// body, reading at most maxLoginBody+1 bytes. A body over maxLoginBody,
 // another content type, bad JSON, a code missing, empty, not a string or
 // over MaxCodeLength bytes is an error matching ErrBadRequest.
-func ReadLoginCode(contentType string, body io.Reader) (string, error) {
+func readLoginCode(contentType string, body io.Reader) (string, error) {
 	mt, _, err := mime.ParseMediaType(contentType)
 	if err != nil || mt != "application/json" {
 		return "", fmt.Errorf("%w: the content type must be application/json", ErrBadRequest)
@@ -74,12 +74,12 @@ func ReadLoginCode(contentType string, body io.Reader) (string, error) {
 	if body == nil {
 		return "", fmt.Errorf("%w: no body", ErrBadRequest)
 	}
-	b, err := io.ReadAll(io.LimitReader(body, MaxLoginBody+1))
+	b, err := io.ReadAll(io.LimitReader(body, maxLoginBody+1))
 	if err != nil {
 		return "", fmt.Errorf("%w: reading the body: %w", ErrBadRequest, err)
 	}
-	if len(b) > MaxLoginBody {
-		return "", fmt.Errorf("%w: the body is over %d bytes", ErrBadRequest, MaxLoginBody)
+	if len(b) > maxLoginBody {
+		return "", fmt.Errorf("%w: the body is over %d bytes", ErrBadRequest, maxLoginBody)
 	}
 	var req struct {
 		Code json.RawMessage `json:"code"`
@@ -320,7 +320,7 @@ type bearerLoginUserJ struct {
 }
 
 // MiniProgramLoginResponse answers a mini program's login request: POST
-// with the JSON body {"code":"…"} (read with ReadLoginCode) of content
+// with the JSON body {"code":"…"} (read with readLoginCode) of content
 // type contentType. Success: 200 {"token","expires_at","user":{"openid",
 // "unionid","account_id"}}, without a cookie; the client sends the token
 // back as "Authorization: Bearer TOKEN". Failure: JSONErrorResponse's
@@ -347,7 +347,7 @@ func (a kit) bearerLoginResponse(ctx context.Context, cfg *weixin.Config, method
 		r.Header.Set("Allow", http.MethodPost)
 		return r
 	}
-	code, err := ReadLoginCode(contentType, body)
+	code, err := readLoginCode(contentType, body)
 	if err != nil {
 		return a.JSONErrorResponse(err)
 	}

@@ -81,7 +81,7 @@ type Merge struct {
 // swap): they report false, changing nothing, when the record is not in
 // the state they expect, and Accounts starts over from a fresh read.
 //
-// core.MemoryLinkStore keeps links in memory (tests, development, a
+// core/linkstore.Memory keeps links in memory (tests, development, a
 // single instance); core/linkstore keeps them in PostgreSQL or SQLite.
 // internal/linktest is the contract every LinkStore must pass.
 type LinkStore interface {

@@ -70,8 +70,8 @@ func (a *Auth) miniProgramUser(ctx context.Context) (*User, *weixin.AppTokenSour
 	return u, src, err
 }
 
-// PhoneJSON is the answer of the phone route.
-type PhoneJSON struct {
+// phoneJSON is the answer of the phone route.
+type phoneJSON struct {
 	// Phone is User.Phone.
 	Phone string `json:"phone"`
 	// CountryCode is User.CountryCode, always a string.
@@ -81,9 +81,9 @@ type PhoneJSON struct {
 // MiniProgramPhoneResponse answers the phone route of the adapters
 // (MiniProgramPhone): a POST with Content-Type application/json and the
 // body {"code":"…"} from the getPhoneNumber button. It runs BindPhone and
-// answers 200 PhoneJSON, or JSONErrorResponse: no mini program login
+// answers 200 phoneJSON, or JSONErrorResponse: no mini program login
 // 401 (first; the request must carry the mini program login's bearer
-// token: a cookie session does not count); a body ReadLoginCode refuses
+// token: a cookie session does not count); a body readLoginCode refuses
 // 400 without calling WeChat; a bad, used or foreign code 400; another
 // method than POST 405.
 func (a kit) MiniProgramPhoneResponse(ctx context.Context, method, contentType string, body io.Reader) adapter.Response {
@@ -95,7 +95,7 @@ func (a kit) MiniProgramPhoneResponse(ctx context.Context, method, contentType s
 	if _, _, err := a.miniProgramUser(ctx); err != nil {
 		return a.JSONErrorResponse(err)
 	}
-	code, err := ReadLoginCode(contentType, body)
+	code, err := readLoginCode(contentType, body)
 	if err != nil {
 		return a.JSONErrorResponse(err)
 	}
@@ -103,5 +103,5 @@ func (a kit) MiniProgramPhoneResponse(ctx context.Context, method, contentType s
 	if err != nil {
 		return a.JSONErrorResponse(err)
 	}
-	return jsonResponse(http.StatusOK, PhoneJSON{Phone: u.Phone, CountryCode: u.CountryCode})
+	return jsonResponse(http.StatusOK, phoneJSON{Phone: u.Phone, CountryCode: u.CountryCode})
 }

@@ -6,8 +6,8 @@ import (
 	"unicode/utf8"
 )
 
-// MaxReturnToLen is the longest return-to path kept, in bytes.
-const MaxReturnToLen = 1024
+// maxReturnToLen is the longest return-to path kept, in bytes.
+const maxReturnToLen = 1024
 
 // maxEncodingLayers is how many rounds of percent-encoding a return-to
 // path may carry; more is refused.
@@ -17,12 +17,12 @@ const maxEncodingLayers = 3
 // return to, and returns it unchanged when it is. It accepts only an
 // absolute path: one "/" not followed by "/" or "\", no "\", whitespace
 // or control characters, nor invisible format characters, at most
-// MaxReturnToLen bytes, valid UTF-8 — and the same again after each
+// maxReturnToLen bytes, valid UTF-8 — and the same again after each
 // round of percent-decoding (at most three), so that "/%2F%2Fevil.example" is refused
 // like "//evil.example". Anything else (schemes, hosts, "//", "/\",
 // encoded tricks) is refused: the caller falls back to its default path.
 func SafeReturnTo(raw string) (string, bool) {
-	if len(raw) > MaxReturnToLen {
+	if len(raw) > maxReturnToLen {
 		return "", false
 	}
 	s := raw

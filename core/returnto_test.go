@@ -55,7 +55,7 @@ var hostileReturnTo = []string{
 	" /me",
 	"/me ",
 	"/me\\..\\..",
-	"/" + strings.Repeat("a", MaxReturnToLen),
+	"/" + strings.Repeat("a", maxReturnToLen),
 	"//",
 	"/\\",
 	"//%2e%2e",
@@ -75,7 +75,7 @@ var safeReturnTo = []string{
 	"/a:b",
 	"/@me",
 	"/path/../other",
-	"/" + strings.Repeat("a", MaxReturnToLen-1),
+	"/" + strings.Repeat("a", maxReturnToLen-1),
 }
 
 func TestSafeReturnTo(t *testing.T) {
@@ -113,7 +113,7 @@ func FuzzSafeReturnTo(f *testing.F) {
 		if got != raw {
 			t.Fatalf("kept %q as %q", raw, got)
 		}
-		if len(got) > MaxReturnToLen || got[0] != '/' || (len(got) > 1 && (got[1] == '/' || got[1] == '\\')) {
+		if len(got) > maxReturnToLen || got[0] != '/' || (len(got) > 1 && (got[1] == '/' || got[1] == '\\')) {
 			t.Fatalf("kept unsafe %q", got)
 		}
 		for s := got; ; {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/alexedwards/scs/v2"
 	"github.com/wxlogin/wxlogin/core"
+	"github.com/wxlogin/wxlogin/core/memstore"
 )
 
 func (b *browser) deadline() time.Time {
@@ -74,7 +75,7 @@ func TestAnonymousCost(t *testing.T) {
 		t.Skip("measurement")
 	}
 	e := newEnv(t, func(o *core.Options) { o.Sessions.Lifetime = 30 * 24 * time.Hour })
-	store := e.sm.Store.(*core.MemoryStore)
+	store := e.sm.Store.(*memstore.Store)
 	next := "/" + strings.Repeat("a", 1023)
 	var m0, m1 runtime.MemStats
 	runtime.GC()

@@ -230,7 +230,7 @@ func (a kit) JSONErrorResponse(err error) adapter.Response {
 	}
 	r := jsonResponse(c.Status, body)
 	if c.Status == http.StatusTooManyRequests {
-		r.Header.Set("Retry-After", strconv.Itoa(int(RetryAfterQuota/time.Second)))
+		r.Header.Set("Retry-After", strconv.Itoa(int(retryAfterQuota/time.Second)))
 	}
 	return r
 }

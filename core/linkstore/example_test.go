@@ -65,5 +65,5 @@ func ExampleNew_sqlite() {
 
 // Tests and a single instance in development: links in memory.
 func ExampleNew_memory() {
-	_ = &core.Accounts{Store: core.NewMemoryLinkStore(), NewAccount: newAccount, OnMerge: moveData}
+	_ = &core.Accounts{Store: linkstore.NewMemory(), NewAccount: newAccount, OnMerge: moveData}
 }

@@ -4,11 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/wxlogin/wxlogin/core"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/wxlogin/wxlogin/core"
 
 	"github.com/wxlogin/wxlogin/internal/storetest"
 
@@ -397,7 +398,7 @@ func BenchmarkFind(b *testing.B) {
 }
 
 // The contract every wxlogin store keeps (internal/storetest), the one
-// core.MemoryStore is tested against too.
+// core/memstore is tested against too.
 func TestKeepsDeletesFinal(t *testing.T) {
 	r := redistest.Start(t)
 	storetest.FinalDeletes(t, open(t, r.URL()))

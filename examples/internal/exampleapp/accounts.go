@@ -46,7 +46,7 @@ func accountsFromEnv(ctx context.Context) (*core.Accounts, func(), error) {
 			return nil, nil, fmt.Errorf("DATABASE_URL: creating example_accounts: %w", err)
 		}
 	} else {
-		store = core.NewMemoryLinkStore()
+		store = linkstore.NewMemory()
 	}
 	return &core.Accounts{Store: store, NewAccount: a.create, OnMerge: a.merge}, closeFn, nil
 }

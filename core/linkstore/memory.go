@@ -1,48 +1,50 @@
-package core
+package linkstore
 
 import (
 	"context"
 	"fmt"
 	"sync"
 	"time"
+
+	"github.com/wxlogin/wxlogin/core"
 )
 
-// MemoryLinkStore is a LinkStore in memory, for tests, development and
+// Memory is a core.LinkStore in memory, for tests, development and
 // a single instance that may forget its accounts when it stops. It is
 // safe for concurrent use. The zero value is not usable: call
-// NewMemoryLinkStore.
-type MemoryLinkStore struct {
+// NewMemory.
+type Memory struct {
 	mu    sync.Mutex
-	links map[LinkKey]Link
+	links map[core.LinkKey]core.Link
 }
 
-var _ LinkStore = (*MemoryLinkStore)(nil)
+var _ core.LinkStore = (*Memory)(nil)
 
-// NewMemoryLinkStore returns an empty MemoryLinkStore.
-func NewMemoryLinkStore() *MemoryLinkStore {
-	return &MemoryLinkStore{links: make(map[LinkKey]Link)}
+// NewMemory returns an empty Memory.
+func NewMemory() *Memory {
+	return &Memory{links: make(map[core.LinkKey]core.Link)}
 }
 
 // Len returns the number of records: identities plus unionids.
-func (m *MemoryLinkStore) Len() int {
+func (m *Memory) Len() int {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	return len(m.links)
 }
 
-// Get implements LinkStore.
-func (m *MemoryLinkStore) Get(ctx context.Context, k LinkKey) (Link, error) {
+// Get implements core.LinkStore.
+func (m *Memory) Get(ctx context.Context, k core.LinkKey) (core.Link, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	l, ok := m.links[norm(k)]
 	if !ok {
-		return Link{}, fmt.Errorf("%w: %s", ErrNoLink, describe(k))
+		return core.Link{}, fmt.Errorf("%w: %s", core.ErrNoLink, describe(k))
 	}
 	return l, nil
 }
 
-// Insert implements LinkStore.
-func (m *MemoryLinkStore) Insert(ctx context.Context, l Link) (bool, error) {
+// Insert implements core.LinkStore.
+func (m *Memory) Insert(ctx context.Context, l core.Link) (bool, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	k := l.Key()
@@ -53,8 +55,8 @@ func (m *MemoryLinkStore) Insert(ctx context.Context, l Link) (bool, error) {
 	return true, nil
 }
 
-// Settle implements LinkStore.
-func (m *MemoryLinkStore) Settle(ctx context.Context, k LinkKey, claim, accountID string) (bool, error) {
+// Settle implements core.LinkStore.
+func (m *Memory) Settle(ctx context.Context, k core.LinkKey, claim, accountID string) (bool, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	k = norm(k)
@@ -67,8 +69,8 @@ func (m *MemoryLinkStore) Settle(ctx context.Context, k LinkKey, claim, accountI
 	return true, nil
 }
 
-// Release implements LinkStore.
-func (m *MemoryLinkStore) Release(ctx context.Context, k LinkKey, claim string) (bool, error) {
+// Release implements core.LinkStore.
+func (m *Memory) Release(ctx context.Context, k core.LinkKey, claim string) (bool, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	k = norm(k)
@@ -80,11 +82,11 @@ func (m *MemoryLinkStore) Release(ctx context.Context, k LinkKey, claim string) 
 	return true, nil
 }
 
-// Bind implements LinkStore.
-func (m *MemoryLinkStore) Bind(ctx context.Context, appID, openID, accountID, unionID string) (bool, error) {
+// Bind implements core.LinkStore.
+func (m *Memory) Bind(ctx context.Context, appID, openID, accountID, unionID string) (bool, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	k := IdentityKey(appID, openID)
+	k := core.IdentityKey(appID, openID)
 	l, ok := m.links[k]
 	if !ok || l.UnionID != "" || l.AccountID != accountID || accountID == "" {
 		return false, nil
@@ -94,11 +96,11 @@ func (m *MemoryLinkStore) Bind(ctx context.Context, appID, openID, accountID, un
 	return true, nil
 }
 
-// Merge implements LinkStore.
-func (m *MemoryLinkStore) Merge(ctx context.Context, mg Merge) (bool, error) {
+// Merge implements core.LinkStore.
+func (m *Memory) Merge(ctx context.Context, mg core.Merge) (bool, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	k := IdentityKey(mg.AppID, mg.OpenID)
+	k := core.IdentityKey(mg.AppID, mg.OpenID)
 	l, ok := m.links[k]
 	if !ok || l.UnionID != "" || l.AccountID != mg.From || mg.From == "" || mg.Into == "" {
 		return false, nil
@@ -114,11 +116,11 @@ func (m *MemoryLinkStore) Merge(ctx context.Context, mg Merge) (bool, error) {
 	return true, nil
 }
 
-// Touch implements LinkStore.
-func (m *MemoryLinkStore) Touch(ctx context.Context, appID, openID string, seen time.Time) error {
+// Touch implements core.LinkStore.
+func (m *Memory) Touch(ctx context.Context, appID, openID string, seen time.Time) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	k := IdentityKey(appID, openID)
+	k := core.IdentityKey(appID, openID)
 	if l, ok := m.links[k]; ok {
 		l.Seen = seen
 		m.links[k] = l
@@ -127,7 +129,7 @@ func (m *MemoryLinkStore) Touch(ctx context.Context, appID, openID string, seen 
 }
 
 // norm drops the UnionID of an identity's key.
-func norm(k LinkKey) LinkKey {
+func norm(k core.LinkKey) core.LinkKey {
 	if !k.IsUnion() {
 		k.UnionID = ""
 	}
@@ -135,7 +137,7 @@ func norm(k LinkKey) LinkKey {
 }
 
 // describe names k without its ids (they are personal data).
-func describe(k LinkKey) string {
+func describe(k core.LinkKey) string {
 	if k.IsUnion() {
 		return "unionid"
 	}

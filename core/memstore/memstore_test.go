@@ -1,19 +1,20 @@
-package core_test
+package memstore_test
 
 import (
 	"testing"
 	"time"
 
 	"github.com/wxlogin/wxlogin/core"
+	"github.com/wxlogin/wxlogin/core/memstore"
 	"github.com/wxlogin/wxlogin/internal/storetest"
 )
 
 func TestMemoryStoreKeepsDeletesFinal(t *testing.T) {
-	storetest.FinalDeletes(t, core.NewMemoryStore())
+	storetest.FinalDeletes(t, memstore.New())
 }
 
 func TestMemoryStoreForgetsExpired(t *testing.T) {
-	m := core.NewMemoryStore()
+	m := memstore.New()
 	m.Commit("a", []byte("x"), time.Now().Add(-time.Second)) // the first call sweeps; this one is expired already
 	m.Commit("b", []byte("y"), time.Now().Add(time.Hour))
 	if _, ok, _ := m.Find("a"); ok {
@@ -25,9 +26,9 @@ func TestMemoryStoreForgetsExpired(t *testing.T) {
 	}
 }
 
-func TestNewReplacesTheDefaultMemstore(t *testing.T) {
-	e := newEnv(t) // sets scs' memstore
-	if _, ok := e.sm.Store.(*core.MemoryStore); !ok {
-		t.Fatalf("store %T, want *core.MemoryStore", e.sm.Store)
+func TestInterfaces(t *testing.T) {
+	var s any = memstore.New()
+	if _, ok := s.(core.ForwardingStore); !ok {
+		t.Error("not a core.ForwardingStore")
 	}
 }
