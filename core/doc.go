@@ -1,20 +1,11 @@
 // Package core is the framework-independent heart of wxlogin: WeChat
 // ("Log in with WeChat", 微信登录) login for Go web applications.
 //
-// It has two layers.
-//
-// Config is a client of WeChat's OAuth 2.0 dialect, shaped like
-// golang.org/x/oauth2: AuthCodeURL builds the QR-code page
-// (/connect/qrconnect, snsapi_login) or the official-account page
-// (/connect/oauth2/authorize, snsapi_base / snsapi_userinfo) with the
-// parameters in the order WeChat checks and #wechat_redirect at the end;
-// Exchange, Refresh, CheckToken and UserInfo call the API. WeChat's
-// errcodes become *APIError values that match sentinels such as
-// ErrCodeUsed with errors.Is; MustLogIn and Temporary say what to do
-// about an error. Replies are decoded whatever their Content-Type, capped
-// at MaxResponseBytes, bounded in time, and reads are retried on "system
-// busy", 5xx and network errors; the code exchange never is. No error or
-// log line carries the secret, a code or a token.
+// It stands on core/weixin, the client of WeChat's API (Config, Token,
+// UserInfo, the app access token, the errcodes), which works without
+// sessions; core adds the login flow, the user, sessions, accounts and
+// events. Adapters to web frameworks reach the flow's plumbing through
+// Auth.Adapter (package core/adapter); an app never needs it.
 //
 // Auth is the login flow on top of github.com/alexedwards/scs/v2
 // sessions: BeginLogin issues a state bound to the browser's session,
@@ -28,15 +19,15 @@
 // Mini programs and mobile apps, which keep no cookies, log in with
 // MiniProgramLogin (Config.Code2Session, /sns/jscode2session) and
 // AppLogin (a SendAuth code); each starts a session addressed by its
-// token in an "Authorization: Bearer" header (LoadBearerSession), in the
+// token in an "Authorization: Bearer" header (adapter.Kit.LoadBearerSession), in the
 // same store as the browsers' sessions.
 //
 // Every handler runs inside the request's scs session (the adapters'
 // Sessions middleware, or scs' LoadAndSave); without it the responses are
-// 500 and the log names the fix (ErrNoSession, CheckSession).
+// 500 and the log names the fix (ErrNoSession).
 //
 // The pages are in the visitor's language, Simplified Chinese or English
-// (Language: Accept-Language, WeChat's browser, Options.DefaultLanguage),
+// (Accept-Language, WeChat's browser, Options.DefaultLanguage),
 // with the words in one table per language that an app extends or
 // replaces (Messages, Options.Messages); JSON answers keep their codes.
 //

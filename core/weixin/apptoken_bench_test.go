@@ -1,4 +1,4 @@
-package core_test
+package weixin_test
 
 import (
 	"context"
@@ -14,7 +14,7 @@ import (
 // allocation, no lock. The baseline reads the clock and a token under a
 // mutex, the least a shared token with an expiry can cost.
 //
-//	go test ./core -run XXX -bench AppToken -benchmem
+//	go test ./core/weixin -run XXX -bench AppToken -benchmem
 func BenchmarkAppToken(b *testing.B) {
 	wx := weixintest.NewServer()
 	defer wx.Close()
