@@ -12,7 +12,8 @@ import (
 	"time"
 
 	"github.com/alexedwards/scs/v2"
-	"github.com/alexedwards/scs/v2/memstore"
+	scsmemstore "github.com/alexedwards/scs/v2/memstore"
+	"github.com/wxlogin/wxlogin/core/memstore"
 	"github.com/wxlogin/wxlogin/core/weixin"
 	"golang.org/x/sync/singleflight"
 )
@@ -253,7 +254,7 @@ func New(opts Options) (*Auth, error) {
 		opts.Sessions.Codec = SessionCodec{}
 	}
 	switch opts.Sessions.Store.(type) {
-	case *memstore.MemStore, nil:
+	case *scsmemstore.MemStore, nil:
 		// Its cleanup goroutine, idle over an empty map, is left alone:
 		// scs' StopCleanup races with its start.
 		opts.Sessions.Store = memstore.New()

@@ -217,3 +217,19 @@ func write(c *fiber.Ctx, resp adapter.Response) error {
 	}
 	return c.Send(resp.Body)
 }
+
+// JSONError answers err, from an app's own API handler, as JSON
+// {"error":"CODE"} with the status core.Classify gives it (401
+// login_required, 502 or 504 upstream, …); the body never holds err's
+// text.
+func (h *Handlers) JSONError(c *fiber.Ctx, err error) error {
+	return write(c, h.kit.JSONErrorResponse(err))
+}
+
+// ErrorPage answers err, from an app's own page handler, with wxlogin's
+// HTML error page in the visitor's language (core.Options.ErrorPage, if
+// set), with the status core.Classify gives it; the page never shows
+// err's text.
+func (h *Handlers) ErrorPage(c *fiber.Ctx, err error) error {
+	return write(c, h.kit.ErrorResponse(c.UserContext(), err))
+}

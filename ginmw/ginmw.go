@@ -246,3 +246,21 @@ func (h *Handlers) Token(c *gin.Context) (*weixin.Token, error) {
 
 // write copies resp to c.
 func write(c *gin.Context, resp adapter.Response) { resp.ServeHTTP(c.Writer, c.Request) }
+
+// JSONError answers err, from an app's own API handler, as JSON
+// {"error":"CODE"} with the status core.Classify gives it (401
+// login_required, 502 or 504 upstream, …), and aborts c; the body never
+// holds err's text.
+func (h *Handlers) JSONError(c *gin.Context, err error) {
+	write(c, h.kit.JSONErrorResponse(err))
+	c.Abort()
+}
+
+// ErrorPage answers err, from an app's own page handler, with wxlogin's
+// HTML error page in the visitor's language (core.Options.ErrorPage, if
+// set), with the status core.Classify gives it, and aborts c; the page
+// never shows err's text.
+func (h *Handlers) ErrorPage(c *gin.Context, err error) {
+	write(c, h.kit.ErrorResponse(c.Request.Context(), err))
+	c.Abort()
+}

@@ -37,7 +37,7 @@ func Example() {
 	mux.HandleFunc("/auth/weixin/logout", wl.Logout)
 	me := template.Must(template.New("me").Parse(`<p>Hello, {{.Nickname}}</p>`))
 	mux.Handle("GET /me", wl.RequireWeixinUser(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		u, _ := nethttpmw.User(r.Context())
+		u, _ := nethttpmw.User(r)
 		me.Execute(w, u)
 	})))
 	app.Config.Handler = wl.Sessions(mux)

@@ -206,9 +206,12 @@ func (h *Handlers) RequireWeixinUser(next http.Handler) http.Handler {
 	})
 }
 
-// User returns the user RequireWeixinUser let through. Do not modify it.
-func User(ctx context.Context) (*core.User, bool) {
-	u, ok := ctx.Value(userKey{}).(*core.User)
+// User returns the user RequireWeixinUser let through to r. Do not
+// modify it. Like ginmw.User and fibermw.User it takes the request, and
+// like them it reads what RequireWeixinUser stored: the session only,
+// no call to WeChat.
+func User(r *http.Request) (*core.User, bool) {
+	u, ok := r.Context().Value(userKey{}).(*core.User)
 	return u, ok
 }
 
@@ -223,4 +226,20 @@ func (h *Handlers) CurrentUser(r *http.Request) (*core.User, bool) {
 // matching core.ErrLoginRequired means the login has ended.
 func (h *Handlers) Token(r *http.Request) (*weixin.Token, error) {
 	return h.auth.Token(r.Context())
+}
+
+// JSONError answers err, from an app's own API handler, as JSON
+// {"error":"CODE"} with the status core.Classify gives it (401
+// login_required, 502 or 504 upstream, …); the body never holds err's
+// text.
+func (h *Handlers) JSONError(w http.ResponseWriter, r *http.Request, err error) {
+	h.kit.JSONErrorResponse(err).ServeHTTP(w, r)
+}
+
+// ErrorPage answers err, from an app's own page handler, with wxlogin's
+// HTML error page in the visitor's language (core.Options.ErrorPage, if
+// set), with the status core.Classify gives it; the page never shows
+// err's text.
+func (h *Handlers) ErrorPage(w http.ResponseWriter, r *http.Request, err error) {
+	h.kit.ErrorResponse(r.Context(), err).ServeHTTP(w, r)
 }

@@ -42,11 +42,7 @@ func main() {
 	f.Get("/login", func(c *fiber.Ctx) error {
 		start, err := auth.BeginLogin(c.UserContext(), core.LoginRequest{ReturnTo: c.Query("next")})
 		if err != nil {
-			resp := auth.Adapter().ErrorResponse(c.UserContext(), err)
-			for k := range resp.Header {
-				c.Set(k, resp.Header.Get(k))
-			}
-			return c.Status(resp.Status).Send(resp.Body)
+			return wl.ErrorPage(c, err)
 		}
 		exampleapp.SetPageHeaders(c.Set)
 		return app.EmbeddedLoginPage(c.UserContext(), c, start)
@@ -71,9 +67,7 @@ func main() {
 		defer cancel()
 		info, err := auth.UserInfo(ctx, "") // refreshes the access token first when needed
 		if err != nil {
-			resp := auth.Adapter().JSONErrorResponse(err)
-			c.Set(fiber.HeaderContentType, resp.Header.Get("Content-Type"))
-			return c.Status(resp.Status).Send(resp.Body)
+			return wl.JSONError(c, err) // 401 login_required, 502 or 504 upstream
 		}
 		return c.JSON(exampleapp.FromUserInfo(info))
 	})

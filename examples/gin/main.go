@@ -41,7 +41,7 @@ func main() {
 	s.GET("/login", func(c *gin.Context) {
 		start, err := auth.BeginLogin(c.Request.Context(), core.LoginRequest{ReturnTo: c.Query("next")})
 		if err != nil {
-			auth.Adapter().ErrorResponse(c.Request.Context(), err).ServeHTTP(c.Writer, c.Request)
+			wl.ErrorPage(c, err)
 			return
 		}
 		var b bytes.Buffer
@@ -70,8 +70,7 @@ func main() {
 		defer cancel()
 		info, err := auth.UserInfo(ctx, "") // refreshes the access token first when needed
 		if err != nil {
-			resp := auth.Adapter().JSONErrorResponse(err)
-			c.Data(resp.Status, resp.Header.Get("Content-Type"), resp.Body)
+			wl.JSONError(c, err) // 401 login_required, 502 or 504 upstream
 			return
 		}
 		c.JSON(http.StatusOK, exampleapp.FromUserInfo(info))

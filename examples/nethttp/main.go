@@ -34,7 +34,7 @@ func main() {
 	mux.HandleFunc("GET /login", func(w http.ResponseWriter, r *http.Request) {
 		start, err := auth.BeginLogin(r.Context(), core.LoginRequest{ReturnTo: r.URL.Query().Get("next")})
 		if err != nil {
-			auth.Adapter().ErrorResponse(r.Context(), err).ServeHTTP(w, r)
+			wl.ErrorPage(w, r, err)
 			return
 		}
 		exampleapp.SetPageHeaders(w.Header().Set)
@@ -47,12 +47,12 @@ func main() {
 	mux.HandleFunc("/auth/weixin/app", wl.AppLogin)                            // POST; bearer token, no cookie
 	mux.HandleFunc("POST /auth/weixin/miniprogram/phone", wl.MiniProgramPhone) // the getPhoneNumber code of a mini program login
 	mux.Handle("GET /me", wl.RequireWeixinUser(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		u, _ := nethttpmw.User(r.Context())
+		u, _ := nethttpmw.User(r)
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		app.MePage(r.Context(), w, u)
 	})))
 	mux.Handle("GET /api/me", wl.RequireWeixinUser(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		u, _ := nethttpmw.User(r.Context())
+		u, _ := nethttpmw.User(r)
 		w.Header().Set("Content-Type", "application/json")
 		exampleapp.WriteJSON(w, exampleapp.FromUser(u))
 	})))
@@ -61,7 +61,7 @@ func main() {
 		defer cancel()
 		info, err := auth.UserInfo(ctx, "") // refreshes the access token first when needed
 		if err != nil {
-			auth.Adapter().JSONErrorResponse(err).ServeHTTP(w, r)
+			wl.JSONError(w, r, err) // 401 login_required, 502 or 504 upstream
 			return
 		}
 		w.Header().Set("Content-Type", "application/json")

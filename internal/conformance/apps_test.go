@@ -52,11 +52,11 @@ func serveNetHTTP(t testing.TB, auth *core.Auth, ln net.Listener) {
 	mux.HandleFunc("/auth/weixin/app", h.AppLogin)
 	mux.HandleFunc("/auth/weixin/miniprogram/phone", h.MiniProgramPhone)
 	mux.Handle("GET /me", h.RequireWeixinUser(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		u, _ := nethttpmw.User(r.Context())
+		u, _ := nethttpmw.User(r)
 		mePage.Execute(w, u)
 	})))
 	mux.Handle("GET /api/me", h.RequireWeixinUser(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		u, _ := nethttpmw.User(r.Context())
+		u, _ := nethttpmw.User(r)
 		w.Header().Set("Content-Type", "application/json")
 		json.NewEncoder(w).Encode(userJSON{u.OpenID, u.UnionID, u.Nickname, u.HeadImgURL, u.Phone})
 	})))
@@ -67,7 +67,7 @@ func serveNetHTTP(t testing.TB, auth *core.Auth, ln net.Listener) {
 	mux.Handle("GET /api/userinfo", h.RequireWeixinUser(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		info, err := auth.UserInfo(r.Context(), "")
 		if err != nil {
-			auth.Adapter().JSONErrorResponse(err).ServeHTTP(w, r)
+			h.JSONError(w, r, err)
 			return
 		}
 		w.Header().Set("Content-Type", "application/json")
@@ -107,8 +107,7 @@ func serveGin(t testing.TB, auth *core.Auth, ln net.Listener) {
 	api.GET("/api/userinfo", h.RequireWeixinUser, func(c *gin.Context) {
 		info, err := auth.UserInfo(c.Request.Context(), "")
 		if err != nil {
-			resp := auth.Adapter().JSONErrorResponse(err)
-			c.Data(resp.Status, resp.Header.Get("Content-Type"), resp.Body)
+			h.JSONError(c, err)
 			return
 		}
 		c.JSON(http.StatusOK, userJSON{info.OpenID, info.UnionID, info.Nickname, info.HeadImgURL, ""})
@@ -145,9 +144,7 @@ func serveFiber(t testing.TB, auth *core.Auth, ln net.Listener) {
 	app.Get("/api/userinfo", h.RequireWeixinUser, func(c *fiber.Ctx) error {
 		info, err := auth.UserInfo(c.UserContext(), "")
 		if err != nil {
-			resp := auth.Adapter().JSONErrorResponse(err)
-			c.Set(fiber.HeaderContentType, resp.Header.Get("Content-Type"))
-			return c.Status(resp.Status).Send(resp.Body)
+			return h.JSONError(c, err)
 		}
 		return c.JSON(userJSON{info.OpenID, info.UnionID, info.Nickname, info.HeadImgURL, ""})
 	})

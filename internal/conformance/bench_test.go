@@ -172,7 +172,7 @@ func buildNetHTTP(b *testing.B, variant string) func() {
 	case "wxlogin", "wxlogin-bearer":
 		mw := nethttpmw.New(auth, nethttpmw.Options{})
 		h = mw.Sessions(mw.RequireWeixinUser(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			u, _ := nethttpmw.User(r.Context())
+			u, _ := nethttpmw.User(r)
 			io.WriteString(w, u.OpenID)
 		})))
 	case "scs-default":

@@ -29,7 +29,7 @@ type env struct {
 	wx   *weixintest.Server
 	auth *core.Auth
 	sm   *scs.SessionManager // the Auth's
-	base string             // the app's URL
+	base string              // the app's URL
 }
 
 func newEnv(t *testing.T, a adapter) *env {
