@@ -58,7 +58,7 @@ const (
 //   - a known identity bringing another unionid than the one it was
 //     linked with is refused with ErrIdentityConflict (409), a warning
 //     is logged, nothing changes;
-//   - snapshot-page visitors (ErrSnapshotUser) and the apps listed in
+//   - snapshot-page visitors (weixin.ErrSnapshotUser) and the apps listed in
 //     TestAppIDs get no link at all (AccountID stays empty);
 //   - simultaneous first logins of one person, through several doors or
 //     instances, create exactly one account: the first claims the
@@ -113,7 +113,7 @@ const maxLinkRounds = 64
 
 // Resolve links u's identity to an account, sets u.AccountID and
 // returns it. tok, if not nil, is the login's token: a snapshot-page
-// visitor's is refused with ErrSnapshotUser. For an app of TestAppIDs it
+// visitor's is refused with weixin.ErrSnapshotUser. For an app of TestAppIDs it
 // returns "" and links nothing. Errors wrap ErrIdentityConflict,
 // ErrLinkStore, or NewAccount's and OnMerge's.
 func (a *Accounts) Resolve(ctx context.Context, u *User, tok *weixin.Token) (string, error) {

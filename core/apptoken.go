@@ -24,7 +24,7 @@ func (a *Auth) AppTokenSource(appID string) (*weixin.AppTokenSource, error) {
 }
 
 // AppToken returns the access token of the application appID: see
-// AppTokenSource.Token.
+// weixin.AppTokenSource.Token.
 func (a *Auth) AppToken(ctx context.Context, appID string) (*weixin.AppToken, error) {
 	s, err := a.AppTokenSource(appID)
 	if err != nil {
@@ -34,7 +34,7 @@ func (a *Auth) AppToken(ctx context.Context, appID string) (*weixin.AppToken, er
 }
 
 // AppClient returns an *http.Client that calls WeChat's API with the
-// access token of the application appID: see AppTokenSource.Client. For
+// access token of the application appID: see weixin.AppTokenSource.Client. For
 // an appid the Auth has no Config for, its requests fail with
 // ErrUnknownApp.
 func (a *Auth) AppClient(appID string) *http.Client {

@@ -124,8 +124,8 @@ type Options struct {
 	// DefaultReturnTo is where a login ends when no safe return-to path
 	// was asked for. Default "/".
 	DefaultReturnTo string
-	// Lang is the language of the profile fetched at login (LangZhCN,
-	// LangZhTW, LangEN). Default: WeChat's.
+	// Lang is the language of the profile fetched at login (weixin.LangZhCN,
+	// weixin.LangZhTW, weixin.LangEN). Default: WeChat's.
 	Lang string
 	// RefreshMargin refreshes an access token this long before it
 	// expires. Default 2 min.
@@ -135,8 +135,8 @@ type Options struct {
 	RefreshTimeout time.Duration
 	// OnLogin, if set, accepts, rejects or maps each login.
 	OnLogin LoginHook
-	// LoginPath is the login route, where LoginRequiredResponse sends
-	// visitors. Default "/auth/weixin/login".
+	// LoginPath is the login route, where the adapters'
+	// RequireWeixinUser sends visitors. Default "/auth/weixin/login".
 	LoginPath string
 	// ErrorPage, if set, renders the HTML error page of a failed login,
 	// callback or logout, in p.Language, instead of DefaultErrorPage.
@@ -155,7 +155,7 @@ type Options struct {
 	Logger *slog.Logger
 	// Now is the clock that decides on time: state expiry, token refresh,
 	// LoggedInAt. Give a test clock once, on either side: when Now is nil
-	// New takes the Website's Config.Now (else the OfficialAccount's), so
+	// New takes the Website's weixin.Config.Now (else the OfficialAccount's), so
 	// the Config that weixintest.Server.Config returns brings the fake's
 	// clock to everything; when Now is set, a Config whose Now is nil
 	// gets it too (New copies that Config). Default time.Now.
@@ -338,7 +338,7 @@ func (a *Auth) config(appID string) *weixin.Config {
 // CurrentUser returns the logged-in user of the session in ctx, or false.
 // It reads the session only: no network call. The User is shared with the
 // session: do not modify it. It is false also when ctx holds no session
-// (see CheckSession).
+// (no adapter's Sessions middleware around the handler).
 func (a *Auth) CurrentUser(ctx context.Context) (u *User, ok bool) {
 	defer func() {
 		// Recovering costs nothing on this hot path, where asking scs

@@ -123,7 +123,7 @@ func (SessionCodec) Decode(b []byte) (time.Time, map[string]any, error) {
 // this program does not know — a gob type, or a later version of the
 // format — written by another version of the app during a rolling
 // deploy. The adapters' Sessions middleware treats such a session as no
-// session for the request at hand (see Auth.LoadSession), instead of
+// session for the request at hand (see adapter.Kit.LoadSession), instead of
 // every request failing until the stored session expires.
 var ErrSessionUnreadable = errors.New("wxlogin: session data cannot be decoded")
 

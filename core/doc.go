@@ -17,7 +17,7 @@
 // weixintest is a fake WeChat to test against.
 //
 // Mini programs and mobile apps, which keep no cookies, log in with
-// MiniProgramLogin (Config.Code2Session, /sns/jscode2session) and
+// MiniProgramLogin (weixin.Config.Code2Session, /sns/jscode2session) and
 // AppLogin (a SendAuth code); each starts a session addressed by its
 // token in an "Authorization: Bearer" header (adapter.Kit.LoadBearerSession), in the
 // same store as the browsers' sessions.

@@ -24,13 +24,13 @@ var (
 	// type or code); WeChat was not called. Classify: 400.
 	ErrBadRequest = errors.New("wxlogin: malformed login request")
 	// ErrCodeRejected: WeChat refused a bearer login's code (invalid,
-	// used or expired: it also matches ErrCodeInvalid, ErrCodeUsed or
-	// ErrCodeExpired). The client must get a new code (wx.login, SendAuth).
+	// used or expired: it also matches weixin.ErrCodeInvalid, weixin.ErrCodeUsed or
+	// weixin.ErrCodeExpired). The client must get a new code (wx.login, SendAuth).
 	// Classify: 401.
 	ErrCodeRejected = errors.New("wxlogin: WeChat refused the login code")
 	// ErrRateLimited: WeChat's minute quota is used up (45011) for a
-	// bearer login; it also matches ErrQuota. Classify: 429, and
-	// JSONErrorResponse adds Retry-After.
+	// bearer login; it also matches weixin.ErrQuota. Classify: 429, and
+	// the JSON answer adds Retry-After.
 	ErrRateLimited = errors.New("wxlogin: too many logins, retry in a minute")
 	// ErrNoUserToken: the login has no WeChat user access token (a mini
 	// program login): Token, Client and UserInfo cannot work for it.
@@ -65,7 +65,7 @@ type BearerLogin struct {
 // content type contentType (application/json, parameters allowed) from
 // body, reading at most maxLoginBody+1 bytes. A body over maxLoginBody,
 // another content type, bad JSON, a code missing, empty, not a string or
-// over MaxCodeLength bytes is an error matching ErrBadRequest.
+// over weixin.MaxCodeLength bytes is an error matching ErrBadRequest.
 func readLoginCode(contentType string, body io.Reader) (string, error) {
 	mt, _, err := mime.ParseMediaType(contentType)
 	if err != nil || mt != "application/json" {
@@ -97,7 +97,7 @@ func readLoginCode(contentType string, body io.Reader) (string, error) {
 	return code, nil
 }
 
-// checkCode refuses an empty code or one over MaxCodeLength bytes.
+// checkCode refuses an empty code or one over weixin.MaxCodeLength bytes.
 func checkCode(code string) error {
 	switch {
 	case code == "":
@@ -120,7 +120,7 @@ func checkCode(code string) error {
 //
 // Errors: ErrNotConfigured without Options.MiniProgram, ErrBadRequest for
 // an empty or overlong code; WeChat's refusal of the code matches
-// ErrCodeRejected (401), 40226 ErrUserBlocked (403), 45011 ErrRateLimited
+// ErrCodeRejected (401), 40226 weixin.ErrUserBlocked (403), 45011 ErrRateLimited
 // (429); other failures are the API's (502, 504 on timeout). No error
 // creates a session.
 func (a *Auth) MiniProgramLogin(ctx context.Context, code string) (*BearerLogin, error) {

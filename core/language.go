@@ -179,7 +179,8 @@ func (a kit) WithLanguage(ctx context.Context, r adapter.RequestInfo) context.Co
 // integers go into an interface without allocating.
 type languageIndex uint8
 
-// LanguageOf returns the language ctx carries (see WithLanguage), or
+// LanguageOf returns the language ctx carries (the adapters' Sessions
+// middleware puts the request's there), or
 // Options.DefaultLanguage when it carries none. An app renders its own
 // pages in it: its String is the value of the lang attribute ("zh-CN",
 // "en").

@@ -42,10 +42,11 @@ type LoginRequest struct {
 	// ReturnTo is where to go after the login; kept only when
 	// SafeReturnTo accepts it, else the default applies.
 	ReturnTo string
-	// InWeChat says the visitor browses inside the WeChat app (see
-	// IsWeChatBrowser): the official-account flow is used when configured.
+	// InWeChat says the visitor browses inside the WeChat app (its
+	// User-Agent holds "MicroMessenger"): the official-account flow is
+	// used when configured.
 	InWeChat bool
-	// Options are extra authorize-URL parameters, such as ForcePopup.
+	// Options are extra authorize-URL parameters, such as weixin.ForcePopup.
 	Options []weixin.AuthCodeOption
 }
 
@@ -144,7 +145,7 @@ func (a *Auth) BeginLogin(ctx context.Context, req LoginRequest) (*LoginStart, e
 // because the browser dropped the first answer — ends on the first one's
 // session with Repeated set, once its own code proves the same user: one
 // login, one session (see forward.go; this needs the adapters' Sessions
-// middleware, or LoadSession and SaveSession). Errors wrap the sentinels
+// middleware, or adapter.Kit's LoadSession and SaveSession). Errors wrap the sentinels
 // above or the API's; Classify maps them to a status code. Each
 // failure is logged as one line with its reason class, each login and
 // logout as one line; none holds a secret.

@@ -17,15 +17,16 @@ var ErrNotMiniProgramUser = fmt.Errorf("%w: a mini program login is required", E
 
 // BindPhone exchanges code, from the getPhoneNumber button of the mini
 // program whose user is logged in to the session in ctx, for the user's
-// phone number (AppTokenSource.PhoneNumber with Options.MiniProgram's
+// phone number (weixin.AppTokenSource.PhoneNumber with Options.MiniProgram's
 // token), and keeps it on the session's user (User.Phone and
 // User.CountryCode), after giving it to Options.Accounts.OnPhone, if
 // set. It returns the updated user. The session must have been loaded
-// from the mini program login's bearer token (IsBearer).
+// from the mini program login's bearer token (the adapters' Sessions
+// take it from an "Authorization: Bearer" header).
 //
 // Errors: nobody logged in, a cookie session, or a user of another door
 // than the mini program: ErrLoginRequired (401); a bad, used or foreign code:
-// ErrCodeInvalid or ErrCodeUsed (400); WeChat failing: 502 or 504 (see
+// weixin.ErrCodeInvalid or weixin.ErrCodeUsed (400); WeChat failing: 502 or 504 (see
 // Classify).
 func (a *Auth) BindPhone(ctx context.Context, code string) (*User, error) {
 	u, src, err := a.miniProgramUser(ctx)

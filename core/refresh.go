@@ -19,9 +19,9 @@ import (
 // its result. The refresh runs detached from the request that started it,
 // bounded by Options.RefreshTimeout, so a cancelled request does not fail
 // the others; a caller whose ctx ends first stops waiting with an
-// *UpstreamError.
+// *weixin.UpstreamError.
 //
-// When ctx holds no session, the error is ErrNoSession (see CheckSession).
+// When ctx holds no session, the error is ErrNoSession.
 // When nobody is logged in, or the refresh token is invalid or expired
 // (30 days after login), the login ends and the error matches
 // ErrLoginRequired. Other failures (WeChat unreachable, busy) leave the
@@ -142,7 +142,7 @@ func (a *Auth) remember(key string, t *weixin.Token) {
 
 // UserInfo fetches the current user's profile from WeChat now
 // (/sns/userinfo), with the access token Token yields, in lang (empty:
-// Options.Lang). Errors are those of Token and of Config.UserInfo.
+// Options.Lang). Errors are those of Token and of weixin.Config.UserInfo.
 func (a *Auth) UserInfo(ctx context.Context, lang string) (*weixin.UserInfo, error) {
 	tok, err := a.Token(ctx)
 	if err != nil {

@@ -13,7 +13,7 @@ import (
 // whoever is on the other end: the HTTP status, a stable code for
 // programs (the "error" of JSON answers, the reason of failure events),
 // and words for people. Classify is the one place that decides it: the
-// error pages, the JSON answers, HTTPStatus and the events all use it.
+// error pages, the JSON answers and the events all use it.
 type ErrorClass struct {
 	// Status is the HTTP status to answer with.
 	Status int
@@ -44,8 +44,9 @@ type ErrorClass struct {
 	// Test an error itself with errors.Is and the Err variables.
 	Code string
 	// Title and Message explain the error to a person, without its text
-	// (which may come from WeChat): in English from Classify, in the
-	// visitor's language from Auth.ClassifyIn.
+	// (which may come from WeChat): in English from Classify; the words
+	// in another language are Auth.Message(lang, TitleID) and
+	// Auth.Message(lang, MessageID).
 	Title, Message string
 	// OfferLogin says whether to offer logging in again.
 	OfferLogin bool
@@ -91,10 +92,10 @@ var ErrMethodNotAllowed = errors.New("wxlogin: log out with POST")
 //     bearer login request (ErrBadRequest); a mini program login asked
 //     for a user access token (ErrNoUserToken);
 //   - 401 for a bearer login's code that WeChat refused (ErrCodeRejected);
-//   - 403 for a user WeChat's risk control blocks (ErrUserBlocked);
+//   - 403 for a user WeChat's risk control blocks (weixin.ErrUserBlocked);
 //   - 404 when no application serves the login (ErrNotConfigured);
 //   - 429 for a bearer login over WeChat's minute quota (ErrRateLimited;
-//     JSONErrorResponse adds Retry-After);
+//     the JSON answer adds Retry-After);
 //   - 403 when the login was declined, rejected by the LoginHook, or a
 //     snapshot-page visit;
 //   - 401 when the user must log in (ErrLoginRequired, or the refresh
@@ -106,7 +107,7 @@ var ErrMethodNotAllowed = errors.New("wxlogin: log out with POST")
 //     (ErrSessionStore, ErrLinkStore);
 //   - 504 when WeChat did not answer in time, 502 for any other failure
 //     of WeChat's (an errcode, a 5xx, a malformed reply, unreachable, a
-//     *ConfigError: the app's credentials or address refused);
+//     *weixin.ConfigError: the app's credentials or address refused);
 //   - 500 for anything else (ErrNoSession, say).
 func Classify(err error) ErrorClass {
 	c := classify(err)

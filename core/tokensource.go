@@ -38,16 +38,16 @@ func (s sessionTokenSource) Token() (*weixin.Token, error) { return s.a.Token(s.
 // it get WeChat's answer without another refresh. No response, error or
 // redirect the client returns holds the token: resp.Request is the
 // request as given, and a redirect's Location loses access_token. Requests go only to
-// the API host of the user's application (Config.Endpoint): any other
-// host fails with ErrForeignHost, so the token never leaves for another
-// site. Transport errors are *UpstreamError values that hold no URL, and
+// the API host of the user's application (weixin.Config.Endpoint): any other
+// host fails with weixin.ErrForeignHost, so the token never leaves for another
+// site. Transport errors are *weixin.UpstreamError values that hold no URL, and
 // the response's Request is the request as it was given, without the
 // token. Errors of Token (ErrLoginRequired: the login has ended) are
 // returned as they are, wrapped in the *url.Error that http.Client adds;
 // test them with errors.Is.
 //
-// The client's transport is the application's Config.HTTPClient's (or
-// http.DefaultTransport) and its timeout is Config.Timeout's. Use the
+// The client's transport is the application's weixin.Config.HTTPClient's (or
+// http.DefaultTransport) and its timeout is weixin.Config.Timeout's. Use the
 // client within the request whose ctx it was given.
 func (a *Auth) Client(ctx context.Context) *http.Client {
 	u, _ := a.CurrentUser(ctx)
