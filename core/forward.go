@@ -139,7 +139,7 @@ func (a *Auth) fly(ctx context.Context, cfg *Config, p pendingLogin, state, code
 		}
 		c, err := a.renew(ctx, id, p, state, code)
 		if err != nil {
-			return nil, err
+			return nil, withIdentity(err, "", id.user)
 		}
 		f.id = id
 		return c, nil

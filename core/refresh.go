@@ -52,7 +52,7 @@ func (a *Auth) token(ctx context.Context, rejected string) (*Token, error) {
 	}
 	cfg := a.config(t.AppID)
 	if cfg == nil {
-		a.endLogin(ctx, t.AppID)
+		a.endLogin(ctx, u)
 		return nil, fmt.Errorf("%w: application %s is no longer configured", ErrLoginRequired, t.AppID)
 	}
 	key := t.AppID + "\x00" + t.OpenID
@@ -76,12 +76,12 @@ func (a *Auth) token(ctx context.Context, rejected string) (*Token, error) {
 			}
 			if err != nil {
 				if !MustLogIn(err) {
-					a.emit(rctx, Event{Kind: EventRefreshFailed, AppID: t.AppID, Reason: reason(err)})
+					a.emit(rctx, Event{Kind: EventRefreshFailed, AppID: t.AppID, OpenID: t.OpenID, AccountID: u.AccountID, Reason: reason(err)})
 				}
 				return nil, err
 			}
 			a.remember(key, nt)
-			a.emit(rctx, Event{Kind: EventRefresh, AppID: t.AppID})
+			a.emit(rctx, Event{Kind: EventRefresh, AppID: t.AppID, OpenID: t.OpenID, AccountID: u.AccountID})
 			return nt, nil
 		})
 		select {
@@ -97,7 +97,7 @@ func (a *Auth) token(ctx context.Context, rejected string) (*Token, error) {
 	}
 	if err != nil {
 		if MustLogIn(err) {
-			a.endLogin(ctx, t.AppID)
+			a.endLogin(ctx, u)
 			return nil, fmt.Errorf("%w: %w", ErrLoginRequired, err)
 		}
 		a.opts.Logger.LogAttrs(ctx, slog.LevelWarn, "wxlogin: token refresh failed",
