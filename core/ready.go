@@ -20,7 +20,8 @@ const readyTimeout = 5 * time.Second
 // issued (through the store's FindCtx when it has one, so the ping obeys
 // ctx), bounded by ctx and by 5 seconds. nil means ready; an error wraps
 // ErrSessionStore and the store's error, and never holds the id it
-// looked up.
+// looked up. A store without FindCtx is asked in a goroutine that Ready
+// stops waiting for when ctx ends (the goroutine ends when Find does).
 //
 // Ready is for a readiness probe (GET /readyz: take the instance out of
 // the load balancer while its store is down), not for a liveness probe
