@@ -363,24 +363,21 @@ func (a *Auth) CurrentUser(ctx context.Context) (u *User, ok bool) {
 // final: a request that loaded the session before and commits after it
 // does not write the session back. Errors wrap ErrSessionStore.
 func (a *Auth) Logout(ctx context.Context) error {
-	appID := ""
-	if u, ok := a.CurrentUser(ctx); ok {
-		appID = u.AppID
-	}
+	u, loggedIn := a.CurrentUser(ctx)
 	if err := a.sessions.Destroy(ctx); err != nil {
 		return a.storeFailed(ctx, err)
 	}
-	if appID != "" {
-		a.opts.Logger.LogAttrs(ctx, slog.LevelInfo, "wxlogin: logout", slog.String("appid", appID))
-		a.emit(ctx, Event{Kind: EventLogout, AppID: appID})
+	if loggedIn {
+		a.opts.Logger.LogAttrs(ctx, slog.LevelInfo, "wxlogin: logout", slog.String("appid", u.AppID))
+		a.emit(ctx, userEvent(EventLogout, u))
 	}
 	return nil
 }
 
-// endLogin forgets the user and token of the session in ctx and renews
-// its id, keeping the app's other session data.
-func (a *Auth) endLogin(ctx context.Context, appID string) {
-	a.emit(ctx, Event{Kind: EventLoginEnded, AppID: appID})
+// endLogin forgets the user u and the token of the session in ctx and
+// renews its id, keeping the app's other session data.
+func (a *Auth) endLogin(ctx context.Context, u *User) {
+	a.emit(ctx, userEvent(EventLoginEnded, u))
 	if isBearer(ctx) {
 		// Its client knows no other token: the session goes.
 		if err := a.sessions.Destroy(ctx); err != nil {

@@ -132,7 +132,7 @@ func (a *Auth) MiniProgramLogin(ctx context.Context, code string) (*BearerLogin,
 		}
 		u := &User{AppID: cfg.AppID, OpenID: s.OpenID, UnionID: s.UnionID, LoggedInAt: a.opts.Now()}
 		if err := a.acceptIdentity(ctx, u, &weixin.Token{AppID: cfg.AppID, OpenID: s.OpenID, UnionID: s.UnionID}); err != nil {
-			return nil, err
+			return nil, withIdentity(err, "", u)
 		}
 		return &identity{user: u, sessionKey: s.SessionKey}, nil
 	})
@@ -176,7 +176,8 @@ func (a *Auth) bearerLogin(ctx context.Context, cfg *weixin.Config, code string,
 			if err != nil {
 				return nil, err
 			}
-			return a.startBearerSession(ctx, id)
+			l, err := a.startBearerSession(ctx, id)
+			return l, withIdentity(err, "", id.user)
 		})
 	})
 	var res *BearerLogin
@@ -187,10 +188,10 @@ func (a *Auth) bearerLogin(ctx context.Context, cfg *weixin.Config, code string,
 		err = bearerLoginError(err)
 		a.opts.Logger.LogAttrs(ctx, slog.LevelWarn, "wxlogin: login failed",
 			slog.String("appid", cfg.AppID), slog.String("error", err.Error()))
-		a.emit(ctx, Event{Kind: EventLoginFailed, AppID: cfg.AppID, Reason: reason(err)})
+		a.emit(ctx, failedLogin(cfg.AppID, err))
 		return nil, err
 	}
-	a.emit(ctx, Event{Kind: EventLogin, AppID: cfg.AppID})
+	a.emit(ctx, userEvent(EventLogin, res.User))
 	return res, nil
 }
 

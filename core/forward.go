@@ -140,7 +140,7 @@ func (a *Auth) fly(ctx context.Context, cfg *weixin.Config, p pendingLogin, stat
 		}
 		c, err := a.renew(ctx, id, p, state, code)
 		if err != nil {
-			return nil, err
+			return nil, withIdentity(err, "", id.user)
 		}
 		f.id = id
 		return c, nil

@@ -157,10 +157,10 @@ func (a *Auth) CompleteLogin(ctx context.Context, q url.Values) (*LoginResult, e
 		// which never holds the code, the state or a token.
 		a.opts.Logger.LogAttrs(ctx, slog.LevelWarn, "wxlogin: login failed",
 			slog.String("reason", reason(err)), slog.String("error", err.Error()))
-		a.emit(ctx, Event{Kind: EventLoginFailed, Reason: reason(err)})
+		a.emit(ctx, failedLogin("", err))
 	case !res.Repeated:
 		a.opts.Logger.LogAttrs(ctx, slog.LevelInfo, "wxlogin: login", slog.String("appid", res.User.AppID))
-		a.emit(ctx, Event{Kind: EventLogin, AppID: res.User.AppID})
+		a.emit(ctx, userEvent(EventLogin, res.User))
 	}
 	return res, err
 }
@@ -192,7 +192,8 @@ func (a *Auth) completeLogin(ctx context.Context, q url.Values) (*LoginResult, e
 }
 
 // completeWith completes the callback q of the pending login p.
-func (a *Auth) completeWith(ctx context.Context, q url.Values, p pendingLogin) (*LoginResult, error) {
+func (a *Auth) completeWith(ctx context.Context, q url.Values, p pendingLogin) (_ *LoginResult, err error) {
+	defer func() { err = withIdentity(err, p.AppID, nil) }() // for the event
 	if !a.opts.Now().Before(p.Expires) {
 		return nil, ErrStateExpired
 	}
@@ -235,7 +236,7 @@ func (a *Auth) identify(ctx context.Context, cfg *weixin.Config, code string) (*
 	if tok.HasScope(weixin.ScopeLogin) || tok.HasScope(weixin.ScopeUserInfo) {
 		info, err := cfg.UserInfo(ctx, tok, a.opts.Lang)
 		if err != nil {
-			return nil, err
+			return nil, withIdentity(err, "", u)
 		}
 		u.UnionID = info.UnionID
 		u.Nickname = info.Nickname
@@ -246,7 +247,7 @@ func (a *Auth) identify(ctx context.Context, cfg *weixin.Config, code string) (*
 		u.HeadImgURL = info.HeadImgURL
 	}
 	if err := a.acceptIdentity(ctx, u, tok); err != nil {
-		return nil, err
+		return nil, withIdentity(err, "", u)
 	}
 	return &identity{user: u, token: tok}, nil
 }

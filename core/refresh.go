@@ -54,7 +54,7 @@ func (a *Auth) token(ctx context.Context, rejected string) (*weixin.Token, error
 	}
 	cfg := a.config(t.AppID)
 	if cfg == nil {
-		a.endLogin(ctx, t.AppID)
+		a.endLogin(ctx, u)
 		return nil, fmt.Errorf("%w: application %s is no longer configured", ErrLoginRequired, t.AppID)
 	}
 	key := t.AppID + "\x00" + t.OpenID
@@ -78,12 +78,12 @@ func (a *Auth) token(ctx context.Context, rejected string) (*weixin.Token, error
 			}
 			if err != nil {
 				if !mustLogIn(err) {
-					a.emit(rctx, Event{Kind: EventRefreshFailed, AppID: t.AppID, Reason: reason(err)})
+					a.emit(rctx, Event{Kind: EventRefreshFailed, AppID: t.AppID, OpenID: t.OpenID, AccountID: u.AccountID, Reason: reason(err)})
 				}
 				return nil, err
 			}
 			a.remember(key, nt)
-			a.emit(rctx, Event{Kind: EventRefresh, AppID: t.AppID})
+			a.emit(rctx, Event{Kind: EventRefresh, AppID: t.AppID, OpenID: t.OpenID, AccountID: u.AccountID})
 			return nt, nil
 		})
 		select {
@@ -99,7 +99,7 @@ func (a *Auth) token(ctx context.Context, rejected string) (*weixin.Token, error
 	}
 	if err != nil {
 		if mustLogIn(err) {
-			a.endLogin(ctx, t.AppID)
+			a.endLogin(ctx, u)
 			return nil, fmt.Errorf("%w: %w", ErrLoginRequired, err)
 		}
 		a.opts.Logger.LogAttrs(ctx, slog.LevelWarn, "wxlogin: token refresh failed",

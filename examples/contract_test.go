@@ -63,6 +63,9 @@ func TestContractLoginFlow(t *testing.T) {
 		if r := b.Get("/healthz"); r.StatusCode != 200 || r.Body != "ok" || r.Header.Get("Set-Cookie") != "" {
 			t.Errorf("/healthz: %d %q %q", r.StatusCode, r.Body, r.Header.Get("Set-Cookie"))
 		}
+		if r := b.Get("/readyz"); r.StatusCode != 200 || r.Body != "ok" || r.Header.Get("Set-Cookie") != "" {
+			t.Errorf("/readyz: %d %q %q", r.StatusCode, r.Body, r.Header.Get("Set-Cookie"))
+		}
 		if r := b.Get("/"); r.StatusCode != 200 || !strings.Contains(r.Body, `href="/auth/weixin/login`) {
 			t.Errorf("/: %d %s", r.StatusCode, r.Body)
 		}

@@ -158,8 +158,14 @@ func TestContractRedisOutage(t *testing.T) {
 		if r := b.Get("/healthz"); r.StatusCode != 200 {
 			t.Errorf("/healthz with Redis frozen: %d", r.StatusCode)
 		}
+		if r := b.Get("/readyz"); r.StatusCode != 503 || r.Body != "not ready: session store unavailable\n" {
+			t.Errorf("/readyz with Redis frozen: %d %q", r.StatusCode, r.Body)
+		}
 		rs.Resume()
 		waitUntil(t, "Redis thawed: /api/me answers 200", func() bool { return b.API("/api/me").StatusCode == 200 })
+		if r := b.Get("/readyz"); r.StatusCode != 200 || r.Body != "ok" {
+			t.Errorf("/readyz with Redis thawed: %d %q", r.StatusCode, r.Body)
+		}
 		if r := b.API("/api/me"); r.StatusCode != 200 {
 			t.Errorf("Redis back: /api/me %d: the login was lost", r.StatusCode)
 		}
@@ -168,6 +174,12 @@ func TestContractRedisOutage(t *testing.T) {
 		waitUntil(t, "Redis down: /api/me answers 503", func() bool { return b.API("/api/me").StatusCode == 503 })
 		if !p.alive() {
 			t.Fatal("the example died with Redis")
+		}
+		if r := b.Get("/readyz"); r.StatusCode != 503 || strings.Contains(r.Body, rs.Addr()) {
+			t.Errorf("/readyz with Redis down: %d %q", r.StatusCode, r.Body)
+		}
+		if r := b.Get("/healthz"); r.StatusCode != 200 {
+			t.Errorf("/healthz with Redis down: %d", r.StatusCode)
 		}
 		rs.Restart() // empty: persistence is off, so the sessions are gone
 		waitUntil(t, "Redis restarted: the old session is gone (never served from a cache)", func() bool {

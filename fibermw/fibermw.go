@@ -150,6 +150,16 @@ func (h *Handlers) AppLogin(c *fiber.Ctx) error {
 	return write(c, h.kit.AppLoginResponse(c.UserContext(), c.Method(), c.Get(fiber.HeaderContentType), bytes.NewReader(c.Body())))
 }
 
+// Ready answers a readiness probe: 200 "ok" when the session store
+// answers (core.Auth.Ready), else 503 with a short text reason, never the
+// store's error (logged as a warning). Mount it outside Sessions, at GET
+// /readyz beside a /healthz that checks nothing: a load balancer stops
+// sending requests to an instance whose store is down, and the
+// orchestrator does not restart it for that.
+func (h *Handlers) Ready(c *fiber.Ctx) error {
+	return write(c, h.auth.ReadyResponse(c.UserContext()))
+}
+
 // userKey is the c.Locals key of the user.
 const userKey = "wxlogin.user"
 

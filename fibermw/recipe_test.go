@@ -27,6 +27,10 @@ import (
 
 func TestREADME(t *testing.T) { readmecheck.Mirrored(t, "recipe_test.go", "../docs/frameworks.md") }
 
+// main is the documents' program: compiled here, built and run by
+// internal/readmecheck.
+var _ = main
+
 // README begin
 func main() {
 	addr := cmp.Or(os.Getenv("ADDR"), "127.0.0.1:8080")

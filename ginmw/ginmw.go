@@ -188,6 +188,16 @@ func (h *Handlers) MiniProgramPhone(c *gin.Context) {
 	write(c, h.kit.MiniProgramPhoneResponse(c.Request.Context(), c.Request.Method, c.GetHeader("Content-Type"), c.Request.Body))
 }
 
+// Ready answers a readiness probe: 200 "ok" when the session store
+// answers (core.Auth.Ready), else 503 with a short text reason, never the
+// store's error (logged as a warning). Mount it outside Sessions, at GET
+// /readyz beside a /healthz that checks nothing: a load balancer stops
+// sending requests to an instance whose store is down, and the
+// orchestrator does not restart it for that.
+func (h *Handlers) Ready(c *gin.Context) {
+	write(c, h.auth.ReadyResponse(c.Request.Context()))
+}
+
 // RequireWeixinUser lets requests with a logged-in user through, with the
 // user in the gin.Context (see User) and Cache-Control set as
 // core.Options.CacheControl says ("no-store" by default; the handlers

@@ -173,6 +173,16 @@ func (h *Handlers) AppLogin(w http.ResponseWriter, r *http.Request) {
 	h.kit.AppLoginResponse(r.Context(), r.Method, r.Header.Get("Content-Type"), r.Body).ServeHTTP(w, r)
 }
 
+// Ready answers a readiness probe: 200 "ok" when the session store
+// answers (core.Auth.Ready), else 503 with a short text reason, never the
+// store's error (logged as a warning). Mount it outside Sessions, at GET
+// /readyz beside a /healthz that checks nothing: a load balancer stops
+// sending requests to an instance whose store is down, and the
+// orchestrator does not restart it for that.
+func (h *Handlers) Ready(w http.ResponseWriter, r *http.Request) {
+	h.auth.ReadyResponse(r.Context()).ServeHTTP(w, r)
+}
+
 type userKey struct{}
 
 // RequireWeixinUser lets requests with a logged-in user through to next,

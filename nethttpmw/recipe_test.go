@@ -28,6 +28,10 @@ import (
 
 func TestREADME(t *testing.T) { readmecheck.Mirrored(t, "recipe_test.go", "../docs/frameworks.md") }
 
+// main is the documents' program: compiled here, built and run by
+// internal/readmecheck.
+var _ = main
+
 // README begin
 var me = template.Must(template.New("me").Parse(`<p>你好, {{.Nickname}} <img src="{{.HeadImgURL}}" width="46"></p>
 <form method="post" action="/auth/weixin/logout"><button>Log out</button></form>`))

@@ -290,7 +290,7 @@ func TestAppTokenMatchesRecordedReplies(t *testing.T) {
 	}
 	srv := newAppTokenServer(t)
 	// The fake's answer to each recorded situation, by errcode.
-	tok := stable(t, srv, mpAppID, mpSecret, false)["access_token"].(string)
+	stable(t, srv, mpAppID, mpSecret, false) // a current token: the forced refreshes below replace it
 	fakes := map[string]map[int]string{}
 	answer := func(endpoint string, raw string) {
 		var m struct {
@@ -324,7 +324,7 @@ func TestAppTokenMatchesRecordedReplies(t *testing.T) {
 		answer("token", r)
 	}
 	// getuserphonenumber: a revoked token, a code of another app.
-	tok = stable(t, srv, mpAppID, mpSecret, false)["access_token"].(string)
+	tok := stable(t, srv, mpAppID, mpSecret, false)["access_token"].(string)
 	r, _ = phone(t, srv, tok, srv.PhoneCode(weixintest.DefaultMPAppID, "u1", "13800138000"))
 	answer("phone", r)
 	srv.InvalidateAppToken(mpAppID)

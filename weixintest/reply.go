@@ -18,16 +18,6 @@ type field struct {
 	v any
 }
 
-// get returns the value of key k, or nil.
-func (o obj) get(k string) any {
-	for _, f := range o {
-		if f.k == k {
-			return f.v
-		}
-	}
-	return nil
-}
-
 // MarshalJSON writes the fields in order.
 func (o obj) MarshalJSON() ([]byte, error) {
 	var b bytes.Buffer

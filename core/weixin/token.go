@@ -88,9 +88,6 @@ type tokenJSON struct {
 }
 
 func splitScopes(s string) []string {
-	var out []string
-	for _, f := range strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ' ' }) {
-		out = append(out, f)
-	}
-	return out
+	var out []string // nil, not empty, without scopes
+	return append(out, strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ' ' })...)
 }

@@ -32,8 +32,9 @@ func main() {
 		WriteTimeout:          exampleapp.WriteTimeout,
 		IdleTimeout:           exampleapp.IdleTimeout,
 	})
-	f.Get("/healthz", func(c *fiber.Ctx) error { return c.SendString("ok") }) // no session
-	f.Get("/metrics", adaptor.HTTPHandler(app.Metrics.Handler()))             // no session
+	f.Get("/healthz", func(c *fiber.Ctx) error { return c.SendString("ok") }) // liveness; no session
+	f.Get("/readyz", wl.Ready)                                                // readiness: the session store answers; no session
+	f.Get("/metrics", adaptor.HTTPHandler(app.Metrics))                       // no session
 	f.Use(wl.Sessions)
 	f.Get("/", func(c *fiber.Ctx) error {
 		c.Type("html", "utf-8")

@@ -30,8 +30,9 @@ func main() {
 	gin.SetMode(gin.ReleaseMode)
 	r := gin.New()
 	r.Use(gin.Recovery())
-	r.GET("/healthz", func(c *gin.Context) { c.String(http.StatusOK, "ok") }) // no session
-	r.GET("/metrics", gin.WrapH(app.Metrics.Handler()))                       // no session
+	r.GET("/healthz", func(c *gin.Context) { c.String(http.StatusOK, "ok") }) // liveness; no session
+	r.GET("/readyz", wl.Ready)                                                // readiness: the session store answers; no session
+	r.GET("/metrics", gin.WrapH(app.Metrics))                                 // no session
 	s := r.Group("/", wl.Sessions)
 	s.GET("/", func(c *gin.Context) {
 		var b bytes.Buffer

@@ -69,8 +69,9 @@ func main() {
 	})))
 
 	root := http.NewServeMux()
-	root.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, "ok") }) // no session
-	root.Handle("GET /metrics", app.Metrics.Handler())                                                    // no session
+	root.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, "ok") }) // liveness; no session
+	root.HandleFunc("GET /readyz", wl.Ready)                                                              // readiness: the session store answers; no session
+	root.Handle("GET /metrics", app.Metrics)                                                              // no session
 	root.Handle("/", wl.Sessions(mux))
 	app.Logger.Info("listening", "addr", app.Addr, "url", app.PublicURL)
 	log.Fatal(app.Server(root).ListenAndServe())

@@ -73,7 +73,10 @@ func serveNetHTTP(t testing.TB, auth *core.Auth, ln net.Listener) {
 		w.Header().Set("Content-Type", "application/json")
 		json.NewEncoder(w).Encode(userJSON{info.OpenID, info.UnionID, info.Nickname, info.HeadImgURL, ""})
 	})))
-	srv := &http.Server{Handler: h.Sessions(mux)}
+	root := http.NewServeMux()
+	root.HandleFunc("GET /readyz", h.Ready) // no session
+	root.Handle("/", h.Sessions(mux))
+	srv := &http.Server{Handler: root}
 	go srv.Serve(ln)
 	t.Cleanup(func() { srv.Close() })
 }
@@ -83,6 +86,7 @@ func serveGin(t testing.TB, auth *core.Auth, ln net.Listener) {
 	h := ginmw.New(auth, ginmw.Options{})
 	r := gin.New()
 	r.GET("/healthz", func(c *gin.Context) { c.String(http.StatusOK, "ok") })
+	r.GET("/readyz", h.Ready)
 	api := r.Group("/", h.Sessions)
 	api.GET("/auth/weixin/login", h.Login)
 	api.GET("/auth/weixin/callback", h.Callback)
@@ -121,6 +125,7 @@ func serveFiber(t testing.TB, auth *core.Auth, ln net.Listener) {
 	h := fibermw.New(auth, fibermw.Options{})
 	app := fiber.New(fiber.Config{DisableStartupMessage: true})
 	app.Get("/healthz", func(c *fiber.Ctx) error { return c.SendString("ok") })
+	app.Get("/readyz", h.Ready)
 	app.Use(h.Sessions)
 	app.Get("/auth/weixin/login", h.Login)
 	app.Get("/auth/weixin/callback", h.Callback)

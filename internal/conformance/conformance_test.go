@@ -32,11 +32,6 @@ type env struct {
 	base string              // the app's URL
 }
 
-func newEnv(t *testing.T, a adapter) *env {
-	t.Helper()
-	return newEnvTimeout(t, a, apiTimeout)
-}
-
 // apiTimeout bounds each call to the fake WeChat: far above what a call
 // takes on a loaded machine, so that no test depends on its speed.
 // shortTimeout is for the tests of a WeChat that does not answer: their
@@ -47,7 +42,8 @@ const (
 	shortTimeout = time.Second
 )
 
-// newEnvTimeout is newEnv with each call to WeChat bounded by timeout.
+// newEnvTimeout starts an app built with a, each call to WeChat bounded
+// by timeout.
 func newEnvTimeout(t *testing.T, a adapter, timeout time.Duration) *env {
 	t.Helper()
 	wx := weixintest.NewServer()
@@ -55,7 +51,7 @@ func newEnvTimeout(t *testing.T, a adapter, timeout time.Duration) *env {
 	return newEnvWithTimeout(t, a, wx, memstore.NewWithCleanupInterval(0), timeout)
 }
 
-// newEnvWith is newEnv on the fake wx and the session store store: two
+// newEnvWith is newEnvTimeout on the fake wx and the session store store: two
 // envs on one fake and one shared store are two instances of one app.
 func newEnvWith(t *testing.T, a adapter, wx *weixintest.Server, store scs.Store) *env {
 	t.Helper()

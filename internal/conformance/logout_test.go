@@ -80,12 +80,11 @@ func raceLogout(t *testing.T, e, other *env, grace time.Duration, trials int) {
 				for n := 0; !stop.Load(); n++ {
 					thief.SetSessionCookie(cookie)
 					started := time.Now().UnixNano()
-					var r browsertest.Response
 					if (i+n)%2 == 0 {
-						r = thief.Get("/auth/weixin/login")
+						thief.Get("/auth/weixin/login")
 						continue
 					}
-					r = thief.API("/api/userinfo")
+					r := thief.API("/api/userinfo")
 					if out := loggedOutAt.Load(); out != 0 && started > out && r.StatusCode == http.StatusOK {
 						lateOK.Add(1)
 					}

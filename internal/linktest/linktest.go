@@ -46,7 +46,6 @@ type World struct {
 	logs     bytes.Buffer
 	failNew  int           // NewAccount calls left to fail
 	slowNew  time.Duration // NewAccount's duration
-	next     atomic.Int64
 	now      time.Time
 }
 

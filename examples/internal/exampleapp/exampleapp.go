@@ -10,13 +10,18 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/http"
 	"net/url"
 	"os"
 	"strings"
 	"time"
 
 	"github.com/alexedwards/scs/v2"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/wxlogin/wxlogin/core"
+	"github.com/wxlogin/wxlogin/core/metrics"
 	"github.com/wxlogin/wxlogin/core/redisstore"
 	"github.com/wxlogin/wxlogin/core/weixin"
 	"github.com/wxlogin/wxlogin/weixintest"
@@ -35,8 +40,11 @@ type App struct {
 	WxLoginJS string
 	// Logger is the app's logger.
 	Logger *slog.Logger
-	// Metrics counts the login flow's events, for GET /metrics.
-	Metrics *Metrics
+	// Metrics serves, for GET /metrics, the login flow's counters
+	// (core/metrics) and the Go and process collectors, in Prometheus'
+	// text format. In production, serve it only to the scraper (another
+	// port, or behind authentication).
+	Metrics http.Handler
 
 	closers []func()
 }
@@ -137,8 +145,17 @@ func FromEnv() (*App, error) {
 	}
 	app.closers = append(app.closers, closeAccounts)
 	opts.Accounts = accts // one person, one account: User.AccountID
-	app.Metrics = NewMetrics()
-	opts.OnEvent = app.Metrics.OnEvent
+	// Metrics on a registry of the example's own; with
+	// prometheus.DefaultRegisterer, serve promhttp.Handler() instead.
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	m, err := metrics.New(reg)
+	if err != nil {
+		app.Close()
+		return nil, err
+	}
+	opts.OnEvent = m.OnEvent
+	app.Metrics = promhttp.HandlerFor(reg, promhttp.HandlerOpts{})
 	if mpID != "" || devMode { // dev mode: the fake's official account when none is set
 		opts.OfficialAccount = &weixin.Config{
 			AppID: mpID, AppSecret: mpSecret, RedirectURL: callback,
