@@ -7,10 +7,10 @@ package apisize
 import (
 	"fmt"
 	"go/ast"
+	"go/build"
 	"go/parser"
 	"go/token"
-	"io/fs"
-	"strings"
+	"path/filepath"
 )
 
 // Count is the size of one package's exported API.
@@ -27,53 +27,51 @@ func (c Count) String() string {
 		c.Total(), c.Consts, c.Vars, c.Funcs, c.Types, c.Methods, c.Fields)
 }
 
-// Dir counts the exported API of the package in dir, test files excluded.
+// Dir counts the exported API of the package in dir: its Go files for
+// this platform and build tags (go/build's choice), test files excluded.
 func Dir(dir string) (Count, error) {
 	var c Count
-	fset := token.NewFileSet()
-	pkgs, err := parser.ParseDir(fset, dir, func(fi fs.FileInfo) bool {
-		return !strings.HasSuffix(fi.Name(), "_test.go")
-	}, 0)
+	pkg, err := build.ImportDir(dir, 0)
 	if err != nil {
 		return c, err
 	}
-	for name, pkg := range pkgs {
-		if strings.HasSuffix(name, "_test") {
-			continue
+	fset := token.NewFileSet()
+	for _, name := range pkg.GoFiles {
+		f, err := parser.ParseFile(fset, filepath.Join(dir, name), nil, 0)
+		if err != nil {
+			return c, err
 		}
-		for _, f := range pkg.Files {
-			for _, d := range f.Decls {
-				switch d := d.(type) {
-				case *ast.FuncDecl:
-					if !d.Name.IsExported() {
-						continue
-					}
-					if d.Recv == nil {
-						c.Funcs++
-					} else if ast.IsExported(recvName(d.Recv.List[0].Type)) {
-						c.Methods++
-					}
-				case *ast.GenDecl:
-					for _, s := range d.Specs {
-						switch s := s.(type) {
-						case *ast.ValueSpec:
-							for _, n := range s.Names {
-								if !n.IsExported() {
-									continue
-								}
-								if d.Tok == token.CONST {
-									c.Consts++
-								} else {
-									c.Vars++
-								}
-							}
-						case *ast.TypeSpec:
-							if !s.Name.IsExported() {
+		for _, d := range f.Decls {
+			switch d := d.(type) {
+			case *ast.FuncDecl:
+				if !d.Name.IsExported() {
+					continue
+				}
+				if d.Recv == nil {
+					c.Funcs++
+				} else if ast.IsExported(recvName(d.Recv.List[0].Type)) {
+					c.Methods++
+				}
+			case *ast.GenDecl:
+				for _, s := range d.Specs {
+					switch s := s.(type) {
+					case *ast.ValueSpec:
+						for _, n := range s.Names {
+							if !n.IsExported() {
 								continue
 							}
-							c.Types++
-							c.Fields += exportedFields(s.Type)
+							if d.Tok == token.CONST {
+								c.Consts++
+							} else {
+								c.Vars++
+							}
 						}
+					case *ast.TypeSpec:
+						if !s.Name.IsExported() {
+							continue
+						}
+						c.Types++
+						c.Fields += exportedFields(s.Type)
 					}
 				}
 			}
