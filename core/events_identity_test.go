@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/wxlogin/wxlogin/core"
+	"github.com/wxlogin/wxlogin/core/linkstore"
+	"github.com/wxlogin/wxlogin/core/weixin"
 	"github.com/wxlogin/wxlogin/weixintest"
 )
 
@@ -42,12 +44,12 @@ func TestEventsCarryTheIdentity(t *testing.T) {
 	var accounts atomic.Int64
 	e, log := doorsEnv(t, func(o *core.Options) {
 		o.Accounts = &core.Accounts{
-			Store: core.NewMemoryLinkStore(),
+			Store: linkstore.NewMemory(),
 			NewAccount: func(context.Context, *core.User) (string, error) {
 				return fmt.Sprint("acct", accounts.Add(1)), nil
 			},
 		}
-		o.OnLogin = func(context.Context, *core.User, *core.Token) error {
+		o.OnLogin = func(context.Context, *core.User, *weixin.Token) error {
 			if reject.Load() {
 				return errors.New("banned")
 			}
@@ -57,8 +59,8 @@ func TestEventsCarryTheIdentity(t *testing.T) {
 	web, oa := weixintest.DefaultAppID, weixintest.DefaultMPAppID
 	mini, mobile := weixintest.DefaultMiniProgramAppID, weixintest.DefaultMobileAppID
 	secrets := []string{
-		e.srv.Config(web, callbackURL, core.ScopeLogin).AppSecret,
-		e.srv.Config(oa, callbackURL, core.ScopeUserInfo).AppSecret,
+		e.srv.Config(web, callbackURL, weixin.ScopeLogin).AppSecret,
+		e.srv.Config(oa, callbackURL, weixin.ScopeUserInfo).AppSecret,
 		weixintest.DefaultMiniProgramSecret, weixintest.DefaultMobileAppSecret,
 	}
 	keep := func(s ...string) {

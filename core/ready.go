@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/alexedwards/scs/v2"
+	"github.com/wxlogin/wxlogin/core/adapter"
 )
 
 // readyTimeout bounds Ready when its context allows longer.
@@ -60,11 +61,11 @@ func (a *Auth) Ready(ctx context.Context) error {
 // "ok" when ready, else 503 "not ready: session store unavailable" and a
 // warning in the log with the error. The body never holds the store's
 // error (its addresses are internals). Text, no-store; no session.
-func (a *Auth) ReadyResponse(ctx context.Context) Response {
+func (a kit) ReadyResponse(ctx context.Context) adapter.Response {
 	h := http.Header{"Content-Type": {"text/plain; charset=utf-8"}, "Cache-Control": {"no-store"}}
 	if err := a.Ready(ctx); err != nil {
 		a.opts.Logger.LogAttrs(ctx, slog.LevelWarn, "wxlogin: not ready", slog.String("error", err.Error()))
-		return Response{Status: http.StatusServiceUnavailable, Header: h, Body: []byte("not ready: session store unavailable\n")}
+		return adapter.Response{Status: http.StatusServiceUnavailable, Header: h, Body: []byte("not ready: session store unavailable\n")}
 	}
-	return Response{Status: http.StatusOK, Header: h, Body: []byte("ok")}
+	return adapter.Response{Status: http.StatusOK, Header: h, Body: []byte("ok")}
 }

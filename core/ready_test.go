@@ -41,7 +41,7 @@ func TestReadyMemoryStore(t *testing.T) {
 	if err := e.auth.Ready(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	r := e.auth.ReadyResponse(context.Background())
+	r := e.auth.Adapter().ReadyResponse(context.Background())
 	if r.Status != http.StatusOK || string(r.Body) != "ok" || r.Header.Get("Cache-Control") != "no-store" {
 		t.Errorf("ReadyResponse: %d %v %q", r.Status, r.Header, r.Body)
 	}
@@ -60,7 +60,7 @@ func TestReadyStoreDown(t *testing.T) {
 	if !errors.Is(err, core.ErrSessionStore) || !strings.Contains(err.Error(), "connection refused") {
 		t.Fatalf("Ready: %v", err)
 	}
-	r := e.auth.ReadyResponse(context.Background())
+	r := e.auth.Adapter().ReadyResponse(context.Background())
 	if r.Status != http.StatusServiceUnavailable || string(r.Body) != "not ready: session store unavailable\n" {
 		t.Errorf("ReadyResponse: %d %q", r.Status, r.Body)
 	}

@@ -157,7 +157,7 @@ func (h *Handlers) AppLogin(c *fiber.Ctx) error {
 // sending requests to an instance whose store is down, and the
 // orchestrator does not restart it for that.
 func (h *Handlers) Ready(c *fiber.Ctx) error {
-	return write(c, h.auth.ReadyResponse(c.UserContext()))
+	return write(c, h.kit.ReadyResponse(c.UserContext()))
 }
 
 // userKey is the c.Locals key of the user.

@@ -195,7 +195,7 @@ func (h *Handlers) MiniProgramPhone(c *gin.Context) {
 // sending requests to an instance whose store is down, and the
 // orchestrator does not restart it for that.
 func (h *Handlers) Ready(c *gin.Context) {
-	write(c, h.auth.ReadyResponse(c.Request.Context()))
+	write(c, h.kit.ReadyResponse(c.Request.Context()))
 }
 
 // RequireWeixinUser lets requests with a logged-in user through, with the

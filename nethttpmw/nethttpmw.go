@@ -180,7 +180,7 @@ func (h *Handlers) AppLogin(w http.ResponseWriter, r *http.Request) {
 // sending requests to an instance whose store is down, and the
 // orchestrator does not restart it for that.
 func (h *Handlers) Ready(w http.ResponseWriter, r *http.Request) {
-	h.auth.ReadyResponse(r.Context()).ServeHTTP(w, r)
+	h.kit.ReadyResponse(r.Context()).ServeHTTP(w, r)
 }
 
 type userKey struct{}

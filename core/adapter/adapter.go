@@ -210,6 +210,12 @@ type Kit interface {
 	// r.RequestURI; anything else gets 401 JSON
 	// {"error":"login_required","login_url":"…"}.
 	LoginRequiredResponse(r RequestInfo) Response
+	// ReadyResponse answers a readiness probe (GET /readyz) with
+	// core.Auth.Ready: 200 "ok" when the session store answers, else 503
+	// "not ready: session store unavailable" (the store's error goes to
+	// the log, never to the body). Mount it outside the session
+	// middleware.
+	ReadyResponse(ctx context.Context) Response
 	// ErrorResponse answers err with an HTML error page in the language
 	// of ctx, its status as core.Classify says; the page never shows
 	// err's text.

@@ -15,6 +15,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/wxlogin/wxlogin/core"
 	"github.com/wxlogin/wxlogin/core/metrics"
+	"github.com/wxlogin/wxlogin/core/weixin"
 	"github.com/wxlogin/wxlogin/nethttpmw"
 	"github.com/wxlogin/wxlogin/weixintest"
 )
@@ -37,7 +38,7 @@ func Example() {
 	mux := http.NewServeMux()
 	app := httptest.NewServer(mux)
 	defer app.Close()
-	website := wx.Config(weixintest.DefaultAppID, app.URL+"/auth/weixin/callback", core.ScopeLogin)
+	website := wx.Config(weixintest.DefaultAppID, app.URL+"/auth/weixin/callback", weixin.ScopeLogin)
 	auth, err := core.New(core.Options{
 		Website:  &website,
 		Sessions: scs.New(),

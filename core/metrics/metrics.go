@@ -50,7 +50,7 @@ const (
 
 // buckets are the upper bounds, in seconds, of the histogram of calls to
 // WeChat: from 25 ms to 10 s, the longest a call takes by default
-// (core.Config.Timeout).
+// (weixin.Config.Timeout).
 var buckets = []float64{.025, .05, .1, .25, .5, 1, 2.5, 5, 10}
 
 // Collector counts the events of a core.Auth (see OnEvent). Its methods

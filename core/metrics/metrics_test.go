@@ -15,6 +15,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil/promlint"
 	"github.com/wxlogin/wxlogin/core"
 	"github.com/wxlogin/wxlogin/core/metrics"
+	"github.com/wxlogin/wxlogin/core/weixin"
 	"github.com/wxlogin/wxlogin/nethttpmw"
 	"github.com/wxlogin/wxlogin/weixintest"
 )
@@ -78,7 +79,7 @@ func newApp(t *testing.T) *app {
 	var h *nethttpmw.Handlers
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { h.Sessions(mux).ServeHTTP(w, r) }))
 	t.Cleanup(srv.Close)
-	website := wx.Config(weixintest.DefaultAppID, srv.URL+"/auth/weixin/callback", core.ScopeLogin)
+	website := wx.Config(weixintest.DefaultAppID, srv.URL+"/auth/weixin/callback", weixin.ScopeLogin)
 	website.RetryBackoff = time.Millisecond
 	auth, err := core.New(core.Options{Website: &website, Sessions: scs.New(), Now: wx.Now, OnEvent: m.OnEvent})
 	if err != nil {
@@ -90,7 +91,7 @@ func newApp(t *testing.T) *app {
 	mux.HandleFunc("/auth/weixin/logout", h.Logout)
 	mux.HandleFunc("GET /token", func(w http.ResponseWriter, r *http.Request) {
 		if _, err := h.Token(r); err != nil {
-			http.Error(w, core.Classify(err).Code, core.HTTPStatus(err))
+			http.Error(w, core.Classify(err).Code, core.Classify(err).Status)
 		}
 	})
 	return &app{t: t, wx: wx, reg: reg, base: srv.URL}
