@@ -21,7 +21,6 @@ package fibermw
 import (
 	"bytes"
 	"context"
-	"net/http"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/utils"
@@ -71,7 +70,7 @@ func (h *Handlers) Sessions(c *fiber.Ctx) error {
 		ctx, err = h.auth.LoadSession(lctx, utils.CopyString(c.Cookies(h.auth.SessionCookieName())))
 	}
 	if err != nil {
-		return write(c, h.auth.ErrorResponse(lctx, err))
+		return Send(c, h.auth.ErrorResponse(lctx, err))
 	}
 	c.SetUserContext(ctx)
 	c.Vary("Cookie", "Authorization")
@@ -87,7 +86,7 @@ func (h *Handlers) Sessions(c *fiber.Ctx) error {
 	if err != nil {
 		// Not a login without its session: the handler's response goes.
 		c.Response().Reset()
-		return write(c, h.auth.ErrorResponse(ctx, err))
+		return Send(c, h.auth.ErrorResponse(ctx, err))
 	}
 	for k, vs := range hdr {
 		for _, v := range vs {
@@ -101,7 +100,7 @@ func (h *Handlers) Sessions(c *fiber.Ctx) error {
 // visitors inside WeChat, when configured). The query parameter next is
 // where the login ends, when it is a same-site path.
 func (h *Handlers) Login(c *fiber.Ctx) error {
-	return write(c, h.auth.LoginResponse(c.UserContext(), c.Query("next"), c.Get(fiber.HeaderUserAgent)))
+	return Send(c, h.auth.LoginResponse(c.UserContext(), c.Query("next"), c.Get(fiber.HeaderUserAgent)))
 }
 
 // Callback completes the login WeChat redirects back with, then redirects
@@ -112,13 +111,13 @@ func (h *Handlers) Callback(c *fiber.Ctx) error {
 	c.Context().QueryArgs().VisitAll(func(k, v []byte) {
 		q[string(k)] = append(q[string(k)], string(v))
 	})
-	return write(c, h.auth.CallbackResponse(c.UserContext(), q))
+	return Send(c, h.auth.CallbackResponse(c.UserContext(), q))
 }
 
 // Logout ends the session on POST and redirects to "/" (a bearer
 // request: 204); other methods get 405 and end nothing.
 func (h *Handlers) Logout(c *fiber.Ctx) error {
-	return write(c, h.auth.LogoutResponse(c.UserContext(), c.Method()))
+	return Send(c, h.auth.LogoutResponse(c.UserContext(), c.Method()))
 }
 
 // MiniProgramPhone binds the phone number of a mini program's user: a
@@ -128,7 +127,7 @@ func (h *Handlers) Logout(c *fiber.Ctx) error {
 // for the errors (400 for a bad, used or foreign code, 401 without a
 // mini program login).
 func (h *Handlers) MiniProgramPhone(c *fiber.Ctx) error {
-	return write(c, h.auth.MiniProgramPhoneResponse(c.UserContext(), c.Method(), c.Get(fiber.HeaderContentType), bytes.NewReader(c.Body())))
+	return Send(c, h.auth.MiniProgramPhoneResponse(c.UserContext(), c.Method(), c.Get(fiber.HeaderContentType), bytes.NewReader(c.Body())))
 }
 
 // MiniProgramLogin logs in a mini program user: POST with the JSON body
@@ -138,13 +137,13 @@ func (h *Handlers) MiniProgramPhone(c *fiber.Ctx) error {
 // "Authorization: Bearer TOKEN" header. Errors are JSON
 // {"error":"…"}; see core.Auth.MiniProgramLoginResponse.
 func (h *Handlers) MiniProgramLogin(c *fiber.Ctx) error {
-	return write(c, h.auth.MiniProgramLoginResponse(c.UserContext(), c.Method(), c.Get(fiber.HeaderContentType), bytes.NewReader(c.Body())))
+	return Send(c, h.auth.MiniProgramLoginResponse(c.UserContext(), c.Method(), c.Get(fiber.HeaderContentType), bytes.NewReader(c.Body())))
 }
 
 // AppLogin logs in a mobile app user with the code of WeChat's SendAuth,
 // as MiniProgramLogin does; see core.Auth.AppLoginResponse.
 func (h *Handlers) AppLogin(c *fiber.Ctx) error {
-	return write(c, h.auth.AppLoginResponse(c.UserContext(), c.Method(), c.Get(fiber.HeaderContentType), bytes.NewReader(c.Body())))
+	return Send(c, h.auth.AppLoginResponse(c.UserContext(), c.Method(), c.Get(fiber.HeaderContentType), bytes.NewReader(c.Body())))
 }
 
 // userKey is the c.Locals key of the user.
@@ -160,13 +159,13 @@ func (h *Handlers) RequireWeixinUser(c *fiber.Ctx) error {
 	u, ok := h.auth.CurrentUser(c.UserContext())
 	if !ok {
 		if err := h.auth.CheckSession(c.UserContext()); err != nil {
-			return write(c, h.auth.ErrorResponse(c.UserContext(), err)) // 500: Sessions is not mounted
+			return Send(c, h.auth.ErrorResponse(c.UserContext(), err)) // 500: Sessions is not mounted
 		}
 		bearer := core.IsBearer(c.UserContext())
 		if h.opts.LoginRequired != nil && !bearer {
 			return h.opts.LoginRequired(c)
 		}
-		return write(c, h.auth.LoginRequiredResponse(core.RequestInfo{
+		return Send(c, h.auth.LoginRequiredResponse(core.RequestInfo{
 			Method: c.Method(), Accept: c.Get(fiber.HeaderAccept), RequestURI: c.OriginalURL(), Bearer: bearer,
 			AcceptLanguage: c.Get(fiber.HeaderAcceptLanguage), UserAgent: c.Get(fiber.HeaderUserAgent),
 		}))
@@ -195,22 +194,4 @@ func (h *Handlers) CurrentUser(c *fiber.Ctx) (*core.User, bool) {
 // error matching core.ErrLoginRequired means the login has ended.
 func (h *Handlers) Token(c *fiber.Ctx) (*core.Token, error) {
 	return h.auth.Token(c.UserContext())
-}
-
-// write copies resp to c.
-func write(c *fiber.Ctx, resp core.Response) error {
-	for k, vs := range resp.Header {
-		for i, v := range vs {
-			if i == 0 {
-				c.Set(k, v)
-			} else {
-				c.Append(k, v)
-			}
-		}
-	}
-	c.Status(resp.Status)
-	if c.Method() == http.MethodHead {
-		return nil
-	}
-	return c.Send(resp.Body)
 }

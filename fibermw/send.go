@@ -1,0 +1,35 @@
+package fibermw
+
+import (
+	"net/http"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/wxlogin/wxlogin/core"
+)
+
+// Send answers c with r: its status, its headers (each replacing a header
+// of the same name already set on c; a header with several values gets
+// them all, each on its own line, Set-Cookie included) and its body (none
+// for a HEAD request). Use it where a core.Response is the answer, as
+// net/http's r.ServeHTTP(w, req) is:
+//
+//	info, err := auth.UserInfo(c.UserContext(), "")
+//	if err != nil {
+//		return fibermw.Send(c, auth.JSONErrorResponse(err)) // 401, 502 or 504, JSON
+//	}
+func Send(c *fiber.Ctx, r core.Response) error {
+	for k, vs := range r.Header {
+		for i, v := range vs {
+			if i == 0 {
+				c.Set(k, v)
+			} else {
+				c.Response().Header.Add(k, v)
+			}
+		}
+	}
+	c.Status(r.Status)
+	if c.Method() == http.MethodHead {
+		return nil
+	}
+	return c.Send(r.Body)
+}
