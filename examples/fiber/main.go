@@ -32,6 +32,7 @@ func main() {
 		WriteTimeout:          exampleapp.WriteTimeout,
 		IdleTimeout:           exampleapp.IdleTimeout,
 	})
+	f.Use(fibermw.AccessLog(app.Logger)) // code and state redacted
 	f.Get("/healthz", func(c *fiber.Ctx) error { return c.SendString("ok") }) // no session
 	f.Get("/metrics", adaptor.HTTPHandler(app.Metrics.Handler()))             // no session
 	f.Use(wl.Sessions)
@@ -42,11 +43,7 @@ func main() {
 	f.Get("/login", func(c *fiber.Ctx) error {
 		start, err := auth.BeginLogin(c.UserContext(), core.LoginRequest{ReturnTo: c.Query("next")})
 		if err != nil {
-			resp := auth.ErrorResponse(c.UserContext(), err)
-			for k := range resp.Header {
-				c.Set(k, resp.Header.Get(k))
-			}
-			return c.Status(resp.Status).Send(resp.Body)
+			return fibermw.Send(c, auth.ErrorResponse(c.UserContext(), err))
 		}
 		exampleapp.SetPageHeaders(c.Set)
 		return app.EmbeddedLoginPage(c.UserContext(), c, start)
@@ -71,9 +68,7 @@ func main() {
 		defer cancel()
 		info, err := auth.UserInfo(ctx, "") // refreshes the access token first when needed
 		if err != nil {
-			resp := auth.JSONErrorResponse(err)
-			c.Set(fiber.HeaderContentType, resp.Header.Get("Content-Type"))
-			return c.Status(resp.Status).Send(resp.Body)
+			return fibermw.Send(c, auth.JSONErrorResponse(err))
 		}
 		return c.JSON(exampleapp.FromUserInfo(info))
 	})

@@ -29,7 +29,7 @@ func main() {
 
 	gin.SetMode(gin.ReleaseMode)
 	r := gin.New()
-	r.Use(gin.Recovery())
+	r.Use(ginmw.AccessLog(app.Logger), gin.Recovery()) // code and state redacted
 	r.GET("/healthz", func(c *gin.Context) { c.String(http.StatusOK, "ok") }) // no session
 	r.GET("/metrics", gin.WrapH(app.Metrics.Handler()))                       // no session
 	s := r.Group("/", wl.Sessions)
@@ -70,8 +70,7 @@ func main() {
 		defer cancel()
 		info, err := auth.UserInfo(ctx, "") // refreshes the access token first when needed
 		if err != nil {
-			resp := auth.JSONErrorResponse(err)
-			c.Data(resp.Status, resp.Header.Get("Content-Type"), resp.Body)
+			auth.JSONErrorResponse(err).ServeHTTP(c.Writer, c.Request)
 			return
 		}
 		c.JSON(http.StatusOK, exampleapp.FromUserInfo(info))

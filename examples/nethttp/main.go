@@ -73,5 +73,5 @@ func main() {
 	root.Handle("GET /metrics", app.Metrics.Handler())                                                    // no session
 	root.Handle("/", wl.Sessions(mux))
 	app.Logger.Info("listening", "addr", app.Addr, "url", app.PublicURL)
-	log.Fatal(app.Server(root).ListenAndServe())
+	log.Fatal(app.Server(nethttpmw.AccessLog(app.Logger)(root)).ListenAndServe()) // code and state redacted
 }
