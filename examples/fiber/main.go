@@ -32,7 +32,8 @@ func main() {
 		WriteTimeout:          exampleapp.WriteTimeout,
 		IdleTimeout:           exampleapp.IdleTimeout,
 	})
-	f.Use(fibermw.AccessLog(app.Logger)) // code and state redacted
+	// One log line per request, the callback's code and state redacted.
+	f.Use(fibermw.AccessLog(app.Logger))
 	f.Get("/healthz", func(c *fiber.Ctx) error { return c.SendString("ok") }) // no session
 	f.Get("/metrics", adaptor.HTTPHandler(app.Metrics.Handler()))             // no session
 	f.Use(wl.Sessions)

@@ -73,5 +73,6 @@ func main() {
 	root.Handle("GET /metrics", app.Metrics.Handler())                                                    // no session
 	root.Handle("/", wl.Sessions(mux))
 	app.Logger.Info("listening", "addr", app.Addr, "url", app.PublicURL)
-	log.Fatal(app.Server(nethttpmw.AccessLog(app.Logger)(root)).ListenAndServe()) // code and state redacted
+	// One log line per request, the callback's code and state redacted.
+	log.Fatal(app.Server(nethttpmw.AccessLog(app.Logger)(root)).ListenAndServe())
 }
