@@ -8,6 +8,7 @@ import (
 	"cmp"
 	"io"
 	"log"
+	"log/slog"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
@@ -28,6 +29,9 @@ func TestREADME(t *testing.T) { readmecheck.Mirrored(t, "recipe_test.go", "../RE
 
 // README begin
 func main() {
+	sessions := scs.New()                  // in memory; several instances: docs/several-instances.md
+	sessions.Lifetime = 7 * 24 * time.Hour // a login lasts a week at most (scs' default: 24 h)
+	sessions.IdleTimeout = 24 * time.Hour  // and ends sooner after a day without a request
 	addr := cmp.Or(os.Getenv("ADDR"), "127.0.0.1:8080")
 	publicURL := cmp.Or(os.Getenv("PUBLIC_URL"), "http://"+addr) // e.g. https://www.example.com
 	opts := core.Options{
@@ -37,7 +41,7 @@ func main() {
 			RedirectURL: publicURL + "/auth/weixin/callback",
 			Scopes:      []string{core.ScopeLogin},
 		},
-		Sessions:        scs.New(),
+		Sessions:        sessions,
 		DefaultReturnTo: "/api/me",
 	}
 	if opts.Website.AppID == "" { // no credentials: dev mode, on a fake WeChat (it logs a warning)
@@ -51,14 +55,17 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	log.Fatal(newRouter(auth).Run(addr))
+	srv := &http.Server{Addr: addr, Handler: newRouter(auth), ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout: 15 * time.Second, WriteTimeout: 30 * time.Second, IdleTimeout: time.Minute}
+	log.Fatal(srv.ListenAndServe()) // the timeouts: no slow or idle client holds a connection forever
 }
 
 // newRouter is the app on top of auth; the test builds it on a fake WeChat.
 func newRouter(auth *core.Auth) *gin.Engine {
 	wl := ginmw.New(auth, ginmw.Options{})
-	r := gin.Default()
-	r.Use(wl.Sessions) // before every wxlogin route
+	r := gin.New()
+	r.Use(ginmw.AccessLog(slog.Default()), gin.Recovery()) // not gin.Default(): its logger writes codes
+	r.Use(wl.Sessions)                                     // before every wxlogin route
 	r.GET("/auth/weixin/login", wl.Login)
 	r.GET("/auth/weixin/callback", wl.Callback)
 	r.Any("/auth/weixin/logout", wl.Logout) // POST only; other methods get 405
