@@ -8,6 +8,7 @@ import (
 	"cmp"
 	"io"
 	"log"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/http/cookiejar"
@@ -28,6 +29,9 @@ func TestREADME(t *testing.T) { readmecheck.Mirrored(t, "recipe_test.go", "../do
 
 // README begin
 func main() {
+	sessions := scs.New()                  // in memory; several instances: docs/several-instances.md
+	sessions.Lifetime = 7 * 24 * time.Hour // a login lasts a week at most (scs' default: 24 h)
+	sessions.IdleTimeout = 24 * time.Hour  // and ends sooner after a day without a request
 	addr := cmp.Or(os.Getenv("ADDR"), "127.0.0.1:8080")
 	publicURL := cmp.Or(os.Getenv("PUBLIC_URL"), "http://"+addr) // e.g. https://www.example.com
 	opts := core.Options{
@@ -37,7 +41,7 @@ func main() {
 			RedirectURL: publicURL + "/auth/weixin/callback",
 			Scopes:      []string{core.ScopeLogin},
 		},
-		Sessions:        scs.New(),
+		Sessions:        sessions,
 		DefaultReturnTo: "/api/me",
 	}
 	if opts.Website.AppID == "" { // no credentials: dev mode, on a fake WeChat (it logs a warning)
@@ -57,8 +61,13 @@ func main() {
 // newApp is the app on top of auth; the test builds it on a fake WeChat.
 func newApp(auth *core.Auth) *fiber.App {
 	wl := fibermw.New(auth, fibermw.Options{})
-	app := fiber.New()
-	app.Use(wl.Sessions) // before every wxlogin route
+	app := fiber.New(fiber.Config{
+		ReadTimeout:  15 * time.Second, // the request, headers included (fasthttp has no separate header timeout)
+		WriteTimeout: 30 * time.Second, // the answer: above a callback's calls to WeChat (10 s each at most)
+		IdleTimeout:  time.Minute,      // an idle keep-alive connection
+	})
+	app.Use(fibermw.AccessLog(slog.Default())) // one line per request, the callback's code and state redacted
+	app.Use(wl.Sessions)                       // before every wxlogin route
 	app.Get("/auth/weixin/login", wl.Login)
 	app.Get("/auth/weixin/callback", wl.Callback)
 	app.All("/auth/weixin/logout", wl.Logout) // POST only; other methods get 405
@@ -69,9 +78,7 @@ func newApp(auth *core.Auth) *fiber.App {
 	app.Get("/api/userinfo", wl.RequireWeixinUser, func(c *fiber.Ctx) error {
 		info, err := auth.UserInfo(c.UserContext(), core.LangZhCN) // refreshes the token when needed
 		if err != nil {
-			resp := auth.JSONErrorResponse(err) // 401 login_required, 502 or 504 upstream
-			c.Set(fiber.HeaderContentType, resp.Header.Get("Content-Type"))
-			return c.Status(resp.Status).Send(resp.Body)
+			return fibermw.Send(c, auth.JSONErrorResponse(err)) // 401 login_required, 502 or 504 upstream
 		}
 		return c.JSON(fiber.Map{"nickname": info.Nickname, "city": info.City})
 	})

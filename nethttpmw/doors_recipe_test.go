@@ -5,6 +5,7 @@ package nethttpmw_test
 
 import (
 	"encoding/json"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -34,7 +35,7 @@ func newAPI(auth *core.Auth) http.Handler {
 		u, _ := nethttpmw.User(r.Context()) // a dead token: 401 JSON, never a redirect
 		json.NewEncoder(w).Encode(map[string]string{"openid": u.OpenID, "unionid": u.UnionID})
 	})))
-	return wl.Sessions(mux) // the bearer token, else the session cookie
+	return nethttpmw.AccessLog(slog.Default())(wl.Sessions(mux)) // the bearer token, else the session cookie
 }
 
 // README end

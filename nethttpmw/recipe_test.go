@@ -10,6 +10,7 @@ import (
 	"html/template"
 	"io"
 	"log"
+	"log/slog"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
@@ -32,6 +33,9 @@ var me = template.Must(template.New("me").Parse(`<p>你好, {{.Nickname}} <img s
 <form method="post" action="/auth/weixin/logout"><button>Log out</button></form>`))
 
 func main() {
+	sessions := scs.New()                  // in memory; several instances: docs/several-instances.md
+	sessions.Lifetime = 7 * 24 * time.Hour // a login lasts a week at most (scs' default: 24 h)
+	sessions.IdleTimeout = 24 * time.Hour  // and ends sooner after a day without a request
 	addr := cmp.Or(os.Getenv("ADDR"), "127.0.0.1:8080")
 	publicURL := cmp.Or(os.Getenv("PUBLIC_URL"), "http://"+addr) // e.g. https://www.example.com
 	opts := core.Options{
@@ -41,7 +45,7 @@ func main() {
 			RedirectURL: publicURL + "/auth/weixin/callback",
 			Scopes:      []string{core.ScopeLogin},
 		},
-		Sessions:        scs.New(),
+		Sessions:        sessions,
 		DefaultReturnTo: "/me",
 	}
 	if opts.Website.AppID == "" { // no credentials: dev mode, on a fake WeChat (it logs a warning)
@@ -55,7 +59,15 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	log.Fatal(http.ListenAndServe(addr, newHandler(auth)))
+	srv := &http.Server{
+		Addr:              addr,
+		Handler:           newHandler(auth),
+		ReadHeaderTimeout: 5 * time.Second,  // a client that never finishes its headers is cut off
+		ReadTimeout:       15 * time.Second, // the whole request
+		WriteTimeout:      30 * time.Second, // the answer: above a callback's calls to WeChat (10 s each at most)
+		IdleTimeout:       time.Minute,      // an idle keep-alive connection
+	}
+	log.Fatal(srv.ListenAndServe())
 }
 
 // newHandler is the app on top of auth; the test builds it on a fake WeChat.
@@ -78,7 +90,9 @@ func newHandler(auth *core.Auth) http.Handler {
 		w.Header().Set("Content-Type", "application/json")
 		json.NewEncoder(w).Encode(map[string]string{"nickname": info.Nickname, "city": info.City})
 	})))
-	return wl.Sessions(mux) // around every wxlogin route
+	// Sessions around every wxlogin route; AccessLog around it all: one line
+	// per request, the callback's code and state redacted.
+	return nethttpmw.AccessLog(slog.Default())(wl.Sessions(mux))
 }
 
 // README end
