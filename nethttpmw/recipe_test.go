@@ -33,9 +33,9 @@ var me = template.Must(template.New("me").Parse(`<p>你好, {{.Nickname}} <img s
 <form method="post" action="/auth/weixin/logout"><button>Log out</button></form>`))
 
 func main() {
-	sessions := scs.New()                  // in memory; several instances: docs/several-instances.md
-	sessions.Lifetime = 7 * 24 * time.Hour // a login lasts a week at most (scs' default: 24 h)
-	sessions.IdleTimeout = 24 * time.Hour  // and ends sooner after a day without a request
+	sessions := scs.New()                   // in memory; several instances: docs/several-instances.md
+	sessions.Lifetime = 30 * 24 * time.Hour // a login lasts as long as WeChat's refresh token (scs' default: 24 h)
+	sessions.IdleTimeout = 0                // none: with one, scs writes the session to its store on every request
 	addr := cmp.Or(os.Getenv("ADDR"), "127.0.0.1:8080")
 	publicURL := cmp.Or(os.Getenv("PUBLIC_URL"), "http://"+addr) // e.g. https://www.example.com
 	opts := core.Options{
