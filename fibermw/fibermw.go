@@ -5,10 +5,11 @@
 //
 // Fiber runs on fasthttp, so scs' net/http middleware does not apply:
 // Sessions drives scs directly (cookie → Load → handlers → Commit →
-// cookie) with the same cookie settings.
+// cookie) with the same cookie settings. Send answers a core.Response.
 //
 //	h := fibermw.New(auth, fibermw.Options{})
-//	app := fiber.New()
+//	app := fiber.New(fiber.Config{ReadTimeout: 15 * time.Second, …})
+//	app.Use(fibermw.AccessLog(logger)) // logs requests, code and state redacted
 //	app.Use(h.Sessions)
 //	app.Get("/auth/weixin/login", h.Login)
 //	app.Get("/auth/weixin/callback", h.Callback)
@@ -155,6 +156,10 @@ const userKey = "wxlogin.user"
 // may set their own), and answers the others as Options.LoginRequired
 // says; a bearer request without a valid login is always answered 401
 // JSON {"error":"login_required",…}, never redirected.
+//
+// It reads the session only and never calls WeChat: a login that WeChat
+// has ended (refresh token expired or refused) passes until a Token call
+// finds it out and ends it; see docs/behaviour.md.
 func (h *Handlers) RequireWeixinUser(c *fiber.Ctx) error {
 	u, ok := h.auth.CurrentUser(c.UserContext())
 	if !ok {

@@ -5,6 +5,7 @@
 //
 //	h := ginmw.New(auth, ginmw.Options{})
 //	r := gin.New()
+//	r.Use(ginmw.AccessLog(logger), gin.Recovery()) // logs requests, code and state redacted
 //	r.Use(h.Sessions)
 //	r.GET("/auth/weixin/login", h.Login)
 //	r.GET("/auth/weixin/callback", h.Callback)
@@ -191,6 +192,10 @@ func (h *Handlers) MiniProgramPhone(c *gin.Context) {
 // may set their own), and aborts the others as Options.LoginRequired
 // says; a bearer request without a valid login is always answered 401
 // JSON {"error":"login_required",…}, never redirected.
+//
+// It reads the session only and never calls WeChat: a login that WeChat
+// has ended (refresh token expired or refused) passes until a Token call
+// finds it out and ends it; see docs/behaviour.md.
 func (h *Handlers) RequireWeixinUser(c *gin.Context) {
 	u, ok := h.auth.CurrentUser(c.Request.Context())
 	if !ok {

@@ -10,7 +10,8 @@
 //	mux.HandleFunc("POST /auth/weixin/miniprogram", h.MiniProgramLogin)
 //	mux.HandleFunc("POST /auth/weixin/app", h.AppLogin)
 //	mux.Handle("GET /me", h.RequireWeixinUser(me))
-//	http.ListenAndServe(addr, h.Sessions(mux))
+//	handler := nethttpmw.AccessLog(logger)(h.Sessions(mux)) // logs requests, code and state redacted
+//	srv := &http.Server{Addr: addr, Handler: handler, ReadHeaderTimeout: 5 * time.Second, …}
 package nethttpmw
 
 import (
@@ -178,6 +179,10 @@ type userKey struct{}
 // its own), and answers the others as Options.LoginRequired says; a
 // bearer request without a valid login is always answered 401 JSON
 // {"error":"login_required",…}, never redirected.
+//
+// It reads the session only and never calls WeChat: a login that WeChat
+// has ended (refresh token expired or refused) passes until a Token call
+// finds it out and ends it; see docs/behaviour.md.
 func (h *Handlers) RequireWeixinUser(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		u, ok := h.auth.CurrentUser(r.Context())
