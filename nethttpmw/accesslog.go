@@ -2,6 +2,7 @@ package nethttpmw
 
 import (
 	"bufio"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -45,8 +46,9 @@ func AccessLog(logger *slog.Logger) func(http.Handler) http.Handler {
 }
 
 // recorder is an http.ResponseWriter that counts what passes through it.
-// Unwrap lets http.ResponseController reach the writer beneath; Flush and
-// Hijack are passed through for code that asserts them.
+// Unwrap lets http.ResponseController reach the writer beneath; Flush,
+// Hijack and ReadFrom (sendfile) are passed through for code that asserts
+// them.
 type recorder struct {
 	http.ResponseWriter
 	status int
@@ -66,6 +68,15 @@ func (w *recorder) Write(p []byte) (int, error) {
 	}
 	n, err := w.ResponseWriter.Write(p)
 	w.bytes += int64(n)
+	return n, err
+}
+
+func (w *recorder) ReadFrom(r io.Reader) (int64, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	n, err := io.Copy(w.ResponseWriter, r) // the writer's own ReadFrom, when it has one
+	w.bytes += n
 	return n, err
 }
 

@@ -196,3 +196,28 @@ func BenchmarkAccessLog(b *testing.B) {
 		})
 	}
 }
+
+// A file served through AccessLog (http.ServeContent, io.Copy: the
+// writer's ReadFrom) is counted whole.
+func TestAccessLogCountsReadFrom(t *testing.T) {
+	var log syncBuffer
+	body := strings.Repeat("x", 100_000)
+	h := nethttpmw.AccessLog(slog.New(slog.NewJSONHandler(&log, nil)))(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(w, strings.NewReader(body))
+	}))
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+	resp, err := http.Get(srv.URL + "/file?ticket=T")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if string(got) != body {
+		t.Fatalf("%d bytes received", len(got))
+	}
+	l := accessLines(t, log.String())[0]
+	if l["status"] != 200.0 || l["bytes"] != float64(len(body)) || l["query"] != "ticket=REDACTED" {
+		t.Errorf("line %v", l)
+	}
+}

@@ -9,7 +9,7 @@ import (
 	"strings"
 )
 
-// Redacted replaces the value of a secret-bearing query parameter.
+// redacted replaces the value of a secret-bearing query parameter.
 const redacted = "REDACTED"
 
 // secretKeys are the query parameters whose values RedactQuery hides:
