@@ -5,10 +5,12 @@ package fibermw_test
 
 import (
 	"encoding/json"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/alexedwards/scs/v2"
 	"github.com/gofiber/fiber/v2"
@@ -27,7 +29,8 @@ func TestREADMEDoors(t *testing.T) {
 // then sends "Authorization: Bearer <token>", as wx.request keeps no cookies.
 func newAPI(auth *core.Auth) *fiber.App {
 	wl := fibermw.New(auth, fibermw.Options{})
-	app := fiber.New()
+	app := fiber.New(fiber.Config{ReadTimeout: 15 * time.Second, WriteTimeout: 30 * time.Second, IdleTimeout: time.Minute})
+	app.Use(fibermw.AccessLog(slog.Default()))                // a line per request: no code, no token
 	app.Use(wl.Sessions)                                      // the bearer token, else the session cookie
 	app.Post("/auth/weixin/miniprogram", wl.MiniProgramLogin) // {"code"} → {"token","expires_at","user"}
 	app.Post("/auth/weixin/app", wl.AppLogin)                 // a mobile app's SendAuth code

@@ -5,10 +5,11 @@
 //
 // Fiber runs on fasthttp, so scs' net/http middleware does not apply:
 // Sessions drives scs directly (cookie → Load → handlers → Commit →
-// cookie) with the same cookie settings.
+// cookie) with the same cookie settings. Send answers an adapter.Response.
 //
 //	h := fibermw.New(auth, fibermw.Options{})
-//	app := fiber.New()
+//	app := fiber.New(fiber.Config{ReadTimeout: 15 * time.Second, …})
+//	app.Use(fibermw.AccessLog(logger)) // logs requests, code and state redacted
 //	app.Use(h.Sessions)
 //	app.Get("/auth/weixin/login", h.Login)
 //	app.Get("/auth/weixin/callback", h.Callback)
@@ -21,7 +22,6 @@ package fibermw
 import (
 	"bytes"
 	"context"
-	"net/http"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/utils"
@@ -52,7 +52,7 @@ func New(auth *core.Auth, opts Options) *Handlers {
 	return &Handlers{auth: auth, kit: auth.Adapter(), opts: opts}
 }
 
-// Sessions puts the request's language (see core.Auth.WithLanguage) and
+// Sessions puts the request's language (see adapter.Kit.WithLanguage) and
 // the scs session of the Auth into the request's user context
 // (c.UserContext()) and, after the handlers, saves it and sets the
 // session cookie. Every handler below must run after it. The session
@@ -74,7 +74,7 @@ func (h *Handlers) Sessions(c *fiber.Ctx) error {
 		ctx, err = h.kit.LoadSession(lctx, utils.CopyString(c.Cookies(h.kit.SessionCookieName())))
 	}
 	if err != nil {
-		return write(c, h.kit.ErrorResponse(lctx, err))
+		return Send(c, h.kit.ErrorResponse(lctx, err))
 	}
 	c.SetUserContext(ctx)
 	c.Vary("Cookie", "Authorization")
@@ -90,7 +90,7 @@ func (h *Handlers) Sessions(c *fiber.Ctx) error {
 	if err != nil {
 		// Not a login without its session: the handler's response goes.
 		c.Response().Reset()
-		return write(c, h.kit.ErrorResponse(ctx, err))
+		return Send(c, h.kit.ErrorResponse(ctx, err))
 	}
 	for k, vs := range hdr {
 		for _, v := range vs {
@@ -104,7 +104,7 @@ func (h *Handlers) Sessions(c *fiber.Ctx) error {
 // visitors inside WeChat, when configured). The query parameter next is
 // where the login ends, when it is a same-site path.
 func (h *Handlers) Login(c *fiber.Ctx) error {
-	return write(c, h.kit.LoginResponse(c.UserContext(), c.Query("next"), c.Get(fiber.HeaderUserAgent)))
+	return Send(c, h.kit.LoginResponse(c.UserContext(), c.Query("next"), c.Get(fiber.HeaderUserAgent)))
 }
 
 // Callback completes the login WeChat redirects back with, then redirects
@@ -115,23 +115,23 @@ func (h *Handlers) Callback(c *fiber.Ctx) error {
 	c.Context().QueryArgs().VisitAll(func(k, v []byte) {
 		q[string(k)] = append(q[string(k)], string(v))
 	})
-	return write(c, h.kit.CallbackResponse(c.UserContext(), q))
+	return Send(c, h.kit.CallbackResponse(c.UserContext(), q))
 }
 
 // Logout ends the session on POST and redirects to "/" (a bearer
 // request: 204); other methods get 405 and end nothing.
 func (h *Handlers) Logout(c *fiber.Ctx) error {
-	return write(c, h.kit.LogoutResponse(c.UserContext(), c.Method()))
+	return Send(c, h.kit.LogoutResponse(c.UserContext(), c.Method()))
 }
 
 // MiniProgramPhone binds the phone number of a mini program's user: a
 // POST with the JSON body {"code":"…"} (the code of the getPhoneNumber
 // button) answers 200 {"phone":"…","country_code":"…"} and keeps the
-// phone on the session's user; see core.Auth.MiniProgramPhoneResponse
+// phone on the session's user; see adapter.Kit.MiniProgramPhoneResponse
 // for the errors (400 for a bad, used or foreign code, 401 without a
 // mini program login).
 func (h *Handlers) MiniProgramPhone(c *fiber.Ctx) error {
-	return write(c, h.kit.MiniProgramPhoneResponse(c.UserContext(), c.Method(), c.Get(fiber.HeaderContentType), bytes.NewReader(c.Body())))
+	return Send(c, h.kit.MiniProgramPhoneResponse(c.UserContext(), c.Method(), c.Get(fiber.HeaderContentType), bytes.NewReader(c.Body())))
 }
 
 // MiniProgramLogin logs in a mini program user: POST with the JSON body
@@ -139,15 +139,15 @@ func (h *Handlers) MiniProgramPhone(c *fiber.Ctx) error {
 // {"token","expires_at","user":{"openid","unionid","account_id"}} and
 // sets no cookie: the mini program sends the token back in an
 // "Authorization: Bearer TOKEN" header. Errors are JSON
-// {"error":"…"}; see core.Auth.MiniProgramLoginResponse.
+// {"error":"…"}; see adapter.Kit.MiniProgramLoginResponse.
 func (h *Handlers) MiniProgramLogin(c *fiber.Ctx) error {
-	return write(c, h.kit.MiniProgramLoginResponse(c.UserContext(), c.Method(), c.Get(fiber.HeaderContentType), bytes.NewReader(c.Body())))
+	return Send(c, h.kit.MiniProgramLoginResponse(c.UserContext(), c.Method(), c.Get(fiber.HeaderContentType), bytes.NewReader(c.Body())))
 }
 
 // AppLogin logs in a mobile app user with the code of WeChat's SendAuth,
-// as MiniProgramLogin does; see core.Auth.AppLoginResponse.
+// as MiniProgramLogin does; see adapter.Kit.AppLoginResponse.
 func (h *Handlers) AppLogin(c *fiber.Ctx) error {
-	return write(c, h.kit.AppLoginResponse(c.UserContext(), c.Method(), c.Get(fiber.HeaderContentType), bytes.NewReader(c.Body())))
+	return Send(c, h.kit.AppLoginResponse(c.UserContext(), c.Method(), c.Get(fiber.HeaderContentType), bytes.NewReader(c.Body())))
 }
 
 // Ready answers a readiness probe: 200 "ok" when the session store
@@ -157,7 +157,7 @@ func (h *Handlers) AppLogin(c *fiber.Ctx) error {
 // sending requests to an instance whose store is down, and the
 // orchestrator does not restart it for that.
 func (h *Handlers) Ready(c *fiber.Ctx) error {
-	return write(c, h.kit.ReadyResponse(c.UserContext()))
+	return Send(c, h.kit.ReadyResponse(c.UserContext()))
 }
 
 // userKey is the c.Locals key of the user.
@@ -169,17 +169,21 @@ const userKey = "wxlogin.user"
 // may set their own), and answers the others as Options.LoginRequired
 // says; a bearer request without a valid login is always answered 401
 // JSON {"error":"login_required",…}, never redirected.
+//
+// It reads the session only and never calls WeChat: a login that WeChat
+// has ended (refresh token expired or refused) passes until a Token call
+// finds it out and ends it; see docs/behaviour.md.
 func (h *Handlers) RequireWeixinUser(c *fiber.Ctx) error {
 	u, ok := h.auth.CurrentUser(c.UserContext())
 	if !ok {
 		if err := h.kit.CheckSession(c.UserContext()); err != nil {
-			return write(c, h.kit.ErrorResponse(c.UserContext(), err)) // 500: Sessions is not mounted
+			return Send(c, h.kit.ErrorResponse(c.UserContext(), err)) // 500: Sessions is not mounted
 		}
 		bearer := h.kit.IsBearer(c.UserContext())
 		if h.opts.LoginRequired != nil && !bearer {
 			return h.opts.LoginRequired(c)
 		}
-		return write(c, h.kit.LoginRequiredResponse(adapter.RequestInfo{
+		return Send(c, h.kit.LoginRequiredResponse(adapter.RequestInfo{
 			Method: c.Method(), Accept: c.Get(fiber.HeaderAccept), RequestURI: c.OriginalURL(), Bearer: bearer,
 			AcceptLanguage: c.Get(fiber.HeaderAcceptLanguage), UserAgent: c.Get(fiber.HeaderUserAgent),
 		}))
@@ -210,30 +214,12 @@ func (h *Handlers) Token(c *fiber.Ctx) (*weixin.Token, error) {
 	return h.auth.Token(c.UserContext())
 }
 
-// write copies resp to c.
-func write(c *fiber.Ctx, resp adapter.Response) error {
-	for k, vs := range resp.Header {
-		for i, v := range vs {
-			if i == 0 {
-				c.Set(k, v)
-			} else {
-				c.Append(k, v)
-			}
-		}
-	}
-	c.Status(resp.Status)
-	if c.Method() == http.MethodHead {
-		return nil
-	}
-	return c.Send(resp.Body)
-}
-
 // JSONError answers err, from an app's own API handler, as JSON
 // {"error":"CODE"} with the status core.Classify gives it (401
 // login_required, 502 or 504 upstream, …); the body never holds err's
 // text.
 func (h *Handlers) JSONError(c *fiber.Ctx, err error) error {
-	return write(c, h.kit.JSONErrorResponse(err))
+	return Send(c, h.kit.JSONErrorResponse(err))
 }
 
 // ErrorPage answers err, from an app's own page handler, with wxlogin's
@@ -241,5 +227,5 @@ func (h *Handlers) JSONError(c *fiber.Ctx, err error) error {
 // set), with the status core.Classify gives it; the page never shows
 // err's text.
 func (h *Handlers) ErrorPage(c *fiber.Ctx, err error) error {
-	return write(c, h.kit.ErrorResponse(c.UserContext(), err))
+	return Send(c, h.kit.ErrorResponse(c.UserContext(), err))
 }

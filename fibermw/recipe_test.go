@@ -8,6 +8,7 @@ import (
 	"cmp"
 	"io"
 	"log"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/http/cookiejar"
@@ -33,6 +34,9 @@ var _ = main
 
 // README begin
 func main() {
+	sessions := scs.New()                   // in memory; several instances: docs/several-instances.md
+	sessions.Lifetime = 30 * 24 * time.Hour // a login lasts as long as WeChat's refresh token (scs' default: 24 h)
+	sessions.IdleTimeout = 0                // none: with one, scs writes the session to its store on every request
 	addr := cmp.Or(os.Getenv("ADDR"), "127.0.0.1:8080")
 	publicURL := cmp.Or(os.Getenv("PUBLIC_URL"), "http://"+addr) // e.g. https://www.example.com
 	opts := core.Options{
@@ -42,7 +46,7 @@ func main() {
 			RedirectURL: publicURL + "/auth/weixin/callback",
 			Scopes:      []string{weixin.ScopeLogin},
 		},
-		Sessions:        scs.New(),
+		Sessions:        sessions,
 		DefaultReturnTo: "/api/me",
 	}
 	if opts.Website.AppID == "" { // no credentials: dev mode, on a fake WeChat (it logs a warning)
@@ -62,8 +66,13 @@ func main() {
 // newApp is the app on top of auth; the test builds it on a fake WeChat.
 func newApp(auth *core.Auth) *fiber.App {
 	wl := fibermw.New(auth, fibermw.Options{})
-	app := fiber.New()
-	app.Use(wl.Sessions) // before every wxlogin route
+	app := fiber.New(fiber.Config{
+		ReadTimeout:  15 * time.Second, // the request, headers included (fasthttp has no separate header timeout)
+		WriteTimeout: 30 * time.Second, // the answer: above a callback's calls to WeChat (10 s each at most)
+		IdleTimeout:  time.Minute,      // an idle keep-alive connection
+	})
+	app.Use(fibermw.AccessLog(slog.Default())) // one line per request, the callback's code and state redacted
+	app.Use(wl.Sessions)                       // before every wxlogin route
 	app.Get("/auth/weixin/login", wl.Login)
 	app.Get("/auth/weixin/callback", wl.Callback)
 	app.All("/auth/weixin/logout", wl.Logout) // POST only; other methods get 405
@@ -74,9 +83,7 @@ func newApp(auth *core.Auth) *fiber.App {
 	app.Get("/api/userinfo", wl.RequireWeixinUser, func(c *fiber.Ctx) error {
 		info, err := auth.UserInfo(c.UserContext(), weixin.LangZhCN) // refreshes the token when needed
 		if err != nil {
-			resp := auth.Adapter().JSONErrorResponse(err) // 401 login_required, 502 or 504 upstream
-			c.Set(fiber.HeaderContentType, resp.Header.Get("Content-Type"))
-			return c.Status(resp.Status).Send(resp.Body)
+			return wl.JSONError(c, err) // 401 login_required, 502 or 504 upstream
 		}
 		return c.JSON(fiber.Map{"nickname": info.Nickname, "city": info.City})
 	})

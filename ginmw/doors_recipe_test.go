@@ -5,6 +5,7 @@ package ginmw_test
 
 import (
 	"encoding/json"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -28,6 +29,7 @@ func TestREADMEDoors(t *testing.T) {
 func newAPI(auth *core.Auth) *gin.Engine {
 	wl := ginmw.New(auth, ginmw.Options{})
 	r := gin.New()
+	r.Use(ginmw.AccessLog(slog.Default()), gin.Recovery())  // a line per request: no code, no token
 	r.Use(wl.Sessions)                                      // the bearer token, else the session cookie
 	r.POST("/auth/weixin/miniprogram", wl.MiniProgramLogin) // {"code"} → {"token","expires_at","user"}
 	r.POST("/auth/weixin/app", wl.AppLogin)                 // a mobile app's SendAuth code

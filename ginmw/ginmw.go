@@ -5,6 +5,7 @@
 //
 //	h := ginmw.New(auth, ginmw.Options{})
 //	r := gin.New()
+//	r.Use(ginmw.AccessLog(logger), gin.Recovery()) // logs requests, code and state redacted
 //	r.Use(h.Sessions)
 //	r.GET("/auth/weixin/login", h.Login)
 //	r.GET("/auth/weixin/callback", h.Callback)
@@ -46,7 +47,7 @@ func New(auth *core.Auth, opts Options) *Handlers {
 }
 
 // Sessions puts the request's language in its context (see
-// core.Auth.WithLanguage), loads the scs session of the Auth and saves
+// adapter.Kit.WithLanguage), loads the scs session of the Auth and saves
 // it before the response is written, as scs' LoadAndSave does for
 // net/http. Every handler below must run after it. The session is the one
 // the session cookie names or, when the request has an "Authorization:
@@ -164,13 +165,13 @@ func (h *Handlers) Logout(c *gin.Context) {
 // {"token","expires_at","user":{"openid","unionid","account_id"}} and
 // sets no cookie: the mini program sends the token back in an
 // "Authorization: Bearer TOKEN" header. Errors are JSON
-// {"error":"…"}; see core.Auth.MiniProgramLoginResponse.
+// {"error":"…"}; see adapter.Kit.MiniProgramLoginResponse.
 func (h *Handlers) MiniProgramLogin(c *gin.Context) {
 	write(c, h.kit.MiniProgramLoginResponse(c.Request.Context(), c.Request.Method, c.GetHeader("Content-Type"), c.Request.Body))
 }
 
 // AppLogin logs in a mobile app user with the code of WeChat's SendAuth,
-// as MiniProgramLogin does; see core.Auth.AppLoginResponse.
+// as MiniProgramLogin does; see adapter.Kit.AppLoginResponse.
 func (h *Handlers) AppLogin(c *gin.Context) {
 	write(c, h.kit.AppLoginResponse(c.Request.Context(), c.Request.Method, c.GetHeader("Content-Type"), c.Request.Body))
 }
@@ -181,7 +182,7 @@ const userKey = "wxlogin.user"
 // MiniProgramPhone binds the phone number of a mini program's user: a
 // POST with the JSON body {"code":"…"} (the code of the getPhoneNumber
 // button) answers 200 {"phone":"…","country_code":"…"} and keeps the
-// phone on the session's user; see core.Auth.MiniProgramPhoneResponse
+// phone on the session's user; see adapter.Kit.MiniProgramPhoneResponse
 // for the errors (400 for a bad, used or foreign code, 401 without a
 // mini program login).
 func (h *Handlers) MiniProgramPhone(c *gin.Context) {
@@ -204,6 +205,10 @@ func (h *Handlers) Ready(c *gin.Context) {
 // may set their own), and aborts the others as Options.LoginRequired
 // says; a bearer request without a valid login is always answered 401
 // JSON {"error":"login_required",…}, never redirected.
+//
+// It reads the session only and never calls WeChat: a login that WeChat
+// has ended (refresh token expired or refused) passes until a Token call
+// finds it out and ends it; see docs/behaviour.md.
 func (h *Handlers) RequireWeixinUser(c *gin.Context) {
 	u, ok := h.auth.CurrentUser(c.Request.Context())
 	if !ok {

@@ -8,6 +8,7 @@ import (
 	"cmp"
 	"io"
 	"log"
+	"log/slog"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
@@ -33,6 +34,9 @@ var _ = main
 
 // README begin
 func main() {
+	sessions := scs.New()                   // in memory; several instances: docs/several-instances.md
+	sessions.Lifetime = 30 * 24 * time.Hour // a login lasts as long as WeChat's refresh token (scs' default: 24 h)
+	sessions.IdleTimeout = 0                // none: with one, scs writes the session to its store on every request
 	addr := cmp.Or(os.Getenv("ADDR"), "127.0.0.1:8080")
 	publicURL := cmp.Or(os.Getenv("PUBLIC_URL"), "http://"+addr) // e.g. https://www.example.com
 	opts := core.Options{
@@ -42,7 +46,7 @@ func main() {
 			RedirectURL: publicURL + "/auth/weixin/callback",
 			Scopes:      []string{weixin.ScopeLogin},
 		},
-		Sessions:        scs.New(),
+		Sessions:        sessions,
 		DefaultReturnTo: "/api/me",
 	}
 	if opts.Website.AppID == "" { // no credentials: dev mode, on a fake WeChat (it logs a warning)
@@ -56,14 +60,17 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	log.Fatal(newRouter(auth).Run(addr))
+	srv := &http.Server{Addr: addr, Handler: newRouter(auth), ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout: 15 * time.Second, WriteTimeout: 30 * time.Second, IdleTimeout: time.Minute}
+	log.Fatal(srv.ListenAndServe()) // the timeouts: no slow or idle client holds a connection forever
 }
 
 // newRouter is the app on top of auth; the test builds it on a fake WeChat.
 func newRouter(auth *core.Auth) *gin.Engine {
 	wl := ginmw.New(auth, ginmw.Options{})
-	r := gin.Default()
-	r.Use(wl.Sessions) // before every wxlogin route
+	r := gin.New()
+	r.Use(ginmw.AccessLog(slog.Default()), gin.Recovery()) // not gin.Default(): its logger writes codes
+	r.Use(wl.Sessions)                                     // before every wxlogin route
 	r.GET("/auth/weixin/login", wl.Login)
 	r.GET("/auth/weixin/callback", wl.Callback)
 	r.Any("/auth/weixin/logout", wl.Logout) // POST only; other methods get 405
@@ -74,7 +81,7 @@ func newRouter(auth *core.Auth) *gin.Engine {
 	r.GET("/api/userinfo", wl.RequireWeixinUser, func(c *gin.Context) {
 		info, err := auth.UserInfo(c.Request.Context(), weixin.LangZhCN) // refreshes the token when needed
 		if err != nil {
-			auth.Adapter().JSONErrorResponse(err).ServeHTTP(c.Writer, c.Request) // 401 login_required, 502 or 504 upstream
+			wl.JSONError(c, err) // 401 login_required, 502 or 504 upstream
 			return
 		}
 		c.JSON(http.StatusOK, gin.H{"nickname": info.Nickname, "city": info.City})

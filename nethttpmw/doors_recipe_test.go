@@ -5,6 +5,7 @@ package nethttpmw_test
 
 import (
 	"encoding/json"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -31,10 +32,10 @@ func newAPI(auth *core.Auth) http.Handler {
 	mux.HandleFunc("POST /auth/weixin/app", wl.AppLogin)                 // a mobile app's SendAuth code
 	mux.HandleFunc("POST /auth/weixin/logout", wl.Logout)                // with a bearer token: 204
 	mux.Handle("GET /api/me", wl.RequireWeixinUser(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		u, _ := nethttpmw.User(r.Context()) // a dead token: 401 JSON, never a redirect
+		u, _ := nethttpmw.User(r) // a dead token: 401 JSON, never a redirect
 		json.NewEncoder(w).Encode(map[string]string{"openid": u.OpenID, "unionid": u.UnionID})
 	})))
-	return wl.Sessions(mux) // the bearer token, else the session cookie
+	return nethttpmw.AccessLog(slog.Default())(wl.Sessions(mux)) // the bearer token, else the session cookie
 }
 
 // README end

@@ -10,7 +10,8 @@
 //	mux.HandleFunc("POST /auth/weixin/miniprogram", h.MiniProgramLogin)
 //	mux.HandleFunc("POST /auth/weixin/app", h.AppLogin)
 //	mux.Handle("GET /me", h.RequireWeixinUser(me))
-//	http.ListenAndServe(addr, h.Sessions(mux))
+//	handler := nethttpmw.AccessLog(logger)(h.Sessions(mux)) // logs requests, code and state redacted
+//	srv := &http.Server{Addr: addr, Handler: handler, ReadHeaderTimeout: 5 * time.Second, …}
 package nethttpmw
 
 import (
@@ -47,7 +48,7 @@ func New(auth *core.Auth, opts Options) *Handlers {
 }
 
 // Sessions puts the request's language in its context (see
-// core.Auth.WithLanguage), loads the session of the Auth and saves it
+// adapter.Kit.WithLanguage), loads the session of the Auth and saves it
 // just before the response's headers go out, as scs' LoadAndSave does:
 // every handler below must run inside it. The session is the one the
 // session cookie names or, when the request has an "Authorization:
@@ -57,7 +58,7 @@ func New(auth *core.Auth, opts Options) *Handlers {
 // 503 with the error page (and logs) when the session store fails, on
 // load or on save — the handler's response is then dropped, so that no
 // login looks successful without its session — and it treats session
-// data that cannot be decoded as no session (see core.Auth.LoadSession).
+// data that cannot be decoded as no session (see adapter.Kit.LoadSession).
 func (h *Handlers) Sessions(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Add("Vary", "Cookie, Authorization")
@@ -150,7 +151,7 @@ func (h *Handlers) Logout(w http.ResponseWriter, r *http.Request) {
 // MiniProgramPhone binds the phone number of a mini program's user: a
 // POST with the JSON body {"code":"…"} (the code of the getPhoneNumber
 // button) answers 200 {"phone":"…","country_code":"…"} and keeps the
-// phone on the session's user; see core.Auth.MiniProgramPhoneResponse
+// phone on the session's user; see adapter.Kit.MiniProgramPhoneResponse
 // for the errors (400 for a bad, used or foreign code, 401 without a
 // mini program login).
 func (h *Handlers) MiniProgramPhone(w http.ResponseWriter, r *http.Request) {
@@ -162,13 +163,13 @@ func (h *Handlers) MiniProgramPhone(w http.ResponseWriter, r *http.Request) {
 // {"token","expires_at","user":{"openid","unionid","account_id"}} and
 // sets no cookie: the mini program sends the token back in an
 // "Authorization: Bearer TOKEN" header. Errors are JSON
-// {"error":"…"}; see core.Auth.MiniProgramLoginResponse.
+// {"error":"…"}; see adapter.Kit.MiniProgramLoginResponse.
 func (h *Handlers) MiniProgramLogin(w http.ResponseWriter, r *http.Request) {
 	h.kit.MiniProgramLoginResponse(r.Context(), r.Method, r.Header.Get("Content-Type"), r.Body).ServeHTTP(w, r)
 }
 
 // AppLogin logs in a mobile app user with the code of WeChat's SendAuth,
-// as MiniProgramLogin does; see core.Auth.AppLoginResponse.
+// as MiniProgramLogin does; see adapter.Kit.AppLoginResponse.
 func (h *Handlers) AppLogin(w http.ResponseWriter, r *http.Request) {
 	h.kit.AppLoginResponse(r.Context(), r.Method, r.Header.Get("Content-Type"), r.Body).ServeHTTP(w, r)
 }
@@ -191,6 +192,10 @@ type userKey struct{}
 // its own), and answers the others as Options.LoginRequired says; a
 // bearer request without a valid login is always answered 401 JSON
 // {"error":"login_required",…}, never redirected.
+//
+// It reads the session only and never calls WeChat: a login that WeChat
+// has ended (refresh token expired or refused) passes until a Token call
+// finds it out and ends it; see docs/behaviour.md.
 func (h *Handlers) RequireWeixinUser(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		u, ok := h.auth.CurrentUser(r.Context())

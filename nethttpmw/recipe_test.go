@@ -10,6 +10,7 @@ import (
 	"html/template"
 	"io"
 	"log"
+	"log/slog"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
@@ -37,6 +38,9 @@ var me = template.Must(template.New("me").Parse(`<p>你好, {{.Nickname}} <img s
 <form method="post" action="/auth/weixin/logout"><button>Log out</button></form>`))
 
 func main() {
+	sessions := scs.New()                   // in memory; several instances: docs/several-instances.md
+	sessions.Lifetime = 30 * 24 * time.Hour // a login lasts as long as WeChat's refresh token (scs' default: 24 h)
+	sessions.IdleTimeout = 0                // none: with one, scs writes the session to its store on every request
 	addr := cmp.Or(os.Getenv("ADDR"), "127.0.0.1:8080")
 	publicURL := cmp.Or(os.Getenv("PUBLIC_URL"), "http://"+addr) // e.g. https://www.example.com
 	opts := core.Options{
@@ -46,7 +50,7 @@ func main() {
 			RedirectURL: publicURL + "/auth/weixin/callback",
 			Scopes:      []string{weixin.ScopeLogin},
 		},
-		Sessions:        scs.New(),
+		Sessions:        sessions,
 		DefaultReturnTo: "/me",
 	}
 	if opts.Website.AppID == "" { // no credentials: dev mode, on a fake WeChat (it logs a warning)
@@ -60,7 +64,15 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	log.Fatal(http.ListenAndServe(addr, newHandler(auth)))
+	srv := &http.Server{
+		Addr:              addr,
+		Handler:           newHandler(auth),
+		ReadHeaderTimeout: 5 * time.Second,  // a client that never finishes its headers is cut off
+		ReadTimeout:       15 * time.Second, // the whole request
+		WriteTimeout:      30 * time.Second, // the answer: above a callback's calls to WeChat (10 s each at most)
+		IdleTimeout:       time.Minute,      // an idle keep-alive connection
+	}
+	log.Fatal(srv.ListenAndServe())
 }
 
 // newHandler is the app on top of auth; the test builds it on a fake WeChat.
@@ -71,19 +83,21 @@ func newHandler(auth *core.Auth) http.Handler {
 	mux.HandleFunc("GET /auth/weixin/callback", wl.Callback)
 	mux.HandleFunc("/auth/weixin/logout", wl.Logout) // POST only
 	mux.Handle("GET /me", wl.RequireWeixinUser(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		u, _ := nethttpmw.User(r.Context())
+		u, _ := nethttpmw.User(r)
 		me.Execute(w, u)
 	})))
 	mux.Handle("GET /api/userinfo", wl.RequireWeixinUser(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		info, err := auth.UserInfo(r.Context(), weixin.LangZhCN) // refreshes the token when needed
 		if err != nil {
-			auth.Adapter().JSONErrorResponse(err).ServeHTTP(w, r) // 401 login_required, 502 or 504 upstream
+			wl.JSONError(w, r, err) // 401 login_required, 502 or 504 upstream
 			return
 		}
 		w.Header().Set("Content-Type", "application/json")
 		json.NewEncoder(w).Encode(map[string]string{"nickname": info.Nickname, "city": info.City})
 	})))
-	return wl.Sessions(mux) // around every wxlogin route
+	// Sessions around every wxlogin route; AccessLog around it all: one line
+	// per request, the callback's code and state redacted.
+	return nethttpmw.AccessLog(slog.Default())(wl.Sessions(mux))
 }
 
 // README end

@@ -32,6 +32,8 @@ func main() {
 		WriteTimeout:          exampleapp.WriteTimeout,
 		IdleTimeout:           exampleapp.IdleTimeout,
 	})
+	// One log line per request, the callback's code and state redacted.
+	f.Use(fibermw.AccessLog(app.Logger))
 	f.Get("/healthz", func(c *fiber.Ctx) error { return c.SendString("ok") }) // liveness; no session
 	f.Get("/readyz", wl.Ready)                                                // readiness: the session store answers; no session
 	f.Get("/metrics", adaptor.HTTPHandler(app.Metrics))                       // no session

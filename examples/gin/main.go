@@ -29,7 +29,8 @@ func main() {
 
 	gin.SetMode(gin.ReleaseMode)
 	r := gin.New()
-	r.Use(gin.Recovery())
+	// One log line per request, the callback's code and state redacted.
+	r.Use(ginmw.AccessLog(app.Logger), gin.Recovery())
 	r.GET("/healthz", func(c *gin.Context) { c.String(http.StatusOK, "ok") }) // liveness; no session
 	r.GET("/readyz", wl.Ready)                                                // readiness: the session store answers; no session
 	r.GET("/metrics", gin.WrapH(app.Metrics))                                 // no session

@@ -74,5 +74,6 @@ func main() {
 	root.Handle("GET /metrics", app.Metrics)                                                              // no session
 	root.Handle("/", wl.Sessions(mux))
 	app.Logger.Info("listening", "addr", app.Addr, "url", app.PublicURL)
-	log.Fatal(app.Server(root).ListenAndServe())
+	// One log line per request, the callback's code and state redacted.
+	log.Fatal(app.Server(nethttpmw.AccessLog(app.Logger)(root)).ListenAndServe())
 }

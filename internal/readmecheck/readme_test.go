@@ -20,8 +20,9 @@ func goBlocks(md string) []string {
 
 // What a new user does: a module of their own, the README's program (and
 // for Gin its test) copied as they stand, wxlogin replaced by this
-// checkout. go vet must pass, and the Gin test (log in, expire the
-// token, exactly one refresh) too. Offline: the modules are the ones
+// checkout. go vet must pass, also on the README's net/http and Fiber
+// fragments, and the Gin test (log in, expire the token, exactly one
+// refresh) too. Offline: the modules are the ones
 // this repository's go.sum lists, from the module cache.
 func TestREADMEProgramsInANewModule(t *testing.T) {
 	root, err := filepath.Abs("../..")
@@ -59,6 +60,18 @@ func TestREADMEProgramsInANewModule(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The README's net/http and Fiber fragments, in a function that
+	// declares what they use.
+	fragment := func(prefix, imports, params string) string {
+		t.Helper()
+		for _, b := range blocks {
+			if strings.HasPrefix(b, prefix) {
+				return "package main\n\nimport (\n" + imports + ")\n\nfunc serve(" + params + ") {\n" + b + "}\n\nfunc main() {}\n"
+			}
+		}
+		t.Fatalf("README.md has no fragment that begins with %q", prefix)
+		return ""
+	}
 	gosum, err := os.ReadFile(filepath.Join(root, "go.sum"))
 	if err != nil {
 		t.Fatal(err)
@@ -70,6 +83,12 @@ func TestREADMEProgramsInANewModule(t *testing.T) {
 	}{
 		{"nethttp", map[string]string{"main.go": find(`"github.com/wxlogin/wxlogin/nethttpmw"`)}, []string{"vet", "."}},
 		{"fiber", map[string]string{"main.go": find(`"github.com/wxlogin/wxlogin/fibermw"`)}, []string{"vet", "."}},
+		{"nethttp-fragment", map[string]string{"main.go": fragment("wl := nethttpmw.New(",
+			"\t\"log\"\n\t\"log/slog\"\n\t\"net/http\"\n\t\"time\"\n\t\"github.com/wxlogin/wxlogin/core\"\n\t\"github.com/wxlogin/wxlogin/nethttpmw\"\n",
+			"auth *core.Auth, addr string, me http.Handler")}, []string{"vet", "."}},
+		{"fiber-fragment", map[string]string{"main.go": fragment("wl := fibermw.New(",
+			"\t\"log\"\n\t\"log/slog\"\n\t\"time\"\n\t\"github.com/gofiber/fiber/v2\"\n\t\"github.com/wxlogin/wxlogin/core\"\n\t\"github.com/wxlogin/wxlogin/fibermw\"\n",
+			"auth *core.Auth, addr string, me fiber.Handler")}, []string{"vet", "."}},
 		{"gin", map[string]string{
 			"main.go":      find(`"github.com/wxlogin/wxlogin/ginmw"`),
 			"main_test.go": find("func TestLoginAndRefresh("),
