@@ -18,7 +18,8 @@
 //   - in RequireWeixinUser, lets a request with core.Auth.CurrentUser
 //     through with Kit.CacheControl set, and answers the others with
 //     Kit.LoginRequiredResponse;
-//   - logs requests with RedactQuery applied to their query.
+//   - logs requests with LogAccess, which applies RedactQuery to their
+//     query: no code or state reaches the log.
 //
 // Everything the flow decides (status codes, pages, cookies, security
 // headers, languages) is decided by the Kit, so that every adapter

@@ -1,7 +1,3 @@
-// Package adapter holds what an adapter of wxlogin for a web framework
-// needs beside core's flow: what nethttpmw, ginmw and fibermw share, and
-// what an adapter for another framework (Echo, Hertz, …) would use to
-// behave as they do. An app does not need it.
 package adapter
 
 import (
