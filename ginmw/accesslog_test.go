@@ -139,3 +139,38 @@ func TestAccessLog(t *testing.T) {
 		}
 	}
 }
+
+// TestRecovery: a panic on the callback's path, in gin's debug mode, is
+// answered 500 and logged once, without the code, the state or the
+// session cookie that gin.Recovery would print there.
+func TestRecovery(t *testing.T) {
+	gin.SetMode(gin.DebugMode)
+	defer gin.SetMode(gin.TestMode)
+	var logs syncBuffer
+	logger := slog.New(slog.NewJSONHandler(&logs, nil))
+	r := gin.New()
+	r.Use(ginmw.Recovery(logger))
+	r.GET("/auth/weixin/callback", func(c *gin.Context) { panic("boom") })
+	req := httptest.NewRequest(http.MethodGet, "/auth/weixin/callback?code=0a1b2c-secret-code&state=STATE7SECRET&x=1", nil)
+	req.Header.Set("Cookie", "session=the-session-id")
+	w := httptest.NewRecorder()
+	r.ServeHTTP(w, req)
+	if w.Code != http.StatusInternalServerError {
+		t.Errorf("status %d, want 500", w.Code)
+	}
+	var line struct {
+		Level, Msg, Path, Query, Panic, Stack string
+	}
+	if err := json.Unmarshal([]byte(logs.String()), &line); err != nil {
+		t.Fatalf("one JSON line: %v\n%s", err, logs.String())
+	}
+	if line.Level != "ERROR" || line.Path != "/auth/weixin/callback" || line.Query != "code=REDACTED&state=REDACTED&x=1" ||
+		line.Panic != "boom" || !strings.Contains(line.Stack, "ginmw_test") {
+		t.Errorf("log line %+v", line)
+	}
+	for _, secret := range []string{"0a1b2c-secret-code", "STATE7SECRET", "the-session-id"} {
+		if strings.Contains(logs.String(), secret) {
+			t.Errorf("the log holds %q", secret)
+		}
+	}
+}

@@ -29,11 +29,11 @@ func TestREADMEDoors(t *testing.T) {
 func newAPI(auth *core.Auth) *gin.Engine {
 	wl := ginmw.New(auth, ginmw.Options{})
 	r := gin.New()
-	r.Use(ginmw.AccessLog(slog.Default()), gin.Recovery())  // a line per request: no code, no token
-	r.Use(wl.Sessions)                                      // the bearer token, else the session cookie
-	r.POST("/auth/weixin/miniprogram", wl.MiniProgramLogin) // {"code"} → {"token","expires_at","user"}
-	r.POST("/auth/weixin/app", wl.AppLogin)                 // a mobile app's SendAuth code
-	r.POST("/auth/weixin/logout", wl.Logout)                // with a bearer token: 204
+	r.Use(ginmw.AccessLog(slog.Default()), ginmw.Recovery(slog.Default())) // a line per request: no code, no token
+	r.Use(wl.Sessions)                                                     // the bearer token, else the session cookie
+	r.POST("/auth/weixin/miniprogram", wl.MiniProgramLogin)                // {"code"} → {"token","expires_at","user"}
+	r.POST("/auth/weixin/app", wl.AppLogin)                                // a mobile app's SendAuth code
+	r.POST("/auth/weixin/logout", wl.Logout)                               // with a bearer token: 204
 	r.GET("/api/me", wl.RequireWeixinUser, func(c *gin.Context) {
 		u, _ := ginmw.User(c) // a dead token: 401 JSON, never a redirect
 		c.JSON(http.StatusOK, gin.H{"openid": u.OpenID, "unionid": u.UnionID})

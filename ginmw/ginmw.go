@@ -5,7 +5,7 @@
 //
 //	h := ginmw.New(auth, ginmw.Options{})
 //	r := gin.New()
-//	r.Use(ginmw.AccessLog(logger), gin.Recovery()) // logs requests, code and state redacted
+//	r.Use(ginmw.AccessLog(logger), ginmw.Recovery(logger)) // code and state redacted
 //	r.Use(h.Sessions)
 //	r.GET("/auth/weixin/login", h.Login)
 //	r.GET("/auth/weixin/callback", h.Callback)

@@ -69,8 +69,8 @@ func main() {
 func newRouter(auth *core.Auth) *gin.Engine {
 	wl := ginmw.New(auth, ginmw.Options{})
 	r := gin.New()
-	r.Use(ginmw.AccessLog(slog.Default()), gin.Recovery()) // not gin.Default(): its logger writes codes
-	r.Use(wl.Sessions)                                     // before every wxlogin route
+	r.Use(ginmw.AccessLog(slog.Default()), ginmw.Recovery(slog.Default())) // not gin.Default(): its logger writes codes
+	r.Use(wl.Sessions)                                                     // before every wxlogin route
 	r.GET("/auth/weixin/login", wl.Login)
 	r.GET("/auth/weixin/callback", wl.Callback)
 	r.Any("/auth/weixin/logout", wl.Logout) // POST only; other methods get 405

@@ -30,7 +30,7 @@ func main() {
 	gin.SetMode(gin.ReleaseMode)
 	r := gin.New()
 	// One log line per request, the callback's code and state redacted.
-	r.Use(ginmw.AccessLog(app.Logger), gin.Recovery())
+	r.Use(ginmw.AccessLog(app.Logger), ginmw.Recovery(app.Logger))
 	r.GET("/healthz", func(c *gin.Context) { c.String(http.StatusOK, "ok") }) // liveness; no session
 	r.GET("/readyz", wl.Ready)                                                // readiness: the session store answers; no session
 	r.GET("/metrics", gin.WrapH(app.Metrics))                                 // no session
