@@ -23,7 +23,7 @@ var errNoOpenID = errors.New("reply has no openid")
 //
 // An official account's "snapshot page" visitor (is_snapshotuser 1,
 // often with blank tokens) is not a login: Exchange checks that flag
-// first and answers an error matching ErrSnapshotUser (HTTPStatus 403).
+// first and answers an error matching ErrSnapshotUser (core.Classify: 403).
 func (c *Config) Exchange(ctx context.Context, code string) (*Token, error) {
 	if c.AppID == "" || c.AppSecret == "" {
 		return nil, fmt.Errorf("wxlogin: %s: AppID and AppSecret must be set: %w", opExchange, ErrInvalidCredential)

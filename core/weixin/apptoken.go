@@ -151,7 +151,7 @@ func configError(appID string, err error) error {
 // any, else the fetch's error. It never forces a refresh on its own: see
 // ForceRefresh.
 //
-// Keep one source per application and share it (Auth does): each source
+// Keep one source per application and share it (core.Auth does): each source
 // fetches its own tokens. It is safe for concurrent use.
 type AppTokenSource struct {
 	cfg *Config
@@ -182,7 +182,7 @@ type appFetch struct {
 
 // AppTokenSource returns a new source of c's application access token.
 // Each source fetches its own: keep one per application (core.Auth keeps
-// one per Config; use Auth.AppTokenSource there).
+// one per Config; use core.Auth.AppTokenSource there).
 func (c *Config) AppTokenSource() *AppTokenSource {
 	return &AppTokenSource{cfg: c}
 }

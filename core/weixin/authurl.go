@@ -62,7 +62,7 @@ func (c *Config) IsWebsite() bool {
 // connect_redirect of their own.
 //
 // state must be only [A-Za-z0-9], at most 128 bytes; use the login flow
-// (Auth.BeginLogin) rather than calling this directly, so that state is
+// (core.Auth.BeginLogin) rather than calling this directly, so that state is
 // generated, bound to the browser and checked for you.
 func (c *Config) AuthCodeURL(state string, opts ...AuthCodeOption) string {
 	path := "/connect/oauth2/authorize"

@@ -70,9 +70,9 @@ type Config struct {
 	// Default: slog.Default().
 	Logger *slog.Logger
 	// Now is the clock that dates the tokens (their Expiry), for tests.
-	// core.New shares one clock between the Auth and its Configs: a Now
-	// set here becomes Options.Now when that is nil, and a nil Now here
-	// gets Options.Now. weixintest.Server.Config sets it to the fake's
+	// core.New shares one clock between the core.Auth and its Configs: a
+	// Now set here becomes core.Options.Now when that is nil, and a nil
+	// Now here gets core.Options.Now. weixintest.Server.Config sets it to the fake's
 	// clock, so that Server.Advance expires the app's tokens too.
 	// Default: time.Now.
 	Now func() time.Time

@@ -67,7 +67,7 @@ func (f *FlexString) UnmarshalJSON(b []byte) error {
 // /wxa/business/getuserphonenumber with the application's access token).
 // The code is single use and lives 5 minutes: a code invalid, used, or
 // given to another application (40029, 40163, 40013) fails matching
-// ErrCodeInvalid or ErrCodeUsed (HTTPStatus 400). The call is never
+// ErrCodeInvalid or ErrCodeUsed (core.Classify: 400). The call is never
 // repeated, except once after WeChat refused the access token (see
 // Client), which it does before looking at the code.
 func (s *AppTokenSource) PhoneNumber(ctx context.Context, code string) (*PhoneNumber, error) {

@@ -17,13 +17,14 @@ import (
 // TokenSource supplies a valid access token, like golang.org/x/oauth2's
 // TokenSource, in WeChat's Token.
 type TokenSource interface {
-	// Token returns a token valid for at least Options.RefreshMargin,
-	// refreshing it first when needed.
+	// Token returns a valid token, refreshing it first when needed
+	// (core.Auth.TokenSource: valid for at least core.Options.RefreshMargin).
 	Token() (*Token, error)
 }
 
-// ErrForeignHost is returned by Auth.Client for a request to a host other
-// than the user's application's API host: the access token is only ever
+// ErrForeignHost is returned by the clients of Config.Client,
+// AppTokenSource.Client and core.Auth.Client for a request to a host other
+// than the application's API host: the access token is only ever
 // sent to WeChat.
 var ErrForeignHost = errors.New("wxlogin: Client calls only WeChat's API host")
 
@@ -109,7 +110,7 @@ func (c userCredential) refused(token string) {
 
 var errNoRenewal = errors.New("the token source cannot renew a rejected token")
 
-// tokenTransport adds a token to requests to WeChat's API (Auth.Client:
+// tokenTransport adds a token to requests to WeChat's API (Config.Client and core.Auth.Client:
 // the session user's; AppTokenSource.Client: the application's).
 type tokenTransport struct {
 	cred credential
