@@ -1,4 +1,4 @@
-package core_test
+package weixin_test
 
 import (
 	"context"

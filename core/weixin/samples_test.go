@@ -1,4 +1,4 @@
-package core_test
+package weixin_test
 
 import (
 	"context"
@@ -17,7 +17,7 @@ import (
 	"github.com/wxlogin/wxlogin/core/weixin"
 )
 
-// sample is one recorded reply of testdata/weixin-samples.json (a copy,
+// sample is one recorded reply of core/testdata/weixin-samples.json (a copy,
 // byte for byte, of the project's shared weixin-samples.json).
 type sample struct {
 	Endpoint    string `json:"endpoint"`
@@ -41,7 +41,7 @@ type sample struct {
 
 func loadSamples(t *testing.T) []sample {
 	t.Helper()
-	raw, err := os.ReadFile("testdata/weixin-samples.json")
+	raw, err := os.ReadFile("../testdata/weixin-samples.json")
 	if err != nil {
 		t.Fatal(err)
 	}
