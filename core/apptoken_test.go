@@ -16,6 +16,7 @@ import (
 	"github.com/alexedwards/scs/v2/memstore"
 	"github.com/wxlogin/wxlogin/core"
 	"github.com/wxlogin/wxlogin/core/weixin"
+	"github.com/wxlogin/wxlogin/internal/logtest"
 	"github.com/wxlogin/wxlogin/weixintest"
 )
 
@@ -65,7 +66,7 @@ func newMPEnv(t testing.TB, srv *weixintest.Server) *mpEnv {
 		t.Cleanup(srv.Close)
 	}
 	srv.AddApp(weixintest.App{AppID: mpAppID, Secret: mpSecret, Kind: weixintest.MiniProgram})
-	logs := &syncBuffer{}
+	logs := &logtest.Buffer{}
 	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	calls := &countingTransport{}
 	web := srv.Config(weixintest.DefaultAppID, callbackURL, weixin.ScopeLogin)

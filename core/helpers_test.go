@@ -1,12 +1,10 @@
 package core_test
 
 import (
-	"bytes"
 	"context"
 	"log/slog"
 	"net/http"
 	"net/url"
-	"sync"
 	"testing"
 	"time"
 
@@ -14,6 +12,7 @@ import (
 	"github.com/alexedwards/scs/v2/memstore"
 	"github.com/wxlogin/wxlogin/core"
 	"github.com/wxlogin/wxlogin/core/weixin"
+	"github.com/wxlogin/wxlogin/internal/logtest"
 	"github.com/wxlogin/wxlogin/weixintest"
 )
 
@@ -27,24 +26,7 @@ type env struct {
 	srv  *weixintest.Server
 	sm   *scs.SessionManager
 	auth *core.Auth
-	logs *syncBuffer
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
+	logs *logtest.Buffer
 }
 
 // newEnv starts a fake WeChat and an Auth with the website application and
@@ -53,7 +35,7 @@ func newEnv(t testing.TB, tweak ...func(*core.Options)) *env {
 	t.Helper()
 	srv := weixintest.NewServer()
 	t.Cleanup(srv.Close)
-	logs := &syncBuffer{}
+	logs := &logtest.Buffer{}
 	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	web := srv.Config(weixintest.DefaultAppID, callbackURL, weixin.ScopeLogin)
 	web.Logger = logger

@@ -1,29 +1,11 @@
 package redisstore
 
 import (
-	"bytes"
 	"net"
 	"sync"
 	"testing"
 	"time"
 )
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 // proxy forwards TCP connections to a Redis, and can fail: a network
 // between one instance and Redis that fails while Redis stays up for the

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wxlogin/wxlogin/internal/logtest"
 	"github.com/wxlogin/wxlogin/internal/redistest"
 )
 
@@ -117,7 +118,7 @@ func TestSentinel(t *testing.T) {
 	}
 	saddr := redistest.FreeAddr(t)
 	shost, sport, _ := strings.Cut(saddr, ":")
-	log := &syncBuffer{}
+	log := &logtest.Buffer{}
 	exe, _ := exec.LookPath("redis-server") // redistest.Start found it
 	cmd := exec.Command(exe, conf, "--sentinel", "--bind", shost, "--port", sport, "--dir", dir)
 	cmd.Stdout, cmd.Stderr = log, log
@@ -207,7 +208,7 @@ func TestHeartbeatSkipsReplicas(t *testing.T) {
 			url += "&addr=" + addr
 		}
 	}
-	logs := &syncBuffer{}
+	logs := &logtest.Buffer{}
 	s, err := Open(url, Options{Timeout: 300 * time.Millisecond, MaxStale: 400 * time.Millisecond,
 		Logger: slog.New(slog.NewTextHandler(logs, nil))})
 	if err != nil {

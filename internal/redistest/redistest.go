@@ -6,16 +6,16 @@
 package redistest
 
 import (
-	"bytes"
 	"io"
 	"net"
 	"os"
 	"os/exec"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/wxlogin/wxlogin/internal/logtest"
 )
 
 // Server is a redis-server started for one test.
@@ -26,7 +26,7 @@ type Server struct {
 	dir  string
 	args []string
 	cmd  *exec.Cmd
-	log  *syncBuffer
+	log  *logtest.Buffer
 }
 
 // Start starts a redis-server for t, with extra command-line arguments,
@@ -43,7 +43,7 @@ func Start(t testing.TB, args ...string) *Server {
 		}
 		t.Skip("Redis test skipped: no redis-server (on Debian: apt-get install redis-server)")
 	}
-	s := &Server{t: t, exe: exe, addr: FreeAddr(t), dir: t.TempDir(), args: args, log: &syncBuffer{}}
+	s := &Server{t: t, exe: exe, addr: FreeAddr(t), dir: t.TempDir(), args: args, log: &logtest.Buffer{}}
 	s.Restart()
 	t.Cleanup(s.Stop)
 	return s
@@ -119,21 +119,4 @@ func FreeAddr(t testing.TB) string {
 	}
 	defer ln.Close()
 	return ln.Addr().String()
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
