@@ -20,8 +20,8 @@ func goBlocks(md string) []string {
 
 // What a new user does: a module of their own, the README's program (and
 // for Gin its test) copied as they stand, wxlogin replaced by this
-// checkout. go vet must pass, also on the README's net/http and Fiber
-// fragments, and the Gin test (log in, expire the token, exactly one
+// checkout. go vet must pass, also on the README's net/http, Fiber and
+// Gin-doors fragments, and the Gin test (log in, expire the token, exactly one
 // refresh) too. Offline: the modules are the ones
 // this repository's go.sum lists, from the module cache.
 func TestREADMEProgramsInANewModule(t *testing.T) {
@@ -60,7 +60,7 @@ func TestREADMEProgramsInANewModule(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// The README's net/http and Fiber fragments, in a function that
+	// The README's fragments (net/http, Fiber, Gin's doors), in a function that
 	// declares what they use.
 	fragment := func(prefix, imports, params string) string {
 		t.Helper()
@@ -89,6 +89,9 @@ func TestREADMEProgramsInANewModule(t *testing.T) {
 		{"fiber-fragment", map[string]string{"main.go": fragment("wl := fibermw.New(",
 			"\t\"log\"\n\t\"log/slog\"\n\t\"time\"\n\t\"github.com/gofiber/fiber/v2\"\n\t\"github.com/wxlogin/wxlogin/core\"\n\t\"github.com/wxlogin/wxlogin/fibermw\"\n",
 			"auth *core.Auth, addr string, me fiber.Handler")}, []string{"vet", "."}},
+		{"gin-doors-fragment", map[string]string{"main.go": fragment(`r.POST("/auth/weixin/miniprogram", `,
+			"\t\"github.com/gin-gonic/gin\"\n\t\"github.com/wxlogin/wxlogin/ginmw\"\n",
+			"r *gin.Engine, wl *ginmw.Handlers")}, []string{"vet", "."}},
 		{"gin", map[string]string{
 			"main.go":      find(`"github.com/wxlogin/wxlogin/ginmw"`),
 			"main_test.go": find("func TestLoginAndRefresh("),
