@@ -121,7 +121,7 @@ func TestAppTokenStableNormalModeOnceForManyCallers(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			tok, err := e.auth.AppToken(ctx, mpAppID)
+			tok, err := appToken(ctx, e.auth, mpAppID)
 			if err != nil {
 				t.Error(err)
 			}
@@ -164,22 +164,22 @@ func TestAppTokenKeptUntilTheRenewWindow(t *testing.T) {
 			e := newMPEnv(t, nil)
 			e.srv.SetAppTokenTTL(c.ttl)
 			ctx := context.Background()
-			first, err := e.auth.AppToken(ctx, mpAppID)
+			first, err := appToken(ctx, e.auth, mpAppID)
 			if err != nil {
 				t.Fatal(err)
 			}
 			// Until less than the margin remains: the same token, no call.
 			e.srv.Advance(c.ttl - c.margin - time.Second)
-			if tok, _ := e.auth.AppToken(ctx, mpAppID); tok != first || e.calls.count(weixintest.PathStableToken) != 1 {
+			if tok, _ := appToken(ctx, e.auth, mpAppID); tok != first || e.calls.count(weixintest.PathStableToken) != 1 {
 				t.Fatalf("before the window: %v, %d calls", tok, e.calls.count(weixintest.PathStableToken))
 			}
 			// Within it: the next one, in one call.
 			e.srv.Advance(c.margin / 2)
-			next, err := e.auth.AppToken(ctx, mpAppID)
+			next, err := appToken(ctx, e.auth, mpAppID)
 			if err != nil || next.AccessToken == first.AccessToken || e.calls.count(weixintest.PathStableToken) != 2 {
 				t.Fatalf("in the window: %v %v, %d calls", next, err, e.calls.count(weixintest.PathStableToken))
 			}
-			if again, _ := e.auth.AppToken(ctx, mpAppID); again != next || e.calls.count(weixintest.PathStableToken) != 2 {
+			if again, _ := appToken(ctx, e.auth, mpAppID); again != next || e.calls.count(weixintest.PathStableToken) != 2 {
 				t.Fatal("the next token was not kept")
 			}
 		})
@@ -190,14 +190,14 @@ func TestAppTokenFailedFetchBacksOff(t *testing.T) {
 	e := newMPEnv(t, nil)
 	ctx := context.Background()
 	e.srv.InjectFault(weixintest.PathStableToken, weixintest.Fault{Status: http.StatusBadGateway})
-	_, err := e.auth.AppToken(ctx, mpAppID)
+	_, err := appToken(ctx, e.auth, mpAppID)
 	if !errors.Is(err, weixin.ErrUpstream) || core.Classify(err).Status != http.StatusBadGateway {
 		t.Fatalf("a fetch WeChat fails: %v", err)
 	}
 	tried := e.calls.count(weixintest.PathStableToken) // 3: a read is retried within its call
 	// Callers within the back-off get the error without a call.
 	for range 50 {
-		if _, err2 := e.auth.AppToken(ctx, mpAppID); err2 == nil {
+		if _, err2 := appToken(ctx, e.auth, mpAppID); err2 == nil {
 			t.Fatal("a token during the back-off")
 		}
 	}
@@ -212,7 +212,7 @@ func TestAppTokenFailedFetchBacksOff(t *testing.T) {
 		for e.calls.count(weixintest.PathStableToken) == before && secs < 100 {
 			e.srv.Advance(time.Second)
 			secs++
-			e.auth.AppToken(ctx, mpAppID)
+			appToken(ctx, e.auth, mpAppID)
 		}
 		waits = append(waits, secs)
 	}
@@ -221,14 +221,14 @@ func TestAppTokenFailedFetchBacksOff(t *testing.T) {
 	}
 	e.srv.ClearFaults()
 	e.srv.Advance(weixin.AppTokenMaxBackoff)
-	tok, err := e.auth.AppToken(ctx, mpAppID)
+	tok, err := appToken(ctx, e.auth, mpAppID)
 	if err != nil {
 		t.Fatal(err)
 	}
 	// A failure while the token still works: callers keep it.
 	e.srv.Advance(2*time.Hour - 4*time.Minute)
 	e.srv.InjectFault(weixintest.PathStableToken, weixintest.Fault{Errcode: -1})
-	if again, err := e.auth.AppToken(ctx, mpAppID); err != nil || again != tok {
+	if again, err := appToken(ctx, e.auth, mpAppID); err != nil || again != tok {
 		t.Fatalf("a failed renewal with a valid token: %v %v", again, err)
 	}
 	if s := e.logs.String(); strings.Contains(s, tok.AccessToken) || strings.Contains(s, mpSecret) {
@@ -397,11 +397,11 @@ func TestAppTokenConfigErrors(t *testing.T) {
 func TestAppClientHygiene(t *testing.T) {
 	e := newMPEnv(t, nil)
 	ctx := context.Background()
-	tok, err := e.auth.AppToken(ctx, mpAppID)
+	tok, err := appToken(ctx, e.auth, mpAppID)
 	if err != nil {
 		t.Fatal(err)
 	}
-	client := e.auth.AppClient(mpAppID)
+	client := appClient(t, e.auth, mpAppID)
 	// Another host: refused, the token stays home.
 	_, err = client.Get("https://evil.example/wxa/business/getuserphonenumber")
 	if !errors.Is(err, weixin.ErrForeignHost) || strings.Contains(err.Error(), tok.AccessToken) {
@@ -435,10 +435,7 @@ func TestAppClientHygiene(t *testing.T) {
 		}
 	})
 	// An unknown app.
-	if _, err := e.auth.AppClient("wxnope").Get(e.srv.URL + "/cgi-bin/x"); !errors.Is(err, core.ErrUnknownApp) {
-		t.Errorf("unknown app: %v", err)
-	}
-	if _, err := e.auth.AppToken(ctx, "wxnope"); !errors.Is(err, core.ErrUnknownApp) {
+	if src, err := e.auth.AppTokenSource("wxnope"); src != nil || !errors.Is(err, core.ErrUnknownApp) {
 		t.Errorf("unknown app: %v", err)
 	}
 	if strings.Contains(e.logs.String(), tok.AccessToken) {
@@ -457,4 +454,23 @@ func TestConfigErrorClass(t *testing.T) {
 	if c.Status != http.StatusBadGateway || c.Code != "upstream" || c.OfferLogin || !strings.Contains(c.Message, "configuration") {
 		t.Errorf("%v: %+v", err, c)
 	}
+}
+
+// appToken is the access token of the Auth's application appID.
+func appToken(ctx context.Context, auth *core.Auth, appID string) (*weixin.AppToken, error) {
+	src, err := auth.AppTokenSource(appID)
+	if err != nil {
+		return nil, err
+	}
+	return src.Token(ctx)
+}
+
+// appClient is the app client of the Auth's application appID.
+func appClient(t *testing.T, auth *core.Auth, appID string) *http.Client {
+	t.Helper()
+	src, err := auth.AppTokenSource(appID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return src.Client()
 }
