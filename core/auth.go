@@ -144,7 +144,7 @@ type Options struct {
 	ErrorPage func(p ErrorPageData) []byte
 	// DefaultLanguage is the language of the pages for visitors whose
 	// Accept-Language names none the Auth has words for (see
-	// Auth.Language): a language of Messages. Default "zh-CN".
+	// adapter.Kit.Language): a language of Messages. Default "zh-CN".
 	DefaultLanguage string
 	// Messages extends or replaces the built-in words of the pages (see
 	// DefaultMessages), to add a language or change a word.

@@ -169,7 +169,7 @@ type ErrorPageData struct {
 	// Class is Classify(Err) with Title and Message in Language; answer
 	// with Class.Status.
 	Class ErrorClass
-	// Language is the visitor's language (see Auth.Language); its String
+	// Language is the visitor's language (see adapter.Kit.Language); its String
 	// is the lang attribute of the page ("zh-CN", "en").
 	Language language.Tag
 	// LoginPath is the login route when logging in again helps

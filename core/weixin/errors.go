@@ -9,7 +9,7 @@ import (
 // Sentinel errors for the WeChat errcodes a caller must act on. An
 // *APIError matches the sentinel of its errcode with errors.Is:
 //
-//	if errors.Is(err, core.ErrCodeUsed) { … }
+//	if errors.Is(err, weixin.ErrCodeUsed) { … }
 var (
 	// ErrSystemBusy is errcode -1: retry a read after a short wait.
 	ErrSystemBusy = errors.New("wxlogin: system busy")
