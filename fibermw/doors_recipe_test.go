@@ -4,11 +4,8 @@ package fibermw_test
 // Fiber), word for word between the README markers, and its test.
 
 import (
-	"encoding/json"
 	"log/slog"
 	"net/http"
-	"net/http/httptest"
-	"strings"
 	"testing"
 	"time"
 
@@ -17,6 +14,7 @@ import (
 	"github.com/wxlogin/wxlogin/core"
 	"github.com/wxlogin/wxlogin/fibermw"
 	"github.com/wxlogin/wxlogin/internal/readmecheck"
+	"github.com/wxlogin/wxlogin/internal/recipetest"
 	"github.com/wxlogin/wxlogin/weixintest"
 )
 
@@ -54,42 +52,5 @@ func TestMiniProgramBearer(t *testing.T) {
 		t.Fatal(err)
 	}
 	app := newAPI(auth)
-	for door, code := range map[string]string{
-		"miniprogram": wx.MiniProgramCode(weixintest.DefaultMiniProgramAppID, "u1"),
-		"app":         wx.SendAuthCode(weixintest.DefaultMobileAppID, "u1"),
-	} {
-		req := httptest.NewRequest(http.MethodPost, "/auth/weixin/"+door, strings.NewReader(`{"code":"`+code+`"}`))
-		req.Header.Set("Content-Type", "application/json")
-		resp, err := app.Test(req, -1)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var login struct {
-			Token string `json:"token"`
-		}
-		json.NewDecoder(resp.Body).Decode(&login)
-		resp.Body.Close()
-		if resp.StatusCode != http.StatusOK || login.Token == "" || resp.Header.Get("Set-Cookie") != "" {
-			t.Fatalf("%s login: %d", door, resp.StatusCode)
-		}
-		call := func(method, path string) int {
-			req := httptest.NewRequest(method, path, nil)
-			req.Header.Set("Authorization", "Bearer "+login.Token)
-			resp, err := app.Test(req, -1)
-			if err != nil {
-				t.Fatal(err)
-			}
-			resp.Body.Close()
-			return resp.StatusCode
-		}
-		if got := call(http.MethodGet, "/api/me"); got != http.StatusOK {
-			t.Errorf("%s: /api/me: %d", door, got)
-		}
-		if got := call(http.MethodPost, "/auth/weixin/logout"); got != http.StatusNoContent {
-			t.Errorf("%s: logout: %d", door, got)
-		}
-		if got := call(http.MethodGet, "/api/me"); got != http.StatusUnauthorized {
-			t.Errorf("%s: after logout: %d", door, got)
-		}
-	}
+	recipetest.BearerDoors(t, wx, "", func(req *http.Request) (*http.Response, error) { return app.Test(req, -1) })
 }

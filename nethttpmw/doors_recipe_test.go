@@ -8,12 +8,12 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"strings"
 	"testing"
 
 	"github.com/alexedwards/scs/v2"
 	"github.com/wxlogin/wxlogin/core"
 	"github.com/wxlogin/wxlogin/internal/readmecheck"
+	"github.com/wxlogin/wxlogin/internal/recipetest"
 	"github.com/wxlogin/wxlogin/nethttpmw"
 	"github.com/wxlogin/wxlogin/weixintest"
 )
@@ -51,40 +51,8 @@ func TestMiniProgramBearer(t *testing.T) {
 	}
 	srv := httptest.NewServer(newAPI(auth))
 	defer srv.Close()
-	for door, code := range map[string]string{
-		"miniprogram": wx.MiniProgramCode(weixintest.DefaultMiniProgramAppID, "u1"),
-		"app":         wx.SendAuthCode(weixintest.DefaultMobileAppID, "u1"),
-	} {
-		resp, err := http.Post(srv.URL+"/auth/weixin/"+door, "application/json", strings.NewReader(`{"code":"`+code+`"}`))
-		if err != nil {
-			t.Fatal(err)
-		}
-		var login struct {
-			Token string `json:"token"`
-		}
-		json.NewDecoder(resp.Body).Decode(&login)
-		resp.Body.Close()
-		if resp.StatusCode != http.StatusOK || login.Token == "" || resp.Header.Get("Set-Cookie") != "" {
-			t.Fatalf("%s login: %d", door, resp.StatusCode)
-		}
-		call := func(method, path string) int {
-			req, _ := http.NewRequest(method, srv.URL+path, nil)
-			req.Header.Set("Authorization", "Bearer "+login.Token)
-			resp, err := http.DefaultClient.Do(req)
-			if err != nil {
-				t.Fatal(err)
-			}
-			resp.Body.Close()
-			return resp.StatusCode
-		}
-		if got := call(http.MethodGet, "/api/me"); got != http.StatusOK {
-			t.Errorf("%s: /api/me: %d", door, got)
-		}
-		if got := call(http.MethodPost, "/auth/weixin/logout"); got != http.StatusNoContent {
-			t.Errorf("%s: logout: %d", door, got)
-		}
-		if got := call(http.MethodGet, "/api/me"); got != http.StatusUnauthorized {
-			t.Errorf("%s: after logout: %d", door, got)
-		}
-	}
+	recipetest.BearerDoors(t, wx, srv.URL, func(req *http.Request) (*http.Response, error) {
+		req.RequestURI = "" // a client's request
+		return http.DefaultClient.Do(req)
+	})
 }

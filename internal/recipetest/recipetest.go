@@ -5,7 +5,10 @@
 package recipetest
 
 import (
+	"encoding/json"
 	"net/http"
+	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
@@ -50,5 +53,53 @@ func EndedLogin(t testing.TB, wx *weixintest.Server, b *browsertest.Browser) {
 	}
 	if got := status("/me"); got != http.StatusUnauthorized {
 		t.Errorf("/me after the token call ended the login: %d, want 401", got)
+	}
+}
+
+// BearerDoors logs u1 in through the mini program's and the mobile app's
+// routes of the documents' API program (POST /auth/weixin/miniprogram
+// and /app with {"code"}), as a client without cookies: each login
+// answers a token and no cookie, the token reads /api/me, logs out (204),
+// and no longer reads /api/me (401). do sends a request made with
+// httptest.NewRequest to the app, at base + path.
+func BearerDoors(t testing.TB, wx *weixintest.Server, base string, do func(*http.Request) (*http.Response, error)) {
+	t.Helper()
+	for door, code := range map[string]string{
+		"miniprogram": wx.MiniProgramCode(weixintest.DefaultMiniProgramAppID, "u1"),
+		"app":         wx.SendAuthCode(weixintest.DefaultMobileAppID, "u1"),
+	} {
+		req := httptest.NewRequest(http.MethodPost, base+"/auth/weixin/"+door, strings.NewReader(`{"code":"`+code+`"}`))
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var login struct {
+			Token string `json:"token"`
+		}
+		json.NewDecoder(resp.Body).Decode(&login)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK || login.Token == "" || resp.Header.Get("Set-Cookie") != "" {
+			t.Fatalf("%s login: %d", door, resp.StatusCode)
+		}
+		call := func(method, path string) int {
+			req := httptest.NewRequest(method, base+path, nil)
+			req.Header.Set("Authorization", "Bearer "+login.Token)
+			resp, err := do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			return resp.StatusCode
+		}
+		if got := call(http.MethodGet, "/api/me"); got != http.StatusOK {
+			t.Errorf("%s: /api/me: %d", door, got)
+		}
+		if got := call(http.MethodPost, "/auth/weixin/logout"); got != http.StatusNoContent {
+			t.Errorf("%s: logout: %d", door, got)
+		}
+		if got := call(http.MethodGet, "/api/me"); got != http.StatusUnauthorized {
+			t.Errorf("%s: after logout: %d", door, got)
+		}
 	}
 }
